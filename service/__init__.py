@@ -1,0 +1,1 @@
+"""pricing-api: LLM token prices with their whole history, and exact cost estimates."""

@@ -1,0 +1,61 @@
+"""create_app(settings) -> Litestar: the routers under /v1, the error handlers and the database lifecycle."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from service import health
+from service.catalog.model_routes import ModelController
+from service.catalog.promotion_routes import PromotionController
+from service.catalog.provider_routes import ProviderController
+from service.db.engine import make_engine, make_sessionmaker, provide_transaction
+from service.problems import EXCEPTION_HANDLERS
+from service.settings import Settings
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings) -> Litestar:
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url; the CLI fills it in for the embedded server")
+
+    async def open_database(app: Litestar) -> None:
+        app.state.engine = make_engine(settings.database_url or "")
+        app.state.sessionmaker = make_sessionmaker(app.state.engine)
+
+    async def close_database(app: Litestar) -> None:
+        await app.state.engine.dispose()
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Litestar(
+        route_handlers=[ProviderController, ModelController, PromotionController, health.live, health.ready],
+        dependencies={"session": Provide(provide_transaction)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        on_startup=[open_database],
+        on_shutdown=[close_database],
+        state=State({"settings": settings}),
+        openapi_config=openapi_config(),
+    )
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="pricing-api",
+        version=API_VERSION,
+        description="LLM token prices with their whole history, and exact cost estimates. "
+                    "Money is USD as decimal strings; prices are per 1,000,000 tokens.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        use_handler_docstrings=False,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """The factory uvicorn's workers call: `serve` exports DATABASE_URL before starting them."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,1 @@
+"""The pricing catalog: providers, models, effective-dated prices and promotions."""

@@ -1,0 +1,81 @@
+"""/v1/models: models, their price history, and the effective price at an instant."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import JSONBody, Parameter
+
+from service.auth.guards import WRITE
+from service.catalog import price_queries, queries, render, schemas
+from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
+from service.db.engine import DbSession
+from service.instants import parse_instant
+from service.problems import READ, responses
+from service.problems import WRITE as WRITE_PROBLEMS
+from service.structs import SlugPath
+
+At = Annotated[
+    str | None,
+    Parameter(description="RFC 3339 instant with offset, or a date (midnight UTC); default now", max_length=64),
+]
+
+
+class ModelController(Controller):
+    path = "/v1/models"
+    tags = ["catalog"]
+
+    @get("/", responses=responses(422, 503), summary="List models")
+    async def list_models(
+        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        provider: Annotated[str | None, Parameter(max_length=100, description="only this provider's")] = None,
+        q: Annotated[str | None, Parameter(max_length=100, description="text in the id or name")] = None,
+    ) -> schemas.ModelPage:
+        rows = await queries.list_models(
+            session, after=decode_cursor(cursor, str), limit=limit, provider=provider, q=q
+        )
+        page, next_cursor = page_of(rows, limit, "id")
+        return schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor)
+
+    @get("/{model_id:str}", responses=responses(*READ), summary="Read a model")
+    async def get_model(self, session: DbSession, model_id: SlugPath) -> schemas.Model:
+        return render.model(await queries.get_model(session, model_id))
+
+    @post("/", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Create a model")
+    async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.Model:
+        return render.model(await queries.create_model(session, data))
+
+    @patch("/{model_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Change a model")
+    async def update_model(
+        self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.ModelUpdate]
+    ) -> schemas.Model:
+        return render.model(await queries.update_model(session, model_id, data))
+
+    @delete("/{model_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+            summary="Delete a model that has no price history")
+    async def delete_model(self, session: DbSession, model_id: SlugPath) -> None:
+        await queries.delete_model(session, model_id)
+
+    @get("/{model_id:str}/prices", responses=responses(*READ), summary="The model's whole price history")
+    async def list_prices(
+        self, session: DbSession, model_id: SlugPath, limit: Limit = 50, cursor: Cursor = None
+    ) -> schemas.PricePeriodPage:
+        rows = await price_queries.list_prices(session, model_id, after=decode_cursor(cursor, int), limit=limit)
+        page, next_cursor = page_of(rows, limit, "id")
+        return schemas.PricePeriodPage(data=[render.price(r) for r in page], next_cursor=next_cursor)
+
+    @post("/{model_id:str}/prices", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+          summary="Add a price period",
+          description="A period starting inside the open-ended current period closes it at its start; "
+                      "any other overlap is refused with 409. Stored prices are never changed.")
+    async def add_price(
+        self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate]
+    ) -> schemas.PricePeriod:
+        return render.price(await price_queries.add_price(session, model_id, data))
+
+    @get("/{model_id:str}/price", responses=responses(*READ), summary="The effective price at an instant")
+    async def effective_price(self, session: DbSession, model_id: SlugPath, at: At = None) -> schemas.EffectivePrice:
+        instant = parse_instant(at)
+        found = await price_queries.effective_price(session, model_id, instant)
+        return render.effective_price(model_id, instant, found)

@@ -1,0 +1,129 @@
+"""Queries on price periods and promotions: history that only grows, and the effective price at an instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.catalog import schemas
+from service.catalog.queries import apply_changes, changes_of, get_model
+from service.db.models import Price, Promotion
+from service.pricing.prices import TokenPrices
+from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
+from service.problems import ProblemError, conflict, invalid, not_found
+
+
+def _covers(table: type[Price] | type[Promotion], at: datetime) -> Any:
+    return and_(table.valid_from <= at, or_(table.valid_to.is_(None), table.valid_to > at))
+
+
+async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[Price]:
+    await get_model(session, model_id)
+    query = select(Price).where(Price.model_id == model_id).order_by(Price.valid_from, Price.id).limit(limit + 1)
+    if after is not None:
+        after_from = select(Price.valid_from).where(Price.id == after).scalar_subquery()
+        query = query.where(or_(Price.valid_from > after_from, and_(Price.valid_from == after_from, Price.id > after)))
+    return list(await session.scalars(query))
+
+
+async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> Price:
+    """Insert a period; one that starts inside the open-ended current period closes it at its start."""
+    await get_model(session, model_id)
+    # FOR UPDATE serialises concurrent writers on the open period; the exclusion constraint settles the rest.
+    open_period = await session.scalar(
+        select(Price).where(Price.model_id == model_id, Price.valid_to.is_(None)).with_for_update()
+    )
+    if open_period is not None and open_period.valid_from < data.valid_from:
+        await session.execute(update(Price).where(Price.id == open_period.id).values(valid_to=data.valid_from))
+    elif open_period is not None and open_period.valid_from == data.valid_from:
+        raise conflict(f"price {open_period.id} already starts at {data.valid_from.isoformat()}")
+    price = Price(
+        model_id=model_id, valid_from=data.valid_from, valid_to=data.valid_to, currency=data.currency,
+        input_per_mtok=data.input_per_mtok, output_per_mtok=data.output_per_mtok,
+        cache_read_per_mtok=data.cache_read_per_mtok, cache_write_per_mtok=data.cache_write_per_mtok,
+        source=data.source,
+    )
+    session.add(price)
+    await session.flush()
+    await session.refresh(price)
+    return price
+
+
+async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> EffectivePrice:
+    await get_model(session, model_id)
+    price = await session.scalar(select(Price).where(Price.model_id == model_id, _covers(Price, at)))
+    promotions = await session.scalars(
+        select(Promotion).where(Promotion.model_id == model_id, _covers(Promotion, at))
+    )
+    found = ModelTimeline(
+        [to_period(price)] if price else [], [to_discount(p) for p in promotions]
+    ).price_at(at)
+    if found is None:
+        raise ProblemError(404, "no-price-at-instant", "No price at that instant",
+                           f"model '{model_id}' has no price at {at.isoformat()}")
+    return found
+
+
+def to_period(price: Price) -> PricePeriod:
+    return PricePeriod(
+        id=price.id, valid_from=price.valid_from, valid_to=price.valid_to,
+        prices=TokenPrices(
+            input_per_mtok=price.input_per_mtok, output_per_mtok=price.output_per_mtok,
+            cache_read_per_mtok=price.cache_read_per_mtok, cache_write_per_mtok=price.cache_write_per_mtok,
+        ),
+    )
+
+
+def to_discount(promotion: Promotion) -> Discount:
+    return Discount(id=promotion.id, name=promotion.name, percent_off=promotion.percent_off,
+                    valid_from=promotion.valid_from, valid_to=promotion.valid_to)
+
+
+async def list_promotions(
+    session: AsyncSession, *, after: int | None, limit: int, model: str | None
+) -> list[Promotion]:
+    query = select(Promotion).order_by(Promotion.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(Promotion.id > after)
+    if model is not None:
+        query = query.where(Promotion.model_id == model)
+    return list(await session.scalars(query))
+
+
+async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
+    promotion = await session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise not_found("promotion", promotion_id)
+    return promotion
+
+
+async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate) -> Promotion:
+    try:
+        await get_model(session, data.model)
+    except ProblemError:
+        raise invalid("model", f"model '{data.model}' does not exist: create it first") from None
+    promotion = Promotion(model_id=data.model, name=data.name, percent_off=data.percent_off,
+                          valid_from=data.valid_from, valid_to=data.valid_to, source=data.source)
+    session.add(promotion)
+    await session.flush()
+    await session.refresh(promotion)
+    return promotion
+
+
+async def update_promotion(session: AsyncSession, promotion_id: int, data: schemas.PromotionUpdate) -> Promotion:
+    promotion = await get_promotion(session, promotion_id)
+    changes = changes_of(data)
+    valid_from = changes.get("valid_from", promotion.valid_from)
+    valid_to = changes.get("valid_to", promotion.valid_to)
+    if valid_to is not None and valid_to <= valid_from:
+        raise invalid("valid_to", "valid_to must be later than valid_from: periods are half-open")
+    await apply_changes(session, promotion, changes)
+    return promotion
+
+
+async def delete_promotion(session: AsyncSession, promotion_id: int) -> None:
+    await session.delete(await get_promotion(session, promotion_id))
+    await session.flush()

@@ -1,0 +1,49 @@
+"""/v1/promotions: dated discounts on a model's price."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import JSONBody, Parameter
+
+from service.auth.guards import WRITE
+from service.catalog import price_queries, render, schemas
+from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
+from service.db.engine import DbSession
+from service.problems import READ, responses
+from service.problems import WRITE as WRITE_PROBLEMS
+from service.structs import IdPath
+
+
+class PromotionController(Controller):
+    path = "/v1/promotions"
+    tags = ["catalog"]
+
+    @get("/", responses=responses(422, 503), summary="List promotions")
+    async def list_promotions(
+        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        model: Annotated[str | None, Parameter(max_length=100, description="only this model's")] = None,
+    ) -> schemas.PromotionPage:
+        rows = await price_queries.list_promotions(session, after=decode_cursor(cursor, int), limit=limit, model=model)
+        page, next_cursor = page_of(rows, limit, "id")
+        return schemas.PromotionPage(data=[render.promotion(r) for r in page], next_cursor=next_cursor)
+
+    @get("/{promotion_id:int}", responses=responses(*READ), summary="Read a promotion")
+    async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> schemas.Promotion:
+        return render.promotion(await price_queries.get_promotion(session, promotion_id))
+
+    @post("/", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Create a promotion")
+    async def create_promotion(self, session: DbSession, data: JSONBody[schemas.PromotionCreate]) -> schemas.Promotion:
+        return render.promotion(await price_queries.create_promotion(session, data))
+
+    @patch("/{promotion_id:int}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Change a promotion")
+    async def update_promotion(
+        self, session: DbSession, promotion_id: IdPath, data: JSONBody[schemas.PromotionUpdate]
+    ) -> schemas.Promotion:
+        return render.promotion(await price_queries.update_promotion(session, promotion_id, data))
+
+    @delete("/{promotion_id:int}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+            summary="Delete a promotion")
+    async def delete_promotion(self, session: DbSession, promotion_id: IdPath) -> None:
+        await price_queries.delete_promotion(session, promotion_id)

@@ -1,0 +1,46 @@
+"""/v1/providers: list, read, create, rename, delete."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import JSONBody
+
+from service.auth.guards import WRITE
+from service.catalog import queries, render, schemas
+from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
+from service.db.engine import DbSession
+from service.problems import READ, responses
+from service.problems import WRITE as WRITE_PROBLEMS
+from service.structs import SlugPath
+
+
+class ProviderController(Controller):
+    path = "/v1/providers"
+    tags = ["catalog"]
+
+    @get("/", responses=responses(422, 503), summary="List providers")
+    async def list_providers(
+        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None
+    ) -> schemas.ProviderPage:
+        rows = await queries.list_providers(session, after=decode_cursor(cursor, str), limit=limit)
+        page, next_cursor = page_of(rows, limit, "id")
+        return schemas.ProviderPage(data=[render.provider(r) for r in page], next_cursor=next_cursor)
+
+    @get("/{provider_id:str}", responses=responses(*READ), summary="Read a provider")
+    async def get_provider(self, session: DbSession, provider_id: SlugPath) -> schemas.Provider:
+        return render.provider(await queries.get_provider(session, provider_id))
+
+    @post("/", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Create a provider")
+    async def create_provider(self, session: DbSession, data: JSONBody[schemas.ProviderCreate]) -> schemas.Provider:
+        return render.provider(await queries.create_provider(session, data))
+
+    @patch("/{provider_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Rename a provider")
+    async def update_provider(
+        self, session: DbSession, provider_id: SlugPath, data: JSONBody[schemas.ProviderUpdate]
+    ) -> schemas.Provider:
+        return render.provider(await queries.update_provider(session, provider_id, data))
+
+    @delete("/{provider_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+            summary="Delete a provider that has no models")
+    async def delete_provider(self, session: DbSession, provider_id: SlugPath) -> None:
+        await queries.delete_provider(session, provider_id)

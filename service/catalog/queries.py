@@ -1,0 +1,113 @@
+"""Queries on providers and models. They flush when they need the database's answer and never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from msgspec import UNSET, structs
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.catalog import schemas
+from service.db.models import Model, Provider
+from service.problems import invalid, not_found
+
+
+async def list_providers(session: AsyncSession, *, after: str | None, limit: int) -> list[Provider]:
+    query = select(Provider).order_by(Provider.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(Provider.id > after)
+    return list(await session.scalars(query))
+
+
+async def get_provider(session: AsyncSession, provider_id: str) -> Provider:
+    provider = await session.get(Provider, provider_id)
+    if provider is None:
+        raise not_found("provider", provider_id)
+    return provider
+
+
+async def create_provider(session: AsyncSession, data: schemas.ProviderCreate) -> Provider:
+    provider = Provider(id=data.id, name=data.name)
+    session.add(provider)
+    await session.flush()
+    await session.refresh(provider)
+    return provider
+
+
+async def update_provider(session: AsyncSession, provider_id: str, data: schemas.ProviderUpdate) -> Provider:
+    provider = await get_provider(session, provider_id)
+    await apply_changes(session, provider, changes_of(data))
+    return provider
+
+
+async def delete_provider(session: AsyncSession, provider_id: str) -> None:
+    await session.delete(await get_provider(session, provider_id))
+    await session.flush()
+
+
+async def list_models(
+    session: AsyncSession, *, after: str | None, limit: int, provider: str | None, q: str | None
+) -> list[Model]:
+    query = select(Model).order_by(Model.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(Model.id > after)
+    if provider is not None:
+        query = query.where(Model.provider_id == provider)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Model.id.ilike(pattern), Model.name.ilike(pattern)))
+    return list(await session.scalars(query))
+
+
+async def get_model(session: AsyncSession, model_id: str) -> Model:
+    model = await session.get(Model, model_id)
+    if model is None:
+        raise not_found("model", model_id)
+    return model
+
+
+async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> Model:
+    await _require_provider(session, data.provider)
+    model = Model(
+        id=data.id, provider_id=data.provider, name=data.name, open_weights=data.open_weights,
+        context_window=data.context_window, released_on=data.released_on,
+    )
+    session.add(model)
+    await session.flush()
+    await session.refresh(model)
+    return model
+
+
+async def update_model(session: AsyncSession, model_id: str, data: schemas.ModelUpdate) -> Model:
+    model = await get_model(session, model_id)
+    changes = changes_of(data)
+    if "provider" in changes:
+        await _require_provider(session, changes["provider"])
+        changes["provider_id"] = changes.pop("provider")
+    await apply_changes(session, model, changes)
+    return model
+
+
+async def delete_model(session: AsyncSession, model_id: str) -> None:
+    await session.delete(await get_model(session, model_id))
+    await session.flush()
+
+
+async def _require_provider(session: AsyncSession, provider_id: str) -> None:
+    if await session.get(Provider, provider_id) is None:
+        raise invalid("provider", f"provider '{provider_id}' does not exist: create it first")
+
+
+def changes_of(data: Any) -> dict[str, Any]:
+    return {name: value for name, value in structs.asdict(data).items() if value is not UNSET}
+
+
+async def apply_changes(session: AsyncSession, row: Any, changes: dict[str, Any]) -> None:
+    if not changes:
+        return
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = func.now()
+    await session.flush()
+    await session.refresh(row)

@@ -1,0 +1,65 @@
+"""Rows and core results turned into response bodies; money goes through the one formatter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from service.catalog import schemas
+from service.db.models import Model, Price, Promotion, Provider
+from service.pricing.money import format_decimal
+from service.pricing.prices import TokenPrices
+from service.pricing.timeline import EffectivePrice
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else format_decimal(value)
+
+
+def provider(row: Provider) -> schemas.Provider:
+    return schemas.Provider(id=row.id, name=row.name, created_at=row.created_at, updated_at=row.updated_at)
+
+
+def model(row: Model) -> schemas.Model:
+    return schemas.Model(
+        id=row.id, provider=row.provider_id, name=row.name, open_weights=row.open_weights,
+        context_window=row.context_window, released_on=row.released_on,
+        created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def price(row: Price) -> schemas.PricePeriod:
+    return schemas.PricePeriod(
+        id=row.id, model=row.model_id, valid_from=row.valid_from, valid_to=row.valid_to, currency="USD",
+        input_per_mtok=format_decimal(row.input_per_mtok), output_per_mtok=format_decimal(row.output_per_mtok),
+        cache_read_per_mtok=_money(row.cache_read_per_mtok), cache_write_per_mtok=_money(row.cache_write_per_mtok),
+        source=row.source, recorded_at=row.recorded_at,
+    )
+
+
+def promotion(row: Promotion) -> schemas.Promotion:
+    return schemas.Promotion(
+        id=row.id, name=row.name, model=row.model_id, percent_off=format_decimal(row.percent_off),
+        valid_from=row.valid_from, valid_to=row.valid_to, source=row.source,
+    )
+
+
+def token_prices(prices: TokenPrices) -> schemas.TokenPrices:
+    return schemas.TokenPrices(
+        input_per_mtok=format_decimal(prices.input_per_mtok),
+        output_per_mtok=format_decimal(prices.output_per_mtok),
+        cache_read_per_mtok=_money(prices.cache_read_per_mtok),
+        cache_write_per_mtok=_money(prices.cache_write_per_mtok),
+    )
+
+
+def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schemas.EffectivePrice:
+    return schemas.EffectivePrice(
+        model=model_id, at=at, currency="USD", price_id=found.period.id,
+        list=token_prices(found.period.prices),
+        promotions=[
+            schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
+            for d in found.discounts
+        ],
+        effective=token_prices(found.effective),
+    )

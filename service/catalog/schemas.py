@@ -1,0 +1,196 @@
+"""Request and response bodies of the catalog routes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from service.pricing.money import parse_decimal
+from service.structs import (
+    Day,
+    Instant,
+    Money,
+    MoneyIn,
+    MoneyInOrNull,
+    MoneyOrNull,
+    Name,
+    Schema,
+    Slug,
+    Source,
+)
+
+ContextWindow = Annotated[int, Meta(ge=1, le=1_000_000_000)]
+PercentOff = Annotated[Decimal, Meta(description="between 0 (exclusive) and 100, at most 4 fractional digits")]
+
+
+class Provider(Schema):
+    id: Slug
+    name: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProviderCreate(Schema):
+    id: Slug
+    name: Name
+
+
+class ProviderUpdate(Schema):
+    name: Name | UnsetType = UNSET
+
+
+class ProviderPage(Schema):
+    data: list[Provider]
+    next_cursor: str | None
+
+
+class Model(Schema):
+    id: Slug
+    provider: Slug
+    name: str
+    open_weights: bool
+    context_window: int | None
+    released_on: date | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ModelCreate(Schema):
+    id: Slug
+    provider: Slug
+    name: Name
+    open_weights: bool = False
+    context_window: ContextWindow | None = None
+    released_on: Day | None = None
+
+
+class ModelUpdate(Schema):
+    provider: Slug | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+    open_weights: bool | UnsetType = UNSET
+    context_window: ContextWindow | UnsetType | None = UNSET
+    released_on: Day | UnsetType | None = UNSET
+
+
+class ModelPage(Schema):
+    data: list[Model]
+    next_cursor: str | None
+
+
+class PricePeriod(Schema):
+    id: int
+    model: Slug
+    valid_from: datetime
+    valid_to: datetime | None
+    currency: Literal["USD"]
+    input_per_mtok: Money
+    output_per_mtok: Money
+    cache_read_per_mtok: MoneyOrNull
+    cache_write_per_mtok: MoneyOrNull
+    source: str
+    recorded_at: datetime
+
+
+class PricePeriodCreate(Schema):
+    valid_from: Instant
+    input_per_mtok: MoneyIn
+    output_per_mtok: MoneyIn
+    source: Source
+    valid_to: Instant | None = None
+    currency: Literal["USD"] = "USD"
+    cache_read_per_mtok: MoneyInOrNull = None
+    cache_write_per_mtok: MoneyInOrNull = None
+
+    def __post_init__(self) -> None:
+        for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"):
+            value = getattr(self, field)
+            if value is not None:
+                setattr(self, field, parse_decimal(value, field=field))
+        _check_period(self.valid_from, self.valid_to)
+
+
+class PricePeriodPage(Schema):
+    data: list[PricePeriod]
+    next_cursor: str | None
+
+
+class Promotion(Schema):
+    id: int
+    name: str
+    model: Slug
+    percent_off: Money
+    valid_from: datetime
+    valid_to: datetime | None
+    source: str
+
+
+class PromotionCreate(Schema):
+    name: Name
+    model: Slug
+    percent_off: PercentOff
+    valid_from: Instant
+    source: Source
+    valid_to: Instant | None = None
+
+    def __post_init__(self) -> None:
+        self.percent_off = _check_percent(self.percent_off)
+        _check_period(self.valid_from, self.valid_to)
+
+
+class PromotionUpdate(Schema):
+    name: Name | UnsetType = UNSET
+    percent_off: PercentOff | UnsetType = UNSET
+    valid_from: Instant | UnsetType = UNSET
+    valid_to: Instant | UnsetType | None = UNSET
+    source: Source | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if self.percent_off is not UNSET:
+            self.percent_off = _check_percent(self.percent_off)
+
+
+class PromotionPage(Schema):
+    data: list[Promotion]
+    next_cursor: str | None
+
+
+class TokenPrices(Schema):
+    input_per_mtok: Money
+    output_per_mtok: Money
+    cache_read_per_mtok: MoneyOrNull
+    cache_write_per_mtok: MoneyOrNull
+
+
+class ActivePromotion(Schema):
+    id: int
+    name: str
+    percent_off: Money
+
+
+# Named outside EffectivePrice, whose field `list` would shadow the builtin inside its body.
+ActivePromotions = list[ActivePromotion]
+
+
+class EffectivePrice(Schema):
+    model: Slug
+    at: datetime
+    currency: Literal["USD"]
+    price_id: int
+    list: TokenPrices
+    promotions: ActivePromotions
+    effective: TokenPrices
+
+
+def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:
+    if valid_to is not None and valid_to <= valid_from:
+        raise ValueError("valid_to must be later than valid_from: periods are half-open [valid_from, valid_to)")
+
+
+def _check_percent(value: Decimal) -> Decimal:
+    percent = parse_decimal(value, field="percent_off", max_fraction_digits=4, max_value=Decimal(100))
+    if percent == 0:
+        raise ValueError("percent_off must be greater than 0")
+    return percent

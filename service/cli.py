@@ -1,0 +1,155 @@
+"""The `pricing-api` command: serve, migrate, manage API keys and print the OpenAPI spec."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+
+from service.settings import Settings
+
+
+@contextlib.contextmanager
+def database_url(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL when set; otherwise the embedded server (the running one, or our own for the duration)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from service.db.embedded import embedded_database
+
+    with embedded_database(settings.data_dir) as url:
+        yield url
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from service.db import migrations
+
+    with database_url(settings) as url:
+        migrations.upgrade(url)
+        if settings.load_seed:
+            loaded = asyncio.run(_load_seed(url))
+            print("seed catalog loaded" if loaded else "catalog already has data: seed not loaded", file=sys.stderr)
+        os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
+        uvicorn.run("service.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=settings.log_level.lower())
+
+
+async def _load_seed(url: str) -> bool:
+    from service.catalog.seed import load_seed_if_empty
+    from service.db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return await load_seed_if_empty(session)
+    finally:
+        await engine.dispose()
+
+
+def db_command(settings: Settings, action: str, revision: str | None) -> None:
+    from service.db import migrations
+
+    with database_url(settings) as url:
+        if action == "upgrade":
+            migrations.upgrade(url, revision or "head")
+        elif action == "downgrade":
+            migrations.downgrade(url, revision or "-1")
+        print(asyncio.run(migrations.current_revision(url)) or "base")
+
+
+async def _keys(url: str, args: argparse.Namespace) -> int:
+    from service.auth import keys
+    from service.db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            if args.keys_action == "create":
+                try:
+                    _, secret = await keys.create_key(session, args.name, args.scope)
+                except ValueError as exc:
+                    print(f"pricing-api: {exc}", file=sys.stderr)
+                    return 2
+                print(secret)
+            elif args.keys_action == "list":
+                for key in await keys.list_keys(session):
+                    state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+                    print(f"{key.id}\t{key.prefix}…\t{key.name}\t{','.join(key.scopes)}\t{state}")
+            elif await keys.revoke_key(session, args.id) is None:
+                print(f"pricing-api: no key with id {args.id}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        await engine.dispose()
+
+
+def keys_command(settings: Settings, args: argparse.Namespace) -> int:
+    from service.db import migrations
+
+    with database_url(settings) as url:
+        migrations.upgrade(url)
+        return asyncio.run(_keys(url, args))
+
+
+def openapi_document() -> str:
+    """The spec exactly as the app serves it at /schema/openapi.json, pretty-printed for review."""
+    from litestar.testing import TestClient
+
+    from service.app import create_app
+
+    # The engine connects lazily, so no database is needed to ask the app for its spec.
+    app = create_app(Settings(database_url="postgresql+asyncpg://unused@127.0.0.1:1/openapi"))
+    with TestClient(app) as client:
+        served = client.get("/schema/openapi.json").json()
+    return json.dumps(served, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="pricing-api", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="migrate, load the seed into an empty catalog, serve")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+
+    db = commands.add_parser("db", help="migrations on the configured database")
+    db_actions = db.add_subparsers(dest="db_action", required=True)
+    db_actions.add_parser("upgrade").add_argument("revision", nargs="?", default="head")
+    db_actions.add_parser("downgrade").add_argument("revision")
+    db_actions.add_parser("current")
+
+    keys = commands.add_parser("keys", help="API keys")
+    key_actions = keys.add_subparsers(dest="keys_action", required=True)
+    create = key_actions.add_parser("create", help="print a new key once; only its hash is stored")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", action="append", required=True, choices=["catalog:write", "feeds:read"])
+    key_actions.add_parser("list")
+    key_actions.add_parser("revoke").add_argument("id", type=int)
+
+    commands.add_parser("openapi", help="print the OpenAPI spec that openapi/openapi.json holds")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        serve(settings, args.host, args.port, args.workers)
+    elif args.command == "db":
+        db_command(settings, args.db_action, getattr(args, "revision", None))
+    elif args.command == "keys":
+        return keys_command(settings, args)
+    elif args.command == "openapi":
+        sys.stdout.write(openapi_document())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Liveness and readiness probes for orchestrators."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from litestar.datastructures import State
+from sqlalchemy import text
+
+from service.db.migrations import head_revision
+from service.problems import Problem, problem_response, responses
+from service.structs import Schema
+
+
+class Health(Schema):
+    status: str
+
+
+@get("/health/live", tags=["operations"], summary="The process is up", sync_to_thread=False)
+def live() -> Health:
+    return Health(status="ok")
+
+
+@get("/health/ready", tags=["operations"], summary="The database is reachable and fully migrated",
+     responses=responses(503))
+async def ready(state: State) -> Response[Health] | Response[bytes]:
+    try:
+        async with state.engine.connect() as connection:
+            current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception as exc:  # any failure to reach the database means "not ready", never a 500
+        return _not_ready(f"the database is unreachable: {type(exc).__name__}")
+    if current != head_revision():
+        return _not_ready(f"the database is at migration {current}, not {head_revision()}")
+    return Response(Health(status="ok"))
+
+
+def _not_ready(detail: str) -> Response[bytes]:
+    return problem_response(
+        Problem(type="/problems/not-ready", title="Service unavailable", status=503, detail=detail),
+        {"Retry-After": "2"},
+    )

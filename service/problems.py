@@ -1,0 +1,186 @@
+"""RFC 9457 problem details: the one error shape, and the one place exceptions become responses."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+log = logging.getLogger("service.problems")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(msgspec.Struct, kw_only=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What every 4xx and 5xx response carries."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raised anywhere below a route to answer with a problem; `kind` becomes the `type` URI."""
+
+    def __init__(
+        self, status: int, kind: str, title: str, detail: str, *,
+        errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.problem = Problem(type=f"/problems/{kind}", title=title, status=status, detail=detail, errors=errors)
+        self.headers = headers or {}
+
+
+def not_found(what: str, ident: object) -> ProblemError:
+    return ProblemError(404, "not-found", "Not found", f"{what} '{ident}' does not exist")
+
+
+def conflict(detail: str) -> ProblemError:
+    return ProblemError(409, "conflict", "Conflict", detail)
+
+
+def invalid(field: str, message: str) -> ProblemError:
+    return ProblemError(422, "validation-error", "Invalid request", message,
+                        errors=[FieldError(field=field, message=message)])
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(content=msgspec.json.encode(problem), status_code=problem.status,
+                    media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _on_problem(_: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
+    return problem_response(exc.problem, exc.headers)
+
+
+def _on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    errors = [
+        FieldError(field=str(item.get("key") or item.get("source") or "body"), message=str(item.get("message")))
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
+    return problem_response(Problem(type="/problems/validation-error", title="Invalid request", status=422,
+                                    detail=detail, errors=errors or None))
+
+
+def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if status == 400:
+        return problem_response(Problem(type="/problems/malformed-request", title="Malformed request",
+                                        status=400, detail=f"{exc.detail}: send a valid JSON body"))
+    kind = "not-found" if isinstance(exc, NotFoundException) else "about:blank"
+    return problem_response(
+        Problem(type=f"/problems/{kind}" if kind != "about:blank" else kind,
+                title=_title(status), status=status, detail=str(exc.detail)),
+        dict(exc.headers or {}),
+    )
+
+
+def _on_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
+    # Each constraint that a racing or careless writer can trip says what happened in its own words.
+    constraint = getattr(exc.orig, "constraint_name", None) or ""
+    detail = CONFLICT_MESSAGES.get(constraint, "the change conflicts with the stored catalog")
+    if "only grows" in str(exc.orig):
+        detail = "price history only grows: stored prices cannot be changed or deleted"
+    return problem_response(Problem(type="/problems/conflict", title="Conflict", status=409, detail=detail))
+
+
+def _on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        Problem(type="/problems/database-unavailable", title="Service unavailable", status=503,
+                detail="the catalog database is unreachable; retry shortly"),
+        {"Retry-After": "2"},
+    )
+
+
+def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if _is_database_down(exc):
+        return _on_database_down(request, exc)
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(Problem(type="/problems/internal-error", title="Internal server error", status=500,
+                                    detail="an unexpected error occurred; it has been logged"))
+
+
+def _is_database_down(exc: Exception) -> bool:
+    # asyncpg's connection failures arrive wrapped in DBAPIError/InternalError, or bare (see PITFALLS.md).
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig_name = type(exc.orig).__name__ if exc.orig is not None else ""
+        return exc.connection_invalidated or orig_name in _CONNECTION_FAILURES
+    return False
+
+
+_CONNECTION_FAILURES = {
+    "ConnectionDoesNotExistError", "CannotConnectNowError", "InternalClientError", "ConnectionFailureError",
+    "InterfaceError", "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
+}
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+CONFLICT_MESSAGES = {
+    "prices_no_overlap": "the price period overlaps a stored period of this model",
+    "promotions_no_overlap": "the promotion overlaps another promotion of this model",
+    "providers_pkey": "a provider with this id already exists",
+    "models_pkey": "a model with this id already exists",
+    "models_provider_id_fkey": "the provider still has models; delete or move them first",
+    "prices_model_id_fkey": "the model has price history, which is never deleted",
+    "promotions_model_id_fkey": "the model has promotions; delete them first",
+}
+
+EXCEPTION_HANDLERS = {
+    ProblemError: _on_problem,
+    ValidationException: _on_validation,
+    HTTPException: _on_http,
+    IntegrityError: _on_integrity,
+    ConnectionError: _on_database_down,
+    Exception: _on_unexpected,
+}
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request: the body is not valid JSON",
+    401: "No API key, or an unknown or revoked one",
+    403: "The API key lacks the scope this call needs",
+    404: "The named object does not exist (or has no price at that instant)",
+    409: "The change conflicts with the stored catalog (overlapping period, existing id, history that must stay)",
+    413: "The request is too large",
+    422: "The request is well-formed JSON but its values are invalid; `errors` names each field",
+    429: "Too many requests; retry after `Retry-After` seconds",
+    500: "A bug on our side; it has been logged",
+    503: "The catalog database is unreachable; retry after `Retry-After` seconds",
+}
+
+
+def responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problems a route can answer with (Litestar does not add raised ones itself)."""
+    every = (*codes, 500)
+    return {
+        code: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[code], media_type=PROBLEM_MEDIA_TYPE)
+        for code in sorted(set(every))
+    }
+
+
+READ = (404, 422, 503)
+WRITE = (400, 401, 403, 404, 409, 422, 503)

@@ -1,0 +1,48 @@
+"""The msgspec base struct and the field types every schema shares (slugs, money, instants)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+from litestar.params import KwargDefinition, PathParameter
+from msgspec import Meta
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+# Money leaves as a plain decimal string (service.pricing.money formats it), never a float or an exponent.
+MONEY_OUT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+MONEY_IN_PATTERN = r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+
+
+class Schema(msgspec.Struct, forbid_unknown_fields=True):
+    """Every request and response body: unknown fields are an error, not silently dropped.
+
+    msgspec does not inherit `kw_only` (it applies to the fields of the class that sets it), so subclasses
+    list required fields before defaulted ones.
+    """
+
+
+Slug = Annotated[str, Meta(pattern=SLUG_PATTERN, max_length=100, examples=["deepseek-v4-flash"])]
+# Path ids: a slug in the path that matches nothing is a 404, so these only describe the parameter.
+SlugPath = Annotated[str, PathParameter(description="a slug, e.g. deepseek-v4-flash", max_length=200)]
+IdPath = Annotated[int, PathParameter(description="a numeric id", ge=1, le=2**63 - 1)]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+Source = Annotated[str, Meta(min_length=1, max_length=500, description="where this fact comes from")]
+
+Money = Annotated[
+    str, Meta(pattern=MONEY_OUT_PATTERN, description="USD, as a decimal string", examples=["0.14"])
+]
+MoneyOrNull = Money | None  # null when unknown: never zero
+
+_MONEY_IN = KwargDefinition(
+    description="a non-negative decimal string (a JSON number is accepted too), at most 12 fractional digits",
+    schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["0.14"]},
+)
+MoneyIn = Annotated[Decimal, _MONEY_IN]
+MoneyInOrNull = Annotated[Decimal | None, _MONEY_IN]
+MoneyInOrUnset = Annotated[Decimal | msgspec.UnsetType, _MONEY_IN]
+
+Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset")]
+Day = date

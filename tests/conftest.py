@@ -1,0 +1,154 @@
+"""The suite runs on real PostgreSQL: TEST_DATABASE_URL when set, else an embedded server.
+
+A fresh database is made for the run and migrated with `alembic upgrade head`; the seed catalog is committed
+once. Each test then runs inside a transaction that is rolled back, so tests never see each other's writes.
+Tests that need real commits (races) use `committed_client` and their own uniquely named rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from service.app import create_app
+from service.auth.keys import create_key
+from service.catalog.seed import load_seed_if_empty
+from service.db import migrations
+from service.db.embedded import embedded_database
+from service.db.engine import make_engine, make_sessionmaker
+from service.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server to make test databases in."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    with embedded_database(tmp_path_factory.mktemp("embedded-pg")) as url:
+        yield url
+
+
+def _admin_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _create_database(server: str, name: str) -> None:
+    connection = await asyncpg.connect(_admin_dsn(server))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def _drop_database(server: str, name: str) -> None:
+    connection = await asyncpg.connect(_admin_dsn(server))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def make_database(server_url: str) -> Iterator[Callable[[], str]]:
+    """Makes empty databases on the test server; they are dropped when the run ends."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"pricing_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_create_database(server_url, name))
+        made.append(name)
+        return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in made:
+        asyncio.run(_drop_database(server_url, name))
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database: Callable[[], str]) -> str:
+    url = make_database()
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url)
+    async with engine.begin() as connection:
+        await load_seed_if_empty(AsyncSession(bind=connection))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+def _rolled_back_sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # The app's commits become savepoint releases inside the test's transaction.
+    return async_sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with _rolled_back_sessions(connection)() as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Litestar:
+    return create_app(Settings(database_url=database_url, load_seed=False))
+
+
+def _client(app: Litestar) -> httpx.AsyncClient:
+    # httpx's ASGI transport runs the app on the test's own event loop, which asyncpg connections need.
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(app: Litestar, engine: AsyncEngine, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    app.state.engine = engine
+    app.state.sessionmaker = _rolled_back_sessions(connection)
+    async with _client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def committed_client(app: Litestar, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests really commit: for races. Use rows with unique names."""
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    async with _client(app) as client:
+        yield client
+
+
+async def _key_headers(session: AsyncSession, *scopes: str) -> dict[str, str]:
+    _, secret = await create_key(session, "test", list(scopes))
+    await session.flush()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+async def writer(session: AsyncSession) -> dict[str, str]:
+    """Headers carrying a key with catalog:write."""
+    return await _key_headers(session, "catalog:write")
+
+
+@pytest.fixture
+async def reader(session: AsyncSession) -> dict[str, str]:
+    """Headers carrying a key with feeds:read only."""
+    return await _key_headers(session, "feeds:read")
