@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -66,9 +67,22 @@ def _on_problem(_: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]
     return problem_response(exc.problem, exc.headers)
 
 
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_NAMED_FIELD = re.compile(r"^([a-z_]+) (?:must|has|is|cannot)\b")
+
+
+def _field_of(key: object, message: str) -> str:
+    """The body field an error is about. Litestar names it only for type errors; whole-object checks
+    (unknown fields, our own __post_init__ checks) start their message with it instead."""
+    if key and key != "data":
+        return str(key)
+    match = _UNKNOWN_FIELD.search(message) or _NAMED_FIELD.match(message)
+    return match.group(1) if match else "body"
+
+
 def _on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
     errors = [
-        FieldError(field=str(item.get("key") or item.get("source") or "body"), message=str(item.get("message")))
+        FieldError(field=_field_of(item.get("key"), str(item.get("message"))), message=str(item.get("message")))
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
     ]
@@ -92,7 +106,9 @@ def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
 
 def _on_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
     # Each constraint that a racing or careless writer can trip says what happened in its own words.
-    constraint = getattr(exc.orig, "constraint_name", None) or ""
+    # SQLAlchemy's asyncpg adapter keeps the driver's exception, which names the constraint, as the cause.
+    driver_error = getattr(exc.orig, "__cause__", None) or exc.orig
+    constraint = getattr(driver_error, "constraint_name", None) or ""
     detail = CONFLICT_MESSAGES.get(constraint, "the change conflicts with the stored catalog")
     if "only grows" in str(exc.orig):
         detail = "price history only grows: stored prices cannot be changed or deleted"
@@ -177,7 +193,8 @@ def responses(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problems a route can answer with (Litestar does not add raised ones itself)."""
     every = (*codes, 500)
     return {
-        code: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[code], media_type=PROBLEM_MEDIA_TYPE)
+        code: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[code], media_type=PROBLEM_MEDIA_TYPE,
+                           generate_examples=False)
         for code in sorted(set(every))
     }
 

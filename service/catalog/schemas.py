@@ -6,10 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from litestar.params import KwargDefinition
 from msgspec import UNSET, Meta, UnsetType
 
 from service.pricing.money import parse_decimal
 from service.structs import (
+    MONEY_IN_PATTERN,
     Day,
     Instant,
     Money,
@@ -23,7 +25,12 @@ from service.structs import (
 )
 
 ContextWindow = Annotated[int, Meta(ge=1, le=1_000_000_000)]
-PercentOff = Annotated[Decimal, Meta(description="between 0 (exclusive) and 100, at most 4 fractional digits")]
+_PERCENT = KwargDefinition(
+    description="percent off every token price: above 0, at most 100, at most 4 fractional digits",
+    schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["75"]},
+)
+PercentOff = Annotated[Decimal, _PERCENT]
+PercentOffOrUnset = Annotated[Decimal | UnsetType, _PERCENT]
 
 
 class Provider(Schema):
@@ -142,7 +149,7 @@ class PromotionCreate(Schema):
 
 class PromotionUpdate(Schema):
     name: Name | UnsetType = UNSET
-    percent_off: PercentOff | UnsetType = UNSET
+    percent_off: PercentOffOrUnset = UNSET
     valid_from: Instant | UnsetType = UNSET
     valid_to: Instant | UnsetType | None = UNSET
     source: Source | UnsetType = UNSET

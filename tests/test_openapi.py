@@ -1,0 +1,48 @@
+"""The committed spec is what the app serves, and it documents what the API really does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from service.cli import openapi_document
+
+COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+
+
+def _walk(node, path=()):
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            yield from _walk(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, (*path, index))
+
+
+async def test_the_committed_spec_equals_the_served_spec(client):
+    served = (await client.get("/schema/openapi.json")).json()
+    assert json.loads(COMMITTED.read_text()) == served, "run `make openapi` and commit openapi/openapi.json"
+    assert json.loads(openapi_document()) == served
+
+
+def test_every_money_field_carries_a_decimal_pattern():
+    spec = json.loads(COMMITTED.read_text())
+    money = [(path, node) for path, node in _walk(spec["components"]["schemas"])
+             if path and str(path[-1]).endswith(("_per_mtok", "percent_off")) and isinstance(node, dict)]
+    assert money, "no money fields found"
+    for path, node in money:
+        assert "pattern" in node, f"{'.'.join(map(str, path))} has no pattern"
+
+
+def test_every_operation_documents_its_problem_responses():
+    spec = json.loads(COMMITTED.read_text())
+    for route, item in spec["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            if route.startswith("/v1/"):
+                assert {"422", "500", "503"} <= codes, (method, route, codes)
+            if method in {"post", "patch", "delete"}:
+                assert {"400", "401", "403", "409"} <= codes, (method, route, codes)
+            if "{" in route:
+                assert "404" in codes, (method, route, codes)
