@@ -127,6 +127,12 @@ def _on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Respon
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if _is_database_down(exc):
         return _on_database_down(request, exc)
+    if isinstance(exc, DBAPIError) and type(exc.orig.__cause__).__name__ in _CONCURRENCY_FAILURES:
+        return problem_response(
+            Problem(type="/problems/conflict", title="Conflict", status=409,
+                    detail="the change collided with a concurrent write and was not applied; retry it"),
+            {"Retry-After": "1"},
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(Problem(type="/problems/internal-error", title="Internal server error", status=500,
                                     detail="an unexpected error occurred; it has been logged"))
@@ -146,6 +152,9 @@ _CONNECTION_FAILURES = {
     "ConnectionDoesNotExistError", "CannotConnectNowError", "InternalClientError", "ConnectionFailureError",
     "InterfaceError", "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
 }
+
+
+_CONCURRENCY_FAILURES = {"DeadlockDetectedError", "SerializationError"}
 
 
 def _title(status: int) -> str:

@@ -31,11 +31,10 @@ async def list_prices(session: AsyncSession, model_id: str, *, after: int | None
 
 async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> Price:
     """Insert a period; one that starts inside the open-ended current period closes it at its start."""
-    await get_model(session, model_id)
-    # FOR UPDATE serialises concurrent writers on the open period; the exclusion constraint settles the rest.
-    open_period = await session.scalar(
-        select(Price).where(Price.model_id == model_id, Price.valid_to.is_(None)).with_for_update()
-    )
+    # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
+    # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
+    await get_model(session, model_id, for_update=True)
+    open_period = await session.scalar(select(Price).where(Price.model_id == model_id, Price.valid_to.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
         await session.execute(update(Price).where(Price.id == open_period.id).values(valid_to=data.valid_from))
     elif open_period is not None and open_period.valid_from == data.valid_from:

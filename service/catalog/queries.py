@@ -60,8 +60,8 @@ async def list_models(
     return list(await session.scalars(query))
 
 
-async def get_model(session: AsyncSession, model_id: str) -> Model:
-    model = await session.get(Model, model_id)
+async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> Model:
+    model = await session.get(Model, model_id, with_for_update=for_update)
     if model is None:
         raise not_found("model", model_id)
     return model
