@@ -1,0 +1,115 @@
+"""What a usage costs at given prices: per session, then times sessions and a retry factor, exactly."""
+
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+from service.pricing.money import MONEY_CONTEXT
+from service.pricing.prices import TokenPrices
+from service.pricing.usage import Usage
+
+RETRY_FACTOR_MIN = Decimal(1)
+RETRY_FACTOR_MAX = Decimal(10)
+
+_TOKENS_PER_MTOK = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCost:
+    """USD for one session, by kind of token. Exact: no rounding anywhere."""
+
+    input: Decimal
+    cached_input: Decimal
+    output: Decimal
+    cache_write: Decimal
+    per_session: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """total = cost.per_session x sessions x retry_factor; warnings say where a price was assumed."""
+
+    cost: SessionCost
+    sessions: Decimal
+    retry_factor: Decimal
+    total: Decimal
+    warnings: tuple[str, ...]
+
+
+def check_retry_factor(value: Decimal | int) -> Decimal:
+    """Return the retry factor as a Decimal, or raise ValueError when it is outside [1, 10]."""
+    factor = _as_decimal(value, "retry_factor")
+    if not RETRY_FACTOR_MIN <= factor <= RETRY_FACTOR_MAX:
+        raise ValueError(
+            f"retry_factor must be between {RETRY_FACTOR_MIN} and {RETRY_FACTOR_MAX} "
+            f"(1 means every session succeeds at the first attempt), got {factor}"
+        )
+    return factor
+
+
+def check_sessions(value: Decimal | int) -> Decimal:
+    """Return the number of sessions as a Decimal, or raise ValueError when it is negative."""
+    count = _as_decimal(value, "sessions")
+    if count < 0:
+        raise ValueError(f"sessions must not be negative, got {count}")
+    return count
+
+
+def estimate(
+    prices: TokenPrices,
+    usage: Usage,
+    sessions: Decimal | int = 1,
+    retry_factor: Decimal = RETRY_FACTOR_MIN,
+) -> Estimate:
+    """Price `sessions` sessions of `usage`, each attempted `retry_factor` times on average."""
+    count = check_sessions(sessions)
+    factor = check_retry_factor(retry_factor)
+    cost, warnings = session_cost(prices, usage)
+    with localcontext(MONEY_CONTEXT):
+        total = cost.per_session * count * factor
+    return Estimate(cost=cost, sessions=count, retry_factor=factor, total=total, warnings=warnings)
+
+
+def session_cost(prices: TokenPrices, usage: Usage) -> tuple[SessionCost, tuple[str, ...]]:
+    """The exact cost of one session, and a warning for every unknown price that was replaced."""
+    # An unknown cache price is never taken as zero: the input price is the safe upper guess.
+    read_price = _or_input(prices.cache_read_per_mtok, prices)
+    write_price = _or_input(prices.cache_write_per_mtok, prices)
+    uncached = usage.input_tokens - usage.cached_input_tokens
+    with localcontext(MONEY_CONTEXT):
+        input_cost = _cost(uncached, prices.input_per_mtok)
+        cached_cost = _cost(usage.cached_input_tokens, read_price)
+        output_cost = _cost(usage.output_tokens, prices.output_per_mtok)
+        write_cost = _cost(usage.cache_write_tokens, write_price)
+        total = input_cost + cached_cost + output_cost + write_cost
+    cost = SessionCost(input_cost, cached_cost, output_cost, write_cost, total)
+    return cost, _fallback_warnings(prices, usage)
+
+
+def _or_input(price: Decimal | None, prices: TokenPrices) -> Decimal:
+    return prices.input_per_mtok if price is None else price
+
+
+def _fallback_warnings(prices: TokenPrices, usage: Usage) -> tuple[str, ...]:
+    replaced = (
+        ("cache_read_per_mtok", prices.cache_read_per_mtok, usage.cached_input_tokens, "cached input"),
+        ("cache_write_per_mtok", prices.cache_write_per_mtok, usage.cache_write_tokens, "cache write"),
+    )
+    return tuple(
+        f"{field} is unknown for this price: {tokens} {kind} tokens were charged at the input price"
+        for field, price, tokens, kind in replaced
+        if price is None and tokens > 0
+    )
+
+
+def _cost(tokens: int, price_per_mtok: Decimal) -> Decimal:
+    # Dividing by 10^6 only moves the decimal point: the cost is exact.
+    return tokens * price_per_mtok / _TOKENS_PER_MTOK
+
+
+def _as_decimal(value: Decimal | int, field: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValueError(f"{field} must be a Decimal or an int, got {value!r}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{field} must be a finite number, got {number}")
+    return number

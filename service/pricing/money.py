@@ -1,0 +1,117 @@
+"""The one place that parses, rounds and formats money: exact Decimals in, plain decimal strings out."""
+
+import re
+from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
+
+MAX_FRACTION_DIGITS = 12
+MAX_VALUE = Decimal("1e12")
+COST_PLACES = 10
+RATIO_PLACES = 2
+
+# Products of validated inputs stay far below 150 digits: a price (25 significant digits: 13 integer
+# + 12 fraction) x a discount factor (15) x tokens (16) x sessions (25) x a retry factor (14) x a
+# month in microseconds (13) is 108. So products and sums in this context are exact, and only
+# divisions round. ROUND_05UP ("round to odd") at 150 digits makes the later half-even rounding to
+# 10 or 2 places equal to rounding the true quotient once: no double-rounding error.
+MONEY_CONTEXT = Context(prec=150, rounding=ROUND_05UP)
+
+_COST_QUANTUM = Decimal(1).scaleb(-COST_PLACES)
+_RATIO_QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
+# Longer strings cannot be a valid amount in any sane spelling; refusing them first keeps parsing cheap.
+_MAX_TEXT_LENGTH = 100
+# Stricter than Decimal(): no whitespace, no underscores, no "NaN"/"Infinity", no bare "." forms.
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+class MoneyError(ValueError):
+    """A money input that cannot be accepted; the message says what to send instead."""
+
+
+def parse_decimal(
+    value: object,
+    *,
+    field: str,
+    allow_negative: bool = False,
+    max_fraction_digits: int = MAX_FRACTION_DIGITS,
+    max_value: Decimal = MAX_VALUE,
+) -> Decimal:
+    """Turn a decimal string, int or Decimal into a validated Decimal without ever rounding it."""
+    number = _to_decimal(value, field)
+    if number.is_zero():
+        return Decimal(0)  # also turns "-0" and "0e999999999" into a plain zero
+    if number.is_signed() and not allow_negative:
+        raise MoneyError(f"{field} must not be negative, got {_shown(value)}")
+    # adjusted() reads the exponent: "1e999999999" is refused without building a huge number.
+    if number.adjusted() > max_value.adjusted() or number.copy_abs() > max_value:
+        raise MoneyError(f"{field} is too large (at most {format_decimal(max_value)}), got {_shown(value)}")
+    if _fraction_digits(number) > max_fraction_digits:
+        raise MoneyError(
+            f"{field} has more than {max_fraction_digits} digits after the decimal point, got {_shown(value)}"
+        )
+    return canonical(number)
+
+
+def _to_decimal(value: object, field: str) -> Decimal:
+    # bool is an int subclass, and float has already lost the exact value: both are refused.
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(f"{field} must be a decimal number, got {value!r}")
+    if isinstance(value, float):
+        raise MoneyError(f'{field} must be sent as a decimal string such as "0.14", not a float')
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        if len(value) > _MAX_TEXT_LENGTH or not _DECIMAL_TEXT.fullmatch(value):
+            raise MoneyError(f"{field} must be a finite decimal number, got {_shown(value)}")
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise MoneyError(f"{field} must be a finite decimal number, got {_shown(value)}")
+        return value
+    raise MoneyError(f"{field} must be a decimal number, got {type(value).__name__}")
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > 40:
+        text = text[:40] + "..."
+    return repr(text)
+
+
+def _fraction_digits(number: Decimal) -> int:
+    # Trailing zeros do not count: "0.1400000000000000" has two fraction digits.
+    _, digits, exponent = number.as_tuple()
+    coefficient = "".join(map(str, digits))
+    trailing_zeros = len(coefficient) - len(coefficient.rstrip("0"))
+    return max(0, -(int(exponent) + trailing_zeros))  # int(): finite numbers only reach here
+
+
+def canonical(value: Decimal) -> Decimal:
+    """The same value without trailing fractional zeros and without a positive exponent (10, not 1E+1)."""
+    if value.is_zero():
+        return Decimal(0)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1), context=MONEY_CONTEXT)
+    return value.normalize(MONEY_CONTEXT)
+
+
+def format_decimal(value: Decimal) -> str:
+    """Plain notation, trailing fractional zeros stripped, "0" for any zero: "0.0028", "10"."""
+    if not value.is_finite():
+        raise ValueError(f"cannot format {value!r} as money: it is not a finite number")
+    if value.is_zero():
+        return "0"
+    # The "f" format writes every digit in plain notation and never rounds.
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def round_cost(value: Decimal) -> Decimal:
+    """Round a cost that came out of a division: half-even to COST_PLACES decimal places."""
+    return value.quantize(_COST_QUANTUM, rounding=ROUND_HALF_EVEN, context=MONEY_CONTEXT)
+
+
+def round_ratio(value: Decimal) -> Decimal:
+    """Round a ratio between two costs: half-even to RATIO_PLACES decimal places."""
+    return value.quantize(_RATIO_QUANTUM, rounding=ROUND_HALF_EVEN, context=MONEY_CONTEXT)

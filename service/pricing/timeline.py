@@ -1,0 +1,151 @@
+"""Which list price and which discounts apply to one model at any instant, and over any window."""
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from itertools import pairwise
+
+from service.pricing.prices import TokenPrices, apply_discounts
+
+
+@dataclass(frozen=True, slots=True)
+class PricePeriod:
+    """A list price valid on [valid_from, valid_to); valid_to None means open-ended."""
+
+    id: int
+    valid_from: datetime
+    valid_to: datetime | None
+    prices: TokenPrices
+
+    def __post_init__(self) -> None:
+        _check_range(f"price period {self.id}", self.valid_from, self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    """A promotion lowering every price by percent_off on [valid_from, valid_to)."""
+
+    id: int
+    name: str
+    percent_off: Decimal
+    valid_from: datetime
+    valid_to: datetime | None
+
+    def __post_init__(self) -> None:
+        _check_range(f"discount {self.id}", self.valid_from, self.valid_to)
+        if not self.percent_off.is_finite() or not 0 < self.percent_off <= 100:
+            raise ValueError(f"discount {self.id}: percent_off must be more than 0 and at most 100")
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePrice:
+    """The list price (period.prices), the discounts in force, and the prices after them."""
+
+    period: PricePeriod
+    discounts: tuple[Discount, ...]
+    effective: TokenPrices
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """[start, end) over which one effective price (or none at all) applies."""
+
+    start: datetime
+    end: datetime
+    price: EffectivePrice | None
+
+
+class ModelTimeline:
+    """One model's periods and discounts, cut once into stretches of constant effective price.
+
+    Discounts may overlap (they then stack); price periods may not.
+    """
+
+    __slots__ = ("_prices", "_starts")
+
+    def __init__(self, periods: Iterable[PricePeriod], discounts: Iterable[Discount] = ()) -> None:
+        ordered = sorted(periods, key=lambda period: period.valid_from)
+        _check_no_overlap(ordered)
+        offers = sorted(discounts, key=lambda offer: (offer.valid_from, offer.id))
+        period_starts = [period.valid_from for period in ordered]
+        # _prices[i] applies on [_starts[i], _starts[i + 1]), the last one forever; nothing before _starts[0].
+        self._starts: list[datetime] = []
+        self._prices: list[EffectivePrice | None] = []
+        for instant in _boundaries(ordered, offers):
+            price = _price_at(ordered, period_starts, offers, instant)
+            unchanged = self._prices[-1] == price if self._prices else price is None
+            if not unchanged:
+                self._starts.append(instant)
+                self._prices.append(price)
+
+    def price_at(self, at: datetime) -> EffectivePrice | None:
+        """The effective price at an instant, or None when no price period covers it. O(log n)."""
+        _check_aware("at", at)
+        index = bisect_right(self._starts, at) - 1
+        return self._prices[index] if index >= 0 else None
+
+    def stretches(self, start: datetime, end: datetime) -> list[Stretch]:
+        """[start, end) cut wherever the effective price changes; adjacent equal prices are one stretch."""
+        _check_aware("start", start)
+        _check_aware("end", end)
+        if end <= start:
+            raise ValueError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})")
+        index = bisect_right(self._starts, start) - 1
+        result: list[Stretch] = []
+        cursor = start
+        while cursor < end:
+            following = index + 1
+            stop = end
+            if following < len(self._starts) and self._starts[following] < end:
+                stop = self._starts[following]
+            result.append(Stretch(cursor, stop, self._prices[index] if index >= 0 else None))
+            cursor, index = stop, following
+        return result
+
+
+def _boundaries(periods: Sequence[PricePeriod], discounts: Sequence[Discount]) -> list[datetime]:
+    instants: set[datetime] = set()
+    for item in (*periods, *discounts):
+        instants.add(item.valid_from)
+        if item.valid_to is not None:
+            instants.add(item.valid_to)
+    return sorted(instants)
+
+
+def _price_at(
+    periods: Sequence[PricePeriod], starts: Sequence[datetime], discounts: Sequence[Discount], at: datetime
+) -> EffectivePrice | None:
+    index = bisect_right(starts, at) - 1
+    if index < 0 or not _covers(periods[index].valid_from, periods[index].valid_to, at):
+        return None
+    period = periods[index]
+    # Built once per boundary, so a linear scan of the (few) discounts costs nothing per lookup.
+    active = tuple(offer for offer in discounts if _covers(offer.valid_from, offer.valid_to, at))
+    effective = apply_discounts(period.prices, [offer.percent_off for offer in active])
+    return EffectivePrice(period=period, discounts=active, effective=effective)
+
+
+def _covers(valid_from: datetime, valid_to: datetime | None, at: datetime) -> bool:
+    return valid_from <= at and (valid_to is None or at < valid_to)
+
+
+def _check_no_overlap(ordered: Sequence[PricePeriod]) -> None:
+    for earlier, later in pairwise(ordered):
+        if earlier.valid_to is None or earlier.valid_to > later.valid_from:
+            raise ValueError(f"price periods {earlier.id} and {later.id} overlap")
+
+
+def _check_range(what: str, valid_from: datetime, valid_to: datetime | None) -> None:
+    _check_aware(f"{what}: valid_from", valid_from)
+    if valid_to is not None:
+        _check_aware(f"{what}: valid_to", valid_to)
+        if valid_to <= valid_from:
+            raise ValueError(f"{what}: valid_to must be after valid_from")
+
+
+def _check_aware(what: str, instant: datetime) -> None:
+    # Comparing naive and aware datetimes raises TypeError deep inside bisect; say it here instead.
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got {instant.isoformat()}")

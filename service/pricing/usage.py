@@ -1,0 +1,43 @@
+"""The token usage of one session, validated once so the arithmetic can trust it."""
+
+from dataclasses import dataclass, fields
+
+MAX_TOKENS = 10**15
+
+
+class UsageError(ValueError):
+    """A usage that cannot be priced; `field` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens of one session. input_tokens is the whole prompt, cache hits included."""
+
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            _check_count(item.name, getattr(self, item.name))
+        if self.cached_input_tokens > self.input_tokens:
+            raise UsageError(
+                "cached_input_tokens",
+                f"cached_input_tokens ({self.cached_input_tokens}) must not exceed input_tokens "
+                f"({self.input_tokens}): input_tokens counts the whole prompt, cache hits included",
+            )
+
+
+def _check_count(name: str, value: object) -> None:
+    # bool is an int subclass: True tokens is a client bug, not one token.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise UsageError(name, f"{name} must be a whole number of tokens, got {value!r}")
+    if value < 0:
+        raise UsageError(name, f"{name} must not be negative, got {value}")
+    if value > MAX_TOKENS:
+        raise UsageError(name, f"{name} must be at most {MAX_TOKENS} (10^15), got {value}")

@@ -1,0 +1,1 @@
+"""Tests of the pure pricing core: unit tests, the article's figures, and hypothesis properties."""
