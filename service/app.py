@@ -7,15 +7,23 @@ import logging
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
 from service import health
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
+from service.catalog.snapshot import CatalogSnapshot
+from service.catalog.snapshot_keeper import SnapshotKeeper
+from service.cors import PublicCORSMiddleware
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
+from service.estimates.quote_routes import QuoteController
+from service.estimates.routes import EstimateController
 from service.problems import EXCEPTION_HANDLERS
+from service.requests import ExactRequest
 from service.settings import Settings
 
 API_VERSION = "1.0.0"
@@ -28,20 +36,35 @@ def create_app(settings: Settings) -> Litestar:
     async def open_database(app: Litestar) -> None:
         app.state.engine = make_engine(settings.database_url or "")
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        app.state.snapshot_keeper = SnapshotKeeper(settings.database_url or "", app.state.sessionmaker)
+        await app.state.snapshot_keeper.start()
 
     async def close_database(app: Litestar) -> None:
+        await app.state.snapshot_keeper.stop()
         await app.state.engine.dispose()
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return Litestar(
-        route_handlers=[ProviderController, ModelController, PromotionController, health.live, health.ready],
-        dependencies={"session": Provide(provide_transaction)},
+        route_handlers=[
+            ProviderController, ModelController, PromotionController, EstimateController, QuoteController,
+            health.live, health.ready,
+        ],
+        dependencies={
+            "session": Provide(provide_transaction),
+            "snapshot": Provide(current_snapshot, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins)],
+        request_class=ExactRequest,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[open_database],
         on_shutdown=[close_database],
         state=State({"settings": settings}),
         openapi_config=openapi_config(),
     )
+
+
+def current_snapshot(state: State) -> CatalogSnapshot:
+    return state.snapshot_keeper.current
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -52,6 +75,10 @@ def openapi_config() -> OpenAPIConfig:
                     "Money is USD as decimal strings; prices are per 1,000,000 tokens.",
         path="/schema",
         render_plugins=[ScalarRenderPlugin()],
+        components=Components(security_schemes={
+            "apiKey": SecurityScheme(type="http", scheme="bearer",
+                                     description="An API key from `pricing-api keys create`, as a bearer token"),
+        }),
         use_handler_docstrings=False,
     )
 

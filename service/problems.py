@@ -209,4 +209,3 @@ def responses(*codes: int) -> dict[int, ResponseSpec]:
 
 
 READ = (404, 422, 503)
-WRITE = (400, 401, 403, 404, 409, 422, 503)

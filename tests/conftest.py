@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from service.app import create_app
 from service.auth.keys import create_key
 from service.catalog.seed import load_seed_if_empty
+from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.db import migrations
 from service.db.embedded import embedded_database
 from service.db.engine import make_engine, make_sessionmaker
@@ -90,6 +91,15 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+async def snapshot_keeper(database_url: str, engine: AsyncEngine) -> AsyncIterator[SnapshotKeeper]:
+    """The app's snapshot of the committed catalog, kept current by LISTEN/NOTIFY like in production."""
+    keeper = SnapshotKeeper(database_url, make_sessionmaker(engine))
+    await keeper.start()
+    yield keeper
+    await keeper.stop()
+
+
 @pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:
@@ -120,18 +130,48 @@ def _client(app: Litestar) -> httpx.AsyncClient:
 
 
 @pytest.fixture
-async def client(app: Litestar, engine: AsyncEngine, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app: Litestar, engine: AsyncEngine, connection: AsyncConnection, snapshot_keeper: SnapshotKeeper
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Catalog writes are rolled back after the test; estimates price from the committed catalog's snapshot."""
     app.state.engine = engine
+    app.state.snapshot_keeper = snapshot_keeper
     app.state.sessionmaker = _rolled_back_sessions(connection)
     async with _client(app) as client:
         yield client
 
 
+@pytest.fixture(scope="session")
+def committed_database_url(make_database: Callable[[], str]) -> str:
+    """A database of its own for tests that really commit, so their rows never reach the rolled-back tests."""
+    url = make_database()
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def committed_engine(committed_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(committed_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def committed_keeper(committed_database_url: str, committed_engine: AsyncEngine) -> AsyncIterator[SnapshotKeeper]:
+    keeper = SnapshotKeeper(committed_database_url, make_sessionmaker(committed_engine))
+    await keeper.start()
+    yield keeper
+    await keeper.stop()
+
+
 @pytest.fixture
-async def committed_client(app: Litestar, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    """A client whose requests really commit: for races. Use rows with unique names."""
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+async def committed_client(
+    app: Litestar, committed_engine: AsyncEngine, committed_keeper: SnapshotKeeper
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests really commit (races, NOTIFY, quotes), on the committed database; use unique ids."""
+    app.state.engine = committed_engine
+    app.state.snapshot_keeper = committed_keeper
+    app.state.sessionmaker = make_sessionmaker(committed_engine)
     async with _client(app) as client:
         yield client
 

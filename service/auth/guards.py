@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from service.auth.keys import find_active_key
-from service.problems import ProblemError
+from service.problems import ProblemError, responses
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pricing-api"'}
@@ -37,3 +37,11 @@ def requires_scope(scope: str) -> Guard:
 
 WRITE = requires_scope("catalog:write")
 FEEDS = requires_scope("feeds:read")
+
+
+# Everything a catalog write route declares: the guard, its OpenAPI security requirement and its problems.
+WRITE_ROUTE: dict[str, Any] = {
+    "guards": [WRITE],
+    "security": [{"apiKey": []}],
+    "responses": responses(400, 401, 403, 404, 409, 422, 503),
+}

@@ -7,13 +7,12 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
-from service.auth.guards import WRITE
+from service.auth.guards import WRITE_ROUTE
 from service.catalog import price_queries, queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.db.engine import DbSession
 from service.instants import parse_instant
 from service.problems import READ, responses
-from service.problems import WRITE as WRITE_PROBLEMS
 from service.structs import SlugPath
 
 At = Annotated[
@@ -42,17 +41,17 @@ class ModelController(Controller):
     async def get_model(self, session: DbSession, model_id: SlugPath) -> schemas.Model:
         return render.model(await queries.get_model(session, model_id))
 
-    @post("/", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Create a model")
+    @post("/", **WRITE_ROUTE, summary="Create a model")
     async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.Model:
         return render.model(await queries.create_model(session, data))
 
-    @patch("/{model_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Change a model")
+    @patch("/{model_id:str}", **WRITE_ROUTE, summary="Change a model")
     async def update_model(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.ModelUpdate]
     ) -> schemas.Model:
         return render.model(await queries.update_model(session, model_id, data))
 
-    @delete("/{model_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+    @delete("/{model_id:str}", **WRITE_ROUTE,
             summary="Delete a model that has no price history")
     async def delete_model(self, session: DbSession, model_id: SlugPath) -> None:
         await queries.delete_model(session, model_id)
@@ -65,7 +64,7 @@ class ModelController(Controller):
         page, next_cursor = page_of(rows, limit, "id")
         return schemas.PricePeriodPage(data=[render.price(r) for r in page], next_cursor=next_cursor)
 
-    @post("/{model_id:str}/prices", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+    @post("/{model_id:str}/prices", **WRITE_ROUTE,
           summary="Add a price period",
           description="A period starting inside the open-ended current period closes it at its start; "
                       "any other overlap is refused with 409. Stored prices are never changed.")

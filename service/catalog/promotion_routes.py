@@ -7,12 +7,11 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
-from service.auth.guards import WRITE
+from service.auth.guards import WRITE_ROUTE
 from service.catalog import price_queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.db.engine import DbSession
 from service.problems import READ, responses
-from service.problems import WRITE as WRITE_PROBLEMS
 from service.structs import IdPath
 
 
@@ -33,17 +32,17 @@ class PromotionController(Controller):
     async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> schemas.Promotion:
         return render.promotion(await price_queries.get_promotion(session, promotion_id))
 
-    @post("/", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Create a promotion")
+    @post("/", **WRITE_ROUTE, summary="Create a promotion")
     async def create_promotion(self, session: DbSession, data: JSONBody[schemas.PromotionCreate]) -> schemas.Promotion:
         return render.promotion(await price_queries.create_promotion(session, data))
 
-    @patch("/{promotion_id:int}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Change a promotion")
+    @patch("/{promotion_id:int}", **WRITE_ROUTE, summary="Change a promotion")
     async def update_promotion(
         self, session: DbSession, promotion_id: IdPath, data: JSONBody[schemas.PromotionUpdate]
     ) -> schemas.Promotion:
         return render.promotion(await price_queries.update_promotion(session, promotion_id, data))
 
-    @delete("/{promotion_id:int}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+    @delete("/{promotion_id:int}", **WRITE_ROUTE,
             summary="Delete a promotion")
     async def delete_promotion(self, session: DbSession, promotion_id: IdPath) -> None:
         await price_queries.delete_promotion(session, promotion_id)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody
 
-from service.auth.guards import WRITE
+from service.auth.guards import WRITE_ROUTE
 from service.catalog import queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.db.engine import DbSession
 from service.problems import READ, responses
-from service.problems import WRITE as WRITE_PROBLEMS
 from service.structs import SlugPath
 
 
@@ -30,17 +29,17 @@ class ProviderController(Controller):
     async def get_provider(self, session: DbSession, provider_id: SlugPath) -> schemas.Provider:
         return render.provider(await queries.get_provider(session, provider_id))
 
-    @post("/", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Create a provider")
+    @post("/", **WRITE_ROUTE, summary="Create a provider")
     async def create_provider(self, session: DbSession, data: JSONBody[schemas.ProviderCreate]) -> schemas.Provider:
         return render.provider(await queries.create_provider(session, data))
 
-    @patch("/{provider_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS), summary="Rename a provider")
+    @patch("/{provider_id:str}", **WRITE_ROUTE, summary="Rename a provider")
     async def update_provider(
         self, session: DbSession, provider_id: SlugPath, data: JSONBody[schemas.ProviderUpdate]
     ) -> schemas.Provider:
         return render.provider(await queries.update_provider(session, provider_id, data))
 
-    @delete("/{provider_id:str}", guards=[WRITE], responses=responses(*WRITE_PROBLEMS),
+    @delete("/{provider_id:str}", **WRITE_ROUTE,
             summary="Delete a provider that has no models")
     async def delete_provider(self, session: DbSession, provider_id: SlugPath) -> None:
         await queries.delete_provider(session, provider_id)

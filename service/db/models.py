@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, func
-from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Prices keep up to 12 fractional digits (API.md); 12 integer digits are far beyond any real price.
@@ -82,3 +82,16 @@ class ApiKey(Base):
     scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     revoked_at: Mapped[datetime | None]
+
+
+class Quote(Base):
+    """An estimate stored with the exact bytes it was answered with; the database refuses any change."""
+
+    __tablename__ = "quotes"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    request: Mapped[dict[str, object]] = mapped_column(JSONB)
+    response: Mapped[bytes]
+    price_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

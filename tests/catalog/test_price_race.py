@@ -28,8 +28,8 @@ async def _overlapping_pairs(engine, model_id: str) -> int:
             WHERE a.model_id = :model"""), {"model": model_id})
 
 
-async def test_30_concurrent_identical_periods_give_one_201_and_29_409s_and_one_row(committed_client, engine):
-    model_id, headers = await _committed_model_and_key(engine)
+async def test_30_concurrent_identical_periods_give_one_201_and_29_409s_and_one_row(committed_client, committed_engine):
+    model_id, headers = await _committed_model_and_key(committed_engine)
     body = {"valid_from": "2026-06-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2", "source": "race"}
     responses = await asyncio.gather(*[
         committed_client.post(f"/v1/models/{model_id}/prices", json=body, headers=headers) for _ in range(30)
@@ -40,8 +40,8 @@ async def test_30_concurrent_identical_periods_give_one_201_and_29_409s_and_one_
     assert len(history) == 1
 
 
-async def test_50_concurrent_conflicting_periods_leave_no_overlap(committed_client, engine):
-    model_id, headers = await _committed_model_and_key(engine)
+async def test_50_concurrent_conflicting_periods_leave_no_overlap(committed_client, committed_engine):
+    model_id, headers = await _committed_model_and_key(committed_engine)
     url = f"/v1/models/{model_id}/prices"
     seed = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2", "source": "race"}
     assert (await committed_client.post(url, json=seed, headers=headers)).status_code == 201
@@ -54,4 +54,4 @@ async def test_50_concurrent_conflicting_periods_leave_no_overlap(committed_clie
     statuses = {r.status_code for r in responses}
     assert statuses <= {201, 409}, [r.text for r in responses if r.status_code not in (201, 409)]
     assert 201 in statuses
-    assert await _overlapping_pairs(engine, model_id) == 0
+    assert await _overlapping_pairs(committed_engine, model_id) == 0

@@ -1,0 +1,58 @@
+"""Many estimates in one request: each item succeeds or fails on its own, and the total adds the good ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from service.catalog.snapshot import CatalogSnapshot
+from service.estimates import schemas
+from service.estimates.compute import estimate_one, total_of
+from service.pricing.estimate import Estimate
+from service.pricing.money import format_decimal
+from service.problems import ProblemError
+
+MAX_ITEMS = 10_000
+
+
+def too_large(count: int) -> ProblemError:
+    return ProblemError(413, "batch-too-large", "Batch too large",
+                        f"a batch holds at most {MAX_ITEMS} items, got {count}: split it into several requests")
+
+
+def _item_problem(status: int, kind: str, title: str, detail: str) -> schemas.BatchItemProblem:
+    return schemas.BatchItemProblem(type=f"/problems/{kind}", title=title, status=status, detail=detail)
+
+
+def estimate_batch(
+    snapshot: CatalogSnapshot, items: list[dict[str, Any]]
+) -> tuple[schemas.BatchResult, list[int]]:
+    if len(items) > MAX_ITEMS:
+        raise too_large(len(items))
+    now = datetime.now(UTC)  # items without `at` are priced at one instant, so the batch is consistent
+    data: list[schemas.BatchItem] = []
+    results: list[Estimate] = []
+    price_ids: set[int] = set()
+    for index, item in enumerate(items):
+        try:
+            request = msgspec.convert(item, schemas.EstimateRequest)
+            body, result, price_id = estimate_one(snapshot, request, now)
+        except msgspec.ValidationError as exc:
+            data.append(schemas.BatchItem(ok=False, error=_item_problem(
+                422, "validation-error", "Invalid request", f"items[{index}]: {exc}")))
+            continue
+        except ProblemError as exc:
+            problem = exc.problem
+            data.append(schemas.BatchItem(ok=False, error=_item_problem(
+                problem.status, problem.type.removeprefix("/problems/"), problem.title,
+                f"items[{index}]: {problem.detail}")))
+            continue
+        data.append(schemas.BatchItem(ok=True, result=body))
+        results.append(result)
+        price_ids.add(price_id)
+    return schemas.BatchResult(
+        data=data, total=format_decimal(total_of(results)), succeeded=len(results),
+        failed=len(data) - len(results),
+    ), sorted(price_ids)

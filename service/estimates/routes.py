@@ -1,0 +1,98 @@
+"""/v1/estimate and friends: thin handlers over the snapshot; no database query per estimate."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK
+
+from service.catalog.snapshot import Snapshot
+from service.estimates import schemas
+from service.estimates.batch import MAX_ITEMS, estimate_batch, too_large
+from service.estimates.comparison import compare_models
+from service.estimates.compute import estimate_one
+from service.estimates.monthly import monthly_estimate
+from service.estimates.selfhost import self_host_estimate
+from service.pricing.money import MoneyError, parse_decimal
+from service.pricing.usage import MAX_TOKENS
+from service.problems import invalid, responses
+
+TokensQuery = Annotated[int, Parameter(ge=0, le=MAX_TOKENS)]
+ESTIMATE_PROBLEMS = (404, 422, 503)
+NOT_MODIFIED = ResponseSpec(None, description="Not modified: the `If-None-Match` ETag still matches")
+
+
+class EstimateController(Controller):
+    path = "/v1/estimate"
+    tags = ["estimates"]
+
+    @post("/", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS), summary="Estimate a workload")
+    async def estimate(
+        self, snapshot: Snapshot, data: JSONBody[schemas.EstimateRequest]
+    ) -> schemas.EstimateResult:
+        return estimate_one(snapshot, data)[0]
+
+    @get("/", responses={**responses(*ESTIMATE_PROBLEMS), 304: NOT_MODIFIED},
+         summary="Estimate a workload (cacheable GET form)",
+         description="Sends `Cache-Control` (cacheable for a minute when `at` is given) and an `ETag`; "
+                     "`If-None-Match` with the same ETag gets a 304.")
+    async def estimate_get(
+        self, request: Request, snapshot: Snapshot, model: Annotated[str, Parameter(max_length=100)],
+        input_tokens: TokensQuery, output_tokens: TokensQuery, cached_input_tokens: TokensQuery = 0,
+        cache_write_tokens: TokensQuery = 0, sessions: Annotated[int, Parameter(ge=0, le=10**12)] = 1,
+        retry_factor: Annotated[str, Parameter(max_length=40, pattern=r"^[0-9]+(\.[0-9]+)?$")] = "1",
+        at: Annotated[str | None, Parameter(max_length=64)] = None,
+    ) -> Response[schemas.EstimateResult]:
+        body = schemas.EstimateRequest(
+            model=model, input_tokens=input_tokens, output_tokens=output_tokens,
+            cached_input_tokens=cached_input_tokens, cache_write_tokens=cache_write_tokens, sessions=sessions,
+            retry_factor=_decimal_query("retry_factor", retry_factor), at=at,
+        )
+        return _cacheable(request, estimate_one(snapshot, body)[0], cache_for=60 if at else 0)
+
+    @post("/batch", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
+          summary=f"Up to {MAX_ITEMS} estimates; each item succeeds or fails on its own")
+    async def batch(self, snapshot: Snapshot, data: JSONBody[schemas.BatchRequest]) -> schemas.BatchResult:
+        if len(data.items) > MAX_ITEMS:
+            raise too_large(len(data.items))
+        return estimate_batch(snapshot, data.items)[0]
+
+    @post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+          summary="One usage on several models, with ratios against a baseline, cheapest first")
+    async def compare(self, snapshot: Snapshot, data: JSONBody[schemas.CompareRequest]) -> schemas.CompareResult:
+        return compare_models(snapshot, data)[0]
+
+    @post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+          summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
+    async def monthly(self, snapshot: Snapshot, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
+        return monthly_estimate(snapshot, data)[0]
+
+    @post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+          summary="Self-hosting cost per 1M tokens, per month, and the break-even against an API model")
+    async def self_host(
+        self, snapshot: Snapshot, data: JSONBody[schemas.SelfHostRequest]
+    ) -> schemas.SelfHostResult:
+        return self_host_estimate(snapshot, data)[0]
+
+
+def _decimal_query(field: str, value: str) -> Decimal:
+    try:
+        return parse_decimal(value, field=field)
+    except MoneyError as exc:
+        raise invalid(field, str(exc)) from None
+
+
+def _cacheable(request: Request, result: schemas.EstimateResult, cache_for: int) -> Response[schemas.EstimateResult]:
+    body = msgspec.json.encode(result)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={cache_for}" if cache_for else "no-cache",
+               "Vary": "Origin"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)  # type: ignore[arg-type]
+    return Response(body, media_type="application/json", headers=headers)  # type: ignore[arg-type]

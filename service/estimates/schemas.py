@@ -1,0 +1,184 @@
+"""Request and response bodies of the estimate routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from litestar.params import KwargDefinition
+from msgspec import Meta
+
+from service.catalog.schemas import EffectivePrice
+from service.pricing.usage import MAX_TOKENS
+from service.structs import MONEY_IN_PATTERN, Money, MoneyOrNull, Schema, Slug
+
+Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
+Sessions = Annotated[int, Meta(ge=0, le=1_000_000_000_000)]
+_FACTOR = KwargDefinition(
+    description="expected attempts per session, from 1 to 10, as a decimal string (1.8 = 80% retries)",
+    schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["1.8"]},
+)
+RetryFactor = Annotated[Decimal, _FACTOR]
+_SHARE = KwargDefinition(description="the part of the sessions, above 0 and at most 1",
+                         schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["0.25"]})
+Share = Annotated[Decimal, _SHARE]
+_AMOUNT = KwargDefinition(description="a non-negative decimal string", schema_extra={"pattern": MONEY_IN_PATTERN})
+Amount = Annotated[Decimal, _AMOUNT]
+At = Annotated[str, Meta(max_length=64, description="RFC 3339 instant with offset, or a date; default now")] | None
+Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-05"])]
+Timezone = Annotated[str, Meta(max_length=64, examples=["UTC", "Europe/Berlin"])]
+
+
+class EstimateRequest(Schema):
+    model: Slug
+    input_tokens: Tokens
+    output_tokens: Tokens
+    cached_input_tokens: Tokens = 0
+    cache_write_tokens: Tokens = 0
+    sessions: Sessions = 1
+    retry_factor: RetryFactor = Decimal(1)
+    at: At = None
+
+
+class Cost(Schema):
+    input: Money
+    cached_input: Money
+    output: Money
+    cache_write: Money
+    per_session: Money
+    total: Money
+
+
+class EstimateResult(Schema):
+    model: Slug
+    at: datetime
+    currency: Literal["USD"]
+    price: EffectivePrice
+    cost: Cost
+    sessions: int
+    retry_factor: Money
+    warnings: list[str]
+
+
+_ITEMS = KwargDefinition(
+    description="estimate requests; each is checked on its own, so one bad item fails only itself",
+    max_items=10_000, schema_extra={"items": {"$ref": "#/components/schemas/EstimateRequest"}},
+)
+
+
+class BatchRequest(Schema):
+    # Items stay undecoded here so that a bad item becomes that item's problem, not the whole batch's.
+    items: Annotated[list[dict[str, Any]], _ITEMS]
+
+
+class BatchItemProblem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+class BatchItem(Schema, omit_defaults=True):
+    ok: bool
+    result: EstimateResult | None = None
+    error: BatchItemProblem | None = None
+
+
+class BatchResult(Schema):
+    data: list[BatchItem]
+    total: Money
+    succeeded: int
+    failed: int
+
+
+class CompareRequest(Schema):
+    baseline: Slug
+    input_tokens: Tokens
+    output_tokens: Tokens
+    models: Annotated[list[Slug], Meta(max_length=1000)] | None = None
+    cached_input_tokens: Tokens = 0
+    cache_write_tokens: Tokens = 0
+    sessions: Sessions = 1
+    retry_factor: RetryFactor = Decimal(1)
+    at: At = None
+
+
+class CompareRow(Schema):
+    model: Slug
+    cost: Cost
+    input_ratio: MoneyOrNull
+    output_ratio: MoneyOrNull
+    total_ratio: MoneyOrNull
+    warnings: list[str]
+
+
+class CompareResult(Schema):
+    baseline: Slug
+    at: datetime
+    rows: list[CompareRow]
+
+
+class MixItem(Schema):
+    model: Slug
+    share: Share
+
+
+class MonthlyRequest(Schema):
+    input_tokens: Tokens
+    output_tokens: Tokens
+    sessions_per_month: Sessions
+    model: Slug | None = None
+    mix: Annotated[list[MixItem], Meta(min_length=1, max_length=100)] | None = None
+    cached_input_tokens: Tokens = 0
+    cache_write_tokens: Tokens = 0
+    retry_factor: RetryFactor = Decimal(1)
+    month: Month | None = None
+    timezone: Timezone = "UTC"
+    at: At = None
+
+
+class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
+    model: Slug
+    from_: Annotated[datetime, Meta(description="start of the stretch (inclusive)")]
+    to: datetime | None
+    sessions: Money
+    per_session: Money
+    cost: Money
+    price_id: int
+
+
+class MonthlyResult(Schema):
+    month: str | None
+    timezone: str
+    sessions: int
+    total: Money
+    periods: list[MonthlyPeriod]
+    warnings: list[str]
+
+
+class SelfHostRequest(Schema):
+    gpu_hourly_usd: Amount
+    gpus: Annotated[int, Meta(ge=1, le=100_000)]
+    tokens_per_second: Amount
+    utilization: Share
+    compare_with: Slug | None = None
+    monthly_tokens: Annotated[int, Meta(ge=0, le=MAX_TOKENS)] | None = None
+    input_tokens: Tokens = 50_000
+    output_tokens: Tokens = 20_000
+    at: At = None
+
+
+class SelfHostComparison(Schema):
+    model: Slug
+    api_per_mtok: Money
+    break_even_tokens: Money | None
+    api_monthly_cost: Money | None
+    price_id: int
+
+
+class SelfHostResult(Schema):
+    cost_per_mtok: Money
+    monthly_cost: Money
+    monthly_capacity_tokens: Money
+    compare_with: SelfHostComparison | None

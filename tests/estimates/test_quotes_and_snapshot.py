@@ -1,0 +1,94 @@
+"""Quotes never change; the in-process snapshot follows committed catalog changes within a second."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.auth.keys import create_key
+from service.catalog.snapshot_keeper import SnapshotKeeper
+from service.db.engine import make_sessionmaker
+from tests.factories import make_model, unique_slug
+
+SESSION = {"input_tokens": 50_000, "output_tokens": 20_000}
+
+
+async def _committed_model(engine) -> tuple[str, dict[str, str]]:
+    model_id = unique_slug("snap")
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        await make_model(session, model_id)
+        _, secret = await create_key(session, "snap", ["catalog:write"])
+    return model_id, {"Authorization": f"Bearer {secret}"}
+
+
+async def _wait_for_estimate(client, model_id: str, expected_total: str, within: float = 1.0) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        response = await client.post("/v1/estimate", json={"model": model_id, **SESSION})
+        if response.status_code == 200 and response.json()["cost"]["total"] == expected_total:
+            return time.monotonic() - started
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the snapshot did not show {expected_total} for {model_id} within {within} s")
+
+
+async def test_a_committed_price_reaches_every_snapshot_within_a_second(
+    committed_client, committed_engine, committed_database_url
+):
+    other_worker = SnapshotKeeper(committed_database_url, make_sessionmaker(committed_engine))
+    await other_worker.start()
+    try:
+        model_id, headers = await _committed_model(committed_engine)
+        price = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "1", "source": "t"}
+        assert (await committed_client.post(f"/v1/models/{model_id}/prices", json=price,
+                                            headers=headers)).status_code == 201
+        await _wait_for_estimate(committed_client, model_id, "0.07")
+        deadline = time.monotonic() + 1.0
+        while model_id not in other_worker.current.timelines and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        assert model_id in other_worker.current.timelines, "the second worker's snapshot missed the change"
+    finally:
+        await other_worker.stop()
+
+
+async def test_a_quote_returns_the_same_bytes_forever_whatever_the_catalog_does(committed_client, committed_engine):
+    model_id, headers = await _committed_model(committed_engine)
+    url = f"/v1/models/{model_id}/prices"
+    first = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "1", "source": "t"}
+    await committed_client.post(url, json=first, headers=headers)
+    await _wait_for_estimate(committed_client, model_id, "0.07")
+
+    created = await committed_client.post("/v1/quotes", json={"kind": "estimate", "request": {
+        "model": model_id, **SESSION, "at": "2026-06-01"}})
+    assert created.status_code == 201, created.text
+    quote = created.json()
+    assert quote["id"].startswith("q_") and quote["result"]["cost"]["total"] == "0.07"
+    assert quote["price_ids"] == [quote["result"]["price"]["price_id"]]
+
+    cut = {**first, "valid_from": "2026-03-01T00:00:00Z", "input_per_mtok": "0.5"}
+    assert (await committed_client.post(url, json=cut, headers=headers)).status_code == 201
+    await _wait_for_estimate(committed_client, model_id, "0.045")
+
+    again = await committed_client.get(f"/v1/quotes/{quote['id']}")
+    assert again.status_code == 200
+    assert again.content == created.content
+
+
+async def test_every_kind_of_estimate_can_be_quoted(client):
+    requests = {
+        "batch": {"items": [{"model": "gpt-4.1", **SESSION, "at": "2026-05-10"}]},
+        "compare": {"baseline": "deepseek-v4-flash", **SESSION, "at": "2026-05-10"},
+        "monthly": {"model": "deepseek-v4-flash", **SESSION, "sessions_per_month": 1000, "month": "2026-05"},
+        "self-host": {"gpu_hourly_usd": "2", "gpus": 1, "tokens_per_second": "20000", "utilization": "1"},
+    }
+    for kind, request in requests.items():
+        response = await client.post("/v1/quotes", json={"kind": kind, "request": request})
+        assert response.status_code == 201, (kind, response.text)
+        assert (await client.get(f"/v1/quotes/{response.json()['id']}")).content == response.content
+
+
+async def test_a_quote_of_an_invalid_request_is_a_422_and_an_unknown_quote_a_404(client):
+    bad = await client.post("/v1/quotes", json={"kind": "estimate", "request": {"model": "gpt-4.1"}})
+    assert bad.status_code == 422
+    assert (await client.get("/v1/quotes/q_nope")).status_code == 404
