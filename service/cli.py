@@ -33,14 +33,14 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     with database_url(settings) as url:
         migrations.upgrade(url)
         if settings.load_seed:
-            loaded = asyncio.run(_load_seed(url))
+            loaded = asyncio.run(load_seed(url))
             print("seed catalog loaded" if loaded else "catalog already has data: seed not loaded", file=sys.stderr)
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("service.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=settings.log_level.lower())
 
 
-async def _load_seed(url: str) -> bool:
+async def load_seed(url: str) -> bool:
     from service.catalog.seed import load_seed_if_empty
     from service.db.engine import make_engine, make_sessionmaker
 

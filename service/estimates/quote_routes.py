@@ -23,7 +23,8 @@ class QuoteController(Controller):
         body = await create_quote(session, snapshot, data)
         return Response(body, status_code=201, media_type="application/json")  # type: ignore[arg-type]
 
-    @get("/{quote_id:str}", responses=responses(404, 422, 503), summary="A stored quote, byte for byte as first answered")
+    @get("/{quote_id:str}", responses=responses(404, 422, 503),
+         summary="A stored quote, byte for byte as first answered")
     async def read(self, session: DbSession, quote_id: SlugPath) -> Response[QuoteBody]:
         body = await get_quote(session, quote_id)
         return Response(body, media_type="application/json")  # type: ignore[arg-type]
