@@ -7,6 +7,7 @@ servers take turns so that machine noise hits both alike.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from service.cli import load_seed
 from service.db import migrations
 from service.db.embedded import embedded_database
 
@@ -76,11 +78,7 @@ def main() -> None:
         sys.exit("bench needs wrk: apt-get install wrk")
     with tempfile.TemporaryDirectory() as data_dir, embedded_database(Path(data_dir)) as url:
         migrations.upgrade(url)
-        import asyncio
-
-        from service.cli import _load_seed
-
-        asyncio.run(_load_seed(url))
+        asyncio.run(load_seed(url))
         env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
         ours = start("service.app:create_app_from_env", 8101, env, factory=True)
         bare = start("bench.bare_app:app", 8102, env)

@@ -6,7 +6,7 @@ be callable from a browser on another site.
 
 from __future__ import annotations
 
-from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _READ_PREFIXES = ("/v1/providers", "/v1/models", "/v1/promotions", "/v1/quotes/")
@@ -34,9 +34,17 @@ class PublicCORSMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers.from_scope(scope)
-        origin, path, method = headers.get("origin"), scope["path"], scope["method"]
-        requested = headers.get("access-control-request-method")
+        # Read the two headers straight from the scope: this runs on every request, estimates included.
+        origin = requested = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value.decode("latin-1")
+            elif name == b"access-control-request-method":
+                requested = value.decode("latin-1")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
         if method == "OPTIONS" and requested and self._allowed(origin) and is_public(requested.upper(), path):
             await self._preflight(send, origin or "")
             return

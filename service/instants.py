@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from service.problems import invalid
 
@@ -11,6 +12,11 @@ def parse_instant(value: str | None, *, field: str = "at") -> datetime:
     """`2026-04-30` means 2026-04-30T00:00:00Z; None means now."""
     if value is None:
         return datetime.now(UTC)
+    return _parse(value, field)
+
+
+@lru_cache(maxsize=1024)  # batches and busy frontends repeat the same few instants
+def _parse(value: str, field: str) -> datetime:
     text = value.strip()
     try:
         if len(text) == 10:

@@ -53,13 +53,32 @@ def token_prices(prices: TokenPrices) -> schemas.TokenPrices:
     )
 
 
+_PriceParts = tuple[schemas.TokenPrices, list[schemas.ActivePromotion], schemas.TokenPrices]
+# Rendered parts by the identity of the snapshot's EffectivePrice objects: one model's price is formatted once,
+# not on every estimate. Each entry holds its key object, so an id is never reused while cached.
+_PARTS: dict[int, tuple[EffectivePrice, _PriceParts]] = {}
+_PARTS_LIMIT = 8192
+
+
+def _price_parts(found: EffectivePrice) -> _PriceParts:
+    cached = _PARTS.get(id(found))
+    if cached is not None and cached[0] is found:
+        return cached[1]
+    parts = (
+        token_prices(found.period.prices),
+        [schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
+         for d in found.discounts],
+        token_prices(found.effective),
+    )
+    if len(_PARTS) >= _PARTS_LIMIT:
+        _PARTS.clear()  # snapshots were reloaded many times; start afresh rather than track ages
+    _PARTS[id(found)] = (found, parts)
+    return parts
+
+
 def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schemas.EffectivePrice:
+    listed, promotions, effective = _price_parts(found)
     return schemas.EffectivePrice(
-        model=model_id, at=at, currency="USD", price_id=found.period.id,
-        list=token_prices(found.period.prices),
-        promotions=[
-            schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
-            for d in found.discounts
-        ],
-        effective=token_prices(found.effective),
+        model=model_id, at=at, currency="USD", price_id=found.period.id, list=listed, promotions=promotions,
+        effective=effective,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +43,3 @@ async def load_snapshot(session: AsyncSession) -> CatalogSnapshot:
         timelines={m.id: ModelTimeline(periods[m.id], discounts[m.id]) for m in models},
         loaded_at=datetime.now(UTC),
     )
-
-
-# What a route declares to receive this process's current snapshot.
-Snapshot = NamedDependency[CatalogSnapshot]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from service.catalog.snapshot import Snapshot
 from service.db.engine import DbSession
 from service.estimates.quotes import QuoteBody, QuoteRequest, create_quote, get_quote
 from service.problems import responses
@@ -18,9 +18,9 @@ class QuoteController(Controller):
 
     @post("/", responses=responses(400, 404, 422, 503), summary="Store an estimate as an immutable quote")
     async def create(
-        self, session: DbSession, snapshot: Snapshot, data: JSONBody[QuoteRequest]
+        self, session: DbSession, state: State, data: JSONBody[QuoteRequest]
     ) -> Response[QuoteBody]:
-        body = await create_quote(session, snapshot, data)
+        body = await create_quote(session, state.snapshot_keeper.current, data)
         return Response(body, status_code=201, media_type="application/json")  # type: ignore[arg-type]
 
     @get("/{quote_id:str}", responses=responses(404, 422, 503),

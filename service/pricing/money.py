@@ -98,13 +98,11 @@ def format_decimal(value: Decimal) -> str:
     """Plain notation, trailing fractional zeros stripped, "0" for any zero: "0.0028", "10"."""
     if not value.is_finite():
         raise ValueError(f"cannot format {value!r} as money: it is not a finite number")
-    if value.is_zero():
-        return "0"
     # The "f" format writes every digit in plain notation and never rounds.
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return text
+    return "0" if text == "-0" else text
 
 
 def round_cost(value: Decimal) -> Decimal:

@@ -1,7 +1,7 @@
 """A month of sessions spread evenly over the month and priced stretch by stretch as prices change."""
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -115,5 +115,5 @@ def _price_stretch(
         # One division, then one rounding: the product before it is exact.
         cost = round_cost(whole.total * share / window)
         period_sessions = round_cost(sessions * share / window)
-    prorated = replace(whole, sessions=period_sessions, total=cost)
+    prorated = whole._replace(sessions=period_sessions, total=cost)
     return MonthlyPeriod(stretch.start, stretch.end, period_sessions, price, prorated)

@@ -1,6 +1,6 @@
 """The token usage of one session, validated once so the arithmetic can trust it."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 MAX_TOKENS = 10**15
 
@@ -23,8 +23,11 @@ class Usage:
     cache_write_tokens: int = 0
 
     def __post_init__(self) -> None:
-        for item in fields(self):
-            _check_count(item.name, getattr(self, item.name))
+        # Named explicitly rather than through dataclasses.fields(), which costs more than the whole estimate.
+        _check_count("input_tokens", self.input_tokens)
+        _check_count("output_tokens", self.output_tokens)
+        _check_count("cached_input_tokens", self.cached_input_tokens)
+        _check_count("cache_write_tokens", self.cache_write_tokens)
         if self.cached_input_tokens > self.input_tokens:
             raise UsageError(
                 "cached_input_tokens",
