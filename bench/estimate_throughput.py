@@ -27,7 +27,7 @@ from service.db.embedded import embedded_database
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = {"model": "deepseek-v4-flash", "input_tokens": 50000, "output_tokens": 20000, "at": "2026-05-10T12:00:00Z"}
-DURATION, CONNECTIONS, ROUNDS = os.environ.get("BENCH_DURATION", "10s"), 32, int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION, CONNECTIONS, ROUNDS = os.environ.get("BENCH_DURATION", "10s"), 32, int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
 def start(app: str, port: int, env: dict[str, str], factory: bool = False) -> subprocess.Popen[bytes]:

@@ -49,10 +49,13 @@ def price_at(snapshot: CatalogSnapshot, model: str, at: datetime) -> EffectivePr
 
 def cost_of(result: Estimate) -> schemas.Cost:
     cost = result.cost
+    per_session = format_decimal(cost.per_session)
+    # One session at a retry factor of 1, the usual request, costs per_session in total: format it once.
+    total = per_session if result.total == cost.per_session else format_decimal(result.total)
     return schemas.Cost(
         input=format_decimal(cost.input), cached_input=format_decimal(cost.cached_input),
         output=format_decimal(cost.output), cache_write=format_decimal(cost.cache_write),
-        per_session=format_decimal(cost.per_session), total=format_decimal(result.total),
+        per_session=per_session, total=total,
     )
 
 

@@ -98,11 +98,13 @@ def format_decimal(value: Decimal) -> str:
     """Plain notation, trailing fractional zeros stripped, "0" for any zero: "0.0028", "10"."""
     if not value.is_finite():
         raise ValueError(f"cannot format {value!r} as money: it is not a finite number")
+    if value.is_zero():
+        return "0"  # also "-0" and "0.000"; and cheap, since unused token kinds cost zero on every estimate
     # The "f" format writes every digit in plain notation and never rounds.
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return text
 
 
 def round_cost(value: Decimal) -> Decimal:
