@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import health
+from service.auth.guards import access_guard, send_rate_limit_headers
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
@@ -22,7 +23,9 @@ from service.cors import PublicCORSMiddleware
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
+from service.feeds.routes import FeedController
 from service.problems import EXCEPTION_HANDLERS
+from service.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.requests import ExactRequest
 from service.settings import Settings
 
@@ -50,22 +53,36 @@ def create_app(settings: Settings) -> Litestar:
     async def close_database(app: Litestar) -> None:
         await app.state.snapshot_keeper.stop()
         await app.state.engine.dispose()
+        if isinstance(app.state.rate_limiter.store, RedisStore):
+            await app.state.rate_limiter.store.close()
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return Litestar(
         route_handlers=[
             ProviderController, ModelController, PromotionController, EstimateController, QuoteController,
-            health.live, health.ready,
+            FeedController, health.live, health.ready,
         ],
+        guards=[access_guard],
+        before_send=[send_rate_limit_headers],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins)],
         request_class=ExactRequest,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[open_database, settle_memory],
         on_shutdown=[close_database],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "rate_limiter": rate_limiter(settings)}),
         openapi_config=openapi_config(),
     )
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    store = RedisStore(settings.redis_url) if settings.redis_url else MemoryStore()
+    policies = {
+        "public": Policy.parse("public", settings.rate_limit_public),
+        "feeds": Policy.parse("feeds", settings.rate_limit_feeds),
+        "write": Policy.parse("write", settings.rate_limit_write),
+    }
+    return RateLimiter(store, policies)
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -6,6 +6,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
+from service.auth.guards import UNLIMITED
 from service.db.migrations import head_revision
 from service.problems import Problem, problem_response, responses
 from service.structs import Schema
@@ -15,13 +16,13 @@ class Health(Schema):
     status: str
 
 
-@get("/health/live", tags=["operations"], summary="The process is up", sync_to_thread=False)
+@get("/health/live", tags=["operations"], summary="The process is up", sync_to_thread=False, opt=UNLIMITED)
 def live() -> Health:
     return Health(status="ok")
 
 
 @get("/health/ready", tags=["operations"], summary="The database is reachable and fully migrated",
-     responses=responses(503))
+     responses=responses(503), opt=UNLIMITED)
 async def ready(state: State) -> Response[Health] | Response[bytes]:
     try:
         async with state.engine.connect() as connection:

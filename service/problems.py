@@ -200,7 +200,7 @@ _DESCRIPTIONS = {
 
 def responses(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problems a route can answer with (Litestar does not add raised ones itself)."""
-    every = (*codes, 500)
+    every = (*codes, 429, 500)
     return {
         code: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[code], media_type=PROBLEM_MEDIA_TYPE,
                            generate_examples=False)

@@ -22,6 +22,10 @@ class Settings:
     cors_allow_origins: tuple[str, ...] = field(default=("*",))
     # Loading the seed into an empty catalog is what `serve` does; tests turn it off.
     load_seed: bool = True
+    # Requests per window, per API key (or per client address when anonymous), by kind of route.
+    rate_limit_public: str = "600/minute"
+    rate_limit_feeds: str = "120/minute"
+    rate_limit_write: str = "120/minute"
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -32,4 +36,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             cors_allow_origins=_csv(env.get("CORS_ALLOW_ORIGINS") or "*"),
+            rate_limit_public=env.get("RATE_LIMIT_PUBLIC") or "600/minute",
+            rate_limit_feeds=env.get("RATE_LIMIT_FEEDS") or "120/minute",
+            rate_limit_write=env.get("RATE_LIMIT_WRITE") or "120/minute",
         )

@@ -121,7 +121,10 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Litestar:
-    return create_app(Settings(database_url=database_url, load_seed=False))
+    # Limits that never trip during the suite; tests/feeds/test_rate_limits.py tests them on apps of its own.
+    unlimited = "1000000/minute"
+    return create_app(Settings(database_url=database_url, load_seed=False, rate_limit_public=unlimited,
+                               rate_limit_feeds=unlimited, rate_limit_write=unlimited))
 
 
 def _client(app: Litestar) -> httpx.AsyncClient:

@@ -61,7 +61,8 @@ async def list_models(
 
 
 async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> Model:
-    model = await session.get(Model, model_id, with_for_update=for_update)
+    # FOR NO KEY UPDATE: it still lets other transactions reference the model (foreign-key checks).
+    model = await session.get(Model, model_id, with_for_update={"key_share": True} if for_update else None)
     if model is None:
         raise not_found("model", model_id)
     return model

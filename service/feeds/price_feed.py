@@ -1,0 +1,46 @@
+"""Every model's effective price at an instant, from the snapshot, as JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from service.catalog import render
+from service.catalog.snapshot import CatalogSnapshot
+from service.feeds import schemas
+
+CSV_COLUMNS = (
+    "model", "provider", "price_id", "currency",
+    "input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok",
+    "effective_input_per_mtok", "effective_output_per_mtok", "effective_cache_read_per_mtok",
+    "effective_cache_write_per_mtok", "promotions",
+)
+
+
+def price_feed(snapshot: CatalogSnapshot, at: datetime) -> schemas.PriceFeed:
+    data = []
+    for model_id, timeline in sorted(snapshot.timelines.items()):
+        found = timeline.price_at(at)
+        if found is None:
+            continue  # not priced at that instant: not launched yet, or withdrawn
+        price = render.effective_price(model_id, at, found)
+        data.append(schemas.FeedPrice(
+            model=model_id, provider=snapshot.models[model_id].provider, price_id=price.price_id,
+            list=price.list, promotions=price.promotions, effective=price.effective,
+        ))
+    return schemas.PriceFeed(at=at, currency="USD", data=data)
+
+
+def as_csv(feed: schemas.PriceFeed) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in feed.data:
+        prices = [row.list.input_per_mtok, row.list.output_per_mtok, row.list.cache_read_per_mtok,
+                  row.list.cache_write_per_mtok, row.effective.input_per_mtok, row.effective.output_per_mtok,
+                  row.effective.cache_read_per_mtok, row.effective.cache_write_per_mtok]
+        promotions = ";".join(f"{p.name} ({p.percent_off}% off)" for p in row.promotions)
+        writer.writerow([row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices],
+                         promotions])
+    return out.getvalue().encode()

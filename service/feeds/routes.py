@@ -1,0 +1,85 @@
+"""/v1/feeds: for partners with a feeds:read key. Conditional GETs cost nothing when nothing changed."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from service.auth.guards import FEED_ROUTE
+from service.catalog.pagination import Cursor, decode_cursor, encode_cursor
+from service.catalog.snapshot import CatalogSnapshot
+from service.db.engine import DbSession
+from service.feeds import litellm, schemas
+from service.feeds.changes import changes_after
+from service.feeds.price_feed import as_csv, price_feed
+from service.instants import parse_instant
+from service.structs import SLUG_PATTERN
+
+At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
+NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: the `If-None-Match` ETag still matches")}
+
+
+def _snapshot(request: Request) -> CatalogSnapshot:
+    return request.app.state.snapshot_keeper.current
+
+
+def _conditional(request: Request, body: bytes, media_type: str, at: str | None) -> Response[bytes]:
+    """A strong ETag from the bytes themselves; a matching If-None-Match gets a 304 with no body."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    headers = {
+        "ETag": etag,
+        # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
+        "Cache-Control": "private, max-age=300" if at else "private, no-cache",
+        "Vary": "Accept, Authorization",
+    }
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+class FeedController(Controller):
+    path = "/v1/feeds"
+    tags = ["feeds"]
+
+    @get("/prices", **{**FEED_ROUTE, "responses": {**FEED_ROUTE["responses"], **NOT_MODIFIED}},
+         summary="Every model's list price, promotions and effective price at an instant (JSON or CSV)",
+         description="CSV with `Accept: text/csv` or `format=csv`. Strong `ETag`; `If-None-Match` gets a 304.")
+    async def prices(
+        self, request: Request, at: At = None,
+        format: Annotated[Literal["json", "csv"] | None, Parameter(description="overrides Accept")] = None,
+    ) -> Response[schemas.PriceFeed]:
+        feed = price_feed(_snapshot(request), parse_instant(at))
+        wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+        if wants_csv:
+            return _conditional(request, as_csv(feed), "text/csv; charset=utf-8", at)  # type: ignore[return-value]
+        return _conditional(request, msgspec.json.encode(feed), "application/json", at)  # type: ignore[return-value]
+
+    @get("/changes", **FEED_ROUTE,
+         summary="The append-only log of catalog changes, in commit order",
+         description="Follow `next_cursor` (always set, also at the end, so you can poll from it): every "
+                     "committed change appears exactly once, in commit order, even while writers commit.")
+    async def changes(
+        self, session: DbSession, cursor: Cursor = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    ) -> schemas.ChangePage:
+        after = decode_cursor(cursor, int) or 0
+        rows = await changes_after(session, after, limit + 1)
+        page = rows[:limit]
+        last = page[-1].seq if page else after
+        return schemas.ChangePage(data=page, next_cursor=encode_cursor(last), has_more=len(rows) > limit)
+
+    @get("/litellm", **{**FEED_ROUTE, "responses": {**FEED_ROUTE["responses"], **NOT_MODIFIED}},
+         summary="The effective prices at an instant in LiteLLM's model_prices_and_context_window.json shape",
+         description="Per-token JSON numbers, written exactly. Load with `litellm.register_model(feed)`; "
+                     "pass `prefix` to keep the keys apart from LiteLLM's bundled entries.")
+    async def litellm_feed(
+        self, request: Request, at: At = None,
+        prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
+    ) -> Response[dict[str, dict[str, object]]]:
+        mapping = litellm.litellm_map(_snapshot(request), parse_instant(at), prefix)
+        return _conditional(request, litellm.encode(mapping), "application/json", at)  # type: ignore[return-value]

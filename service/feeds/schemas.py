@@ -1,0 +1,40 @@
+"""Bodies of the feed routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from service.catalog.schemas import ActivePromotions, TokenPrices
+from service.structs import Schema, Slug
+
+
+class FeedPrice(Schema):
+    model: Slug
+    provider: Slug
+    price_id: int
+    list: TokenPrices
+    promotions: ActivePromotions
+    effective: TokenPrices
+
+
+FeedPrices = list[FeedPrice]  # named outside PriceFeed-like bodies whose field `list` shadows the builtin
+
+
+class PriceFeed(Schema):
+    at: datetime
+    currency: Literal["USD"]
+    data: FeedPrices
+
+
+class Change(Schema):
+    seq: int
+    kind: str
+    recorded_at: datetime
+    object: dict[str, Any]
+
+
+class ChangePage(Schema):
+    data: list[Change]
+    next_cursor: str
+    has_more: bool

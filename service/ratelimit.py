@@ -1,0 +1,113 @@
+"""Rate limits per API key, or per client address for anonymous calls, with a limit for each kind of route.
+
+Hand-written because Litestar's RateLimitMiddleware sends old-draft headers, no Retry-After, and cannot key
+on an API key checked by a guard. Fixed one-window counters: in memory by default, in Redis when REDIS_URL is
+set, so limits hold across workers and instances.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.problems import ProblemError
+
+_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
+_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    limit: int
+    window: int  # seconds
+
+    @classmethod
+    def parse(cls, name: str, spec: str) -> Policy:
+        match = _SPEC.match(spec)
+        if not match:
+            raise ValueError(f"rate limit for {name} must look like '600/minute', got {spec!r}")
+        return cls(name, int(match.group(1)), _WINDOWS[match.group(2)])
+
+    @property
+    def header(self) -> str:
+        return f'"{self.name}";q={self.limit};w={self.window}'
+
+
+class Store(Protocol):
+    async def hit(self, key: str, window: int) -> int:
+        """Count one hit on `key` in its current window and return the count so far."""
+
+
+class MemoryStore:
+    """One process's counters: fine for one worker; use Redis to share limits between workers."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._window_of: dict[str, int] = {}
+
+    async def hit(self, key: str, window: int) -> int:
+        if len(self._counts) > 100_000:  # forget finished windows now and then
+            current = {k for k, w in self._window_of.items() if w == int(time.time()) // window}
+            self._counts = {k: v for k, v in self._counts.items() if k in current}
+            self._window_of = {k: v for k, v in self._window_of.items() if k in current}
+        self._counts[key] = self._counts.get(key, 0) + 1
+        self._window_of[key] = int(time.time()) // window
+        return self._counts[key]
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+
+    async def hit(self, key: str, window: int) -> int:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window + 1)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    policy: Policy
+    remaining: int
+    reset: int  # seconds until the window ends
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"RateLimit-Policy": self.policy.header,
+                "RateLimit": f'"{self.policy.name}";r={self.remaining};t={self.reset}'}
+
+
+class RateLimiter:
+    def __init__(self, store: Store, policies: dict[str, Policy]) -> None:
+        self.store = store
+        self.policies = policies
+        self.rejections = 0
+
+    async def check(self, policy_name: str, identity: str) -> Verdict:
+        """Count this call; raise a 429 problem when it is over the limit."""
+        policy = self.policies[policy_name]
+        now = time.time()
+        window_index = int(now) // policy.window
+        count = await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
+        reset = max(1, math.ceil((window_index + 1) * policy.window - now))
+        verdict = Verdict(policy, max(0, policy.limit - count), reset)
+        if count > policy.limit:
+            self.rejections += 1
+            raise ProblemError(
+                429, "rate-limited", "Too many requests",
+                f"over the {policy.name} limit of {policy.limit} requests per {policy.window} s; "
+                f"retry after {reset} s",
+                headers={"Retry-After": str(reset), **verdict.headers},
+            )
+        return verdict
