@@ -9,6 +9,7 @@ from datetime import datetime
 from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
 from service.feeds import schemas
+from service.pricing.timeline import EffectivePrice
 
 CSV_COLUMNS = (
     "model", "provider", "price_id", "currency",
@@ -18,18 +19,21 @@ CSV_COLUMNS = (
 )
 
 
-def price_feed(snapshot: CatalogSnapshot, at: datetime) -> schemas.PriceFeed:
+def prices_at(snapshot: CatalogSnapshot, at: datetime) -> list[tuple[str, EffectivePrice]]:
+    """Every model priced at that instant (one not launched yet, or withdrawn, is left out), by id."""
+    found = ((model_id, timeline.price_at(at)) for model_id, timeline in sorted(snapshot.timelines.items()))
+    return [(model_id, price) for model_id, price in found if price is not None]
+
+
+def price_feed(snapshot: CatalogSnapshot, at: datetime, asked: datetime | None) -> schemas.PriceFeed:
     data = []
-    for model_id, timeline in sorted(snapshot.timelines.items()):
-        found = timeline.price_at(at)
-        if found is None:
-            continue  # not priced at that instant: not launched yet, or withdrawn
+    for model_id, found in prices_at(snapshot, at):
         price = render.effective_price(model_id, at, found)
         data.append(schemas.FeedPrice(
             model=model_id, provider=snapshot.models[model_id].provider, price_id=price.price_id,
             list=price.list, promotions=price.promotions, effective=price.effective,
         ))
-    return schemas.PriceFeed(at=at, currency="USD", data=data)
+    return schemas.PriceFeed(at=asked, currency="USD", data=data)
 
 
 def as_csv(feed: schemas.PriceFeed) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Literal
 
 import msgspec
@@ -15,8 +14,9 @@ from service.catalog.pagination import Cursor, decode_cursor, encode_cursor
 from service.catalog.snapshot import CatalogSnapshot
 from service.db.engine import DbSession
 from service.feeds import litellm, schemas
+from service.feeds.cache import cached_body
 from service.feeds.changes import changes_after
-from service.feeds.price_feed import as_csv, price_feed
+from service.feeds.price_feed import as_csv, price_feed, prices_at
 from service.instants import parse_instant
 from service.structs import SLUG_PATTERN
 
@@ -28,9 +28,8 @@ def _snapshot(request: Request) -> CatalogSnapshot:
     return request.app.state.snapshot_keeper.current
 
 
-def _conditional(request: Request, body: bytes, media_type: str, at: str | None) -> Response[bytes]:
-    """A strong ETag from the bytes themselves; a matching If-None-Match gets a 304 with no body."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+def _conditional(request: Request, body: bytes, etag: str, media_type: str, at: str | None) -> Response[bytes]:
+    """A strong ETag (from the bytes themselves); a matching If-None-Match gets a 304 with no body."""
     headers = {
         "ETag": etag,
         # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
@@ -53,11 +52,17 @@ class FeedController(Controller):
         self, request: Request, at: At = None,
         format: Annotated[Literal["json", "csv"] | None, Parameter(description="overrides Accept")] = None,
     ) -> Response[schemas.PriceFeed]:
-        feed = price_feed(_snapshot(request), parse_instant(at))
+        snapshot, instant = _snapshot(request), parse_instant(at)
+        asked = instant if at else None
         wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
-        if wants_csv:
-            return _conditional(request, as_csv(feed), "text/csv; charset=utf-8", at)  # type: ignore[return-value]
-        return _conditional(request, msgspec.json.encode(feed), "application/json", at)  # type: ignore[return-value]
+        kind, media_type = ("prices.csv", "text/csv; charset=utf-8") if wants_csv else ("prices", "application/json")
+
+        def render() -> bytes:
+            feed = price_feed(snapshot, instant, asked)
+            return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
+
+        body, etag = cached_body(kind, asked, prices_at(snapshot, instant), render)
+        return _conditional(request, body, etag, media_type, at)  # type: ignore[return-value]
 
     @get("/changes", **FEED_ROUTE,
          summary="The append-only log of catalog changes, in commit order",
@@ -81,5 +86,7 @@ class FeedController(Controller):
         self, request: Request, at: At = None,
         prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
     ) -> Response[dict[str, dict[str, object]]]:
-        mapping = litellm.litellm_map(_snapshot(request), parse_instant(at), prefix)
-        return _conditional(request, litellm.encode(mapping), "application/json", at)  # type: ignore[return-value]
+        snapshot, instant = _snapshot(request), parse_instant(at)
+        body, etag = cached_body(f"litellm:{prefix}", instant if at else None, prices_at(snapshot, instant),
+                                 lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
+        return _conditional(request, body, etag, "application/json", at)  # type: ignore[return-value]

@@ -22,7 +22,9 @@ FeedPrices = list[FeedPrice]  # named outside PriceFeed-like bodies whose field 
 
 
 class PriceFeed(Schema):
-    at: datetime
+    # The instant asked for, or null for "now": so that polling the current prices gives the same bytes (and
+    # the same ETag) for as long as the prices stay the same.
+    at: datetime | None
     currency: Literal["USD"]
     data: FeedPrices
 

@@ -75,3 +75,13 @@ async def test_the_litellm_export_can_namespace_its_keys(client, reader):
     body = (await client.get("/v1/feeds/litellm", params={"at": "2026-05-10", "prefix": "ourfeed"},
                              headers=reader)).json()
     assert "ourfeed/gpt-4.1" in body and body["ourfeed/gpt-4.1"]["input_cost_per_token"] == 2e-06
+
+
+async def test_polling_the_current_prices_gets_a_304_while_they_stay_the_same(client, reader):
+    first = await client.get("/v1/feeds/prices", headers=reader)
+    assert first.json()["at"] is None and first.headers["cache-control"] == "private, no-cache"
+    again = await client.get("/v1/feeds/prices", headers={**reader, "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    litellm = await client.get("/v1/feeds/litellm", headers=reader)
+    assert (await client.get("/v1/feeds/litellm", headers={
+        **reader, "If-None-Match": litellm.headers["etag"]})).status_code == 304
