@@ -190,6 +190,7 @@ _DESCRIPTIONS = {
     403: "The API key lacks the scope this call needs",
     404: "The named object does not exist (or has no price at that instant)",
     409: "The change conflicts with the stored catalog (overlapping period, existing id, history that must stay)",
+    412: "If-Match does not match the object's current ETag: it changed since you read it",
     413: "The request is too large",
     422: "The request is well-formed JSON but its values are invalid; `errors` names each field",
     429: "Too many requests; retry after `Retry-After` seconds",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
-from service.auth.guards import WRITE_ROUTE
+from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
 from service.catalog import price_queries, queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
+from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
 from service.instants import parse_instant
 from service.problems import READ, responses
@@ -38,23 +39,26 @@ class ModelController(Controller):
         return schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor)
 
     @get("/{model_id:str}", responses=responses(*READ), summary="Read a model")
-    async def get_model(self, session: DbSession, model_id: SlugPath) -> schemas.Model:
-        return render.model(await queries.get_model(session, model_id))
+    async def get_model(self, session: DbSession, model_id: SlugPath) -> Response[schemas.Model]:
+        row = await queries.get_model(session, model_id)
+        return with_etag(render.model(row), row)
 
     @post("/", **WRITE_ROUTE, summary="Create a model")
     async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.Model:
         return render.model(await queries.create_model(session, data))
 
-    @patch("/{model_id:str}", **WRITE_ROUTE, summary="Change a model")
+    @patch("/{model_id:str}", **CHANGE_ROUTE, summary="Change a model")
     async def update_model(
-        self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.ModelUpdate]
-    ) -> schemas.Model:
-        return render.model(await queries.update_model(session, model_id, data))
+        self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.ModelUpdate],
+        if_match: IfMatch = None,
+    ) -> Response[schemas.Model]:
+        row = await queries.update_model(session, model_id, data, if_match)
+        return with_etag(render.model(row), row)
 
-    @delete("/{model_id:str}", **WRITE_ROUTE,
+    @delete("/{model_id:str}", **CHANGE_ROUTE,
             summary="Delete a model that has no price history")
-    async def delete_model(self, session: DbSession, model_id: SlugPath) -> None:
-        await queries.delete_model(session, model_id)
+    async def delete_model(self, session: DbSession, model_id: SlugPath, if_match: IfMatch = None) -> None:
+        await queries.delete_model(session, model_id, if_match)
 
     @get("/{model_id:str}/prices", responses=responses(*READ), summary="The model's whole price history")
     async def list_prices(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import schemas
+from service.catalog.preconditions import require_match
 from service.catalog.queries import apply_changes, changes_of, get_model
 from service.db.models import Price, Promotion
 from service.pricing.prices import TokenPrices
@@ -92,8 +93,8 @@ async def list_promotions(
     return list(await session.scalars(query))
 
 
-async def get_promotion(session: AsyncSession, promotion_id: int) -> Promotion:
-    promotion = await session.get(Promotion, promotion_id)
+async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update: bool = False) -> Promotion:
+    promotion = await session.get(Promotion, promotion_id, with_for_update=for_update or None)
     if promotion is None:
         raise not_found("promotion", promotion_id)
     return promotion
@@ -112,8 +113,11 @@ async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate)
     return promotion
 
 
-async def update_promotion(session: AsyncSession, promotion_id: int, data: schemas.PromotionUpdate) -> Promotion:
-    promotion = await get_promotion(session, promotion_id)
+async def update_promotion(
+    session: AsyncSession, promotion_id: int, data: schemas.PromotionUpdate, if_match: str | None = None
+) -> Promotion:
+    promotion = await get_promotion(session, promotion_id, for_update=True)
+    require_match(promotion, if_match)
     changes = changes_of(data)
     valid_from = changes.get("valid_from", promotion.valid_from)
     valid_to = changes.get("valid_to", promotion.valid_to)
@@ -123,6 +127,8 @@ async def update_promotion(session: AsyncSession, promotion_id: int, data: schem
     return promotion
 
 
-async def delete_promotion(session: AsyncSession, promotion_id: int) -> None:
-    await session.delete(await get_promotion(session, promotion_id))
+async def delete_promotion(session: AsyncSession, promotion_id: int, if_match: str | None = None) -> None:
+    promotion = await get_promotion(session, promotion_id, for_update=True)
+    require_match(promotion, if_match)
+    await session.delete(promotion)
     await session.flush()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
-from service.auth.guards import WRITE_ROUTE
+from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
 from service.catalog import price_queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
+from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
 from service.problems import READ, responses
 from service.structs import IdPath
@@ -29,20 +30,23 @@ class PromotionController(Controller):
         return schemas.PromotionPage(data=[render.promotion(r) for r in page], next_cursor=next_cursor)
 
     @get("/{promotion_id:int}", responses=responses(*READ), summary="Read a promotion")
-    async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> schemas.Promotion:
-        return render.promotion(await price_queries.get_promotion(session, promotion_id))
+    async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> Response[schemas.Promotion]:
+        row = await price_queries.get_promotion(session, promotion_id)
+        return with_etag(render.promotion(row), row)
 
     @post("/", **WRITE_ROUTE, summary="Create a promotion")
     async def create_promotion(self, session: DbSession, data: JSONBody[schemas.PromotionCreate]) -> schemas.Promotion:
         return render.promotion(await price_queries.create_promotion(session, data))
 
-    @patch("/{promotion_id:int}", **WRITE_ROUTE, summary="Change a promotion")
+    @patch("/{promotion_id:int}", **CHANGE_ROUTE, summary="Change a promotion")
     async def update_promotion(
-        self, session: DbSession, promotion_id: IdPath, data: JSONBody[schemas.PromotionUpdate]
-    ) -> schemas.Promotion:
-        return render.promotion(await price_queries.update_promotion(session, promotion_id, data))
+        self, session: DbSession, promotion_id: IdPath, data: JSONBody[schemas.PromotionUpdate],
+        if_match: IfMatch = None,
+    ) -> Response[schemas.Promotion]:
+        row = await price_queries.update_promotion(session, promotion_id, data, if_match)
+        return with_etag(render.promotion(row), row)
 
-    @delete("/{promotion_id:int}", **WRITE_ROUTE,
+    @delete("/{promotion_id:int}", **CHANGE_ROUTE,
             summary="Delete a promotion")
-    async def delete_promotion(self, session: DbSession, promotion_id: IdPath) -> None:
-        await price_queries.delete_promotion(session, promotion_id)
+    async def delete_promotion(self, session: DbSession, promotion_id: IdPath, if_match: IfMatch = None) -> None:
+        await price_queries.delete_promotion(session, promotion_id, if_match)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import JSONBody
 
-from service.auth.guards import WRITE_ROUTE
+from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
 from service.catalog import queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
+from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
 from service.problems import READ, responses
 from service.structs import SlugPath
@@ -26,20 +27,23 @@ class ProviderController(Controller):
         return schemas.ProviderPage(data=[render.provider(r) for r in page], next_cursor=next_cursor)
 
     @get("/{provider_id:str}", responses=responses(*READ), summary="Read a provider")
-    async def get_provider(self, session: DbSession, provider_id: SlugPath) -> schemas.Provider:
-        return render.provider(await queries.get_provider(session, provider_id))
+    async def get_provider(self, session: DbSession, provider_id: SlugPath) -> Response[schemas.Provider]:
+        row = await queries.get_provider(session, provider_id)
+        return with_etag(render.provider(row), row)
 
     @post("/", **WRITE_ROUTE, summary="Create a provider")
     async def create_provider(self, session: DbSession, data: JSONBody[schemas.ProviderCreate]) -> schemas.Provider:
         return render.provider(await queries.create_provider(session, data))
 
-    @patch("/{provider_id:str}", **WRITE_ROUTE, summary="Rename a provider")
+    @patch("/{provider_id:str}", **CHANGE_ROUTE, summary="Rename a provider")
     async def update_provider(
-        self, session: DbSession, provider_id: SlugPath, data: JSONBody[schemas.ProviderUpdate]
-    ) -> schemas.Provider:
-        return render.provider(await queries.update_provider(session, provider_id, data))
+        self, session: DbSession, provider_id: SlugPath, data: JSONBody[schemas.ProviderUpdate],
+        if_match: IfMatch = None,
+    ) -> Response[schemas.Provider]:
+        row = await queries.update_provider(session, provider_id, data, if_match)
+        return with_etag(render.provider(row), row)
 
-    @delete("/{provider_id:str}", **WRITE_ROUTE,
+    @delete("/{provider_id:str}", **CHANGE_ROUTE,
             summary="Delete a provider that has no models")
-    async def delete_provider(self, session: DbSession, provider_id: SlugPath) -> None:
-        await queries.delete_provider(session, provider_id)
+    async def delete_provider(self, session: DbSession, provider_id: SlugPath, if_match: IfMatch = None) -> None:
+        await queries.delete_provider(session, provider_id, if_match)

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import schemas
+from service.catalog.preconditions import require_match
 from service.db.models import Model, Provider
 from service.problems import invalid, not_found
 
@@ -20,8 +21,8 @@ async def list_providers(session: AsyncSession, *, after: str | None, limit: int
     return list(await session.scalars(query))
 
 
-async def get_provider(session: AsyncSession, provider_id: str) -> Provider:
-    provider = await session.get(Provider, provider_id)
+async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> Provider:
+    provider = await session.get(Provider, provider_id, with_for_update=for_update or None)
     if provider is None:
         raise not_found("provider", provider_id)
     return provider
@@ -35,14 +36,19 @@ async def create_provider(session: AsyncSession, data: schemas.ProviderCreate) -
     return provider
 
 
-async def update_provider(session: AsyncSession, provider_id: str, data: schemas.ProviderUpdate) -> Provider:
-    provider = await get_provider(session, provider_id)
+async def update_provider(
+    session: AsyncSession, provider_id: str, data: schemas.ProviderUpdate, if_match: str | None = None
+) -> Provider:
+    provider = await get_provider(session, provider_id, for_update=True)
+    require_match(provider, if_match)
     await apply_changes(session, provider, changes_of(data))
     return provider
 
 
-async def delete_provider(session: AsyncSession, provider_id: str) -> None:
-    await session.delete(await get_provider(session, provider_id))
+async def delete_provider(session: AsyncSession, provider_id: str, if_match: str | None = None) -> None:
+    provider = await get_provider(session, provider_id, for_update=True)
+    require_match(provider, if_match)
+    await session.delete(provider)
     await session.flush()
 
 
@@ -80,8 +86,11 @@ async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> Mode
     return model
 
 
-async def update_model(session: AsyncSession, model_id: str, data: schemas.ModelUpdate) -> Model:
-    model = await get_model(session, model_id)
+async def update_model(
+    session: AsyncSession, model_id: str, data: schemas.ModelUpdate, if_match: str | None = None
+) -> Model:
+    model = await get_model(session, model_id, for_update=True)
+    require_match(model, if_match)
     changes = changes_of(data)
     if "provider" in changes:
         await _require_provider(session, changes["provider"])
@@ -90,8 +99,10 @@ async def update_model(session: AsyncSession, model_id: str, data: schemas.Model
     return model
 
 
-async def delete_model(session: AsyncSession, model_id: str) -> None:
-    await session.delete(await get_model(session, model_id))
+async def delete_model(session: AsyncSession, model_id: str, if_match: str | None = None) -> None:
+    model = await get_model(session, model_id, for_update=True)
+    require_match(model, if_match)
+    await session.delete(model)
     await session.flush()
 
 
@@ -109,6 +120,6 @@ async def apply_changes(session: AsyncSession, row: Any, changes: dict[str, Any]
         return
     for name, value in changes.items():
         setattr(row, name, value)
-    row.updated_at = func.now()
+    row.updated_at = func.clock_timestamp()  # not now(): two changes in one transaction differ, and so do ETags
     await session.flush()
     await session.refresh(row)
