@@ -14,7 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import health
-from service.auth.guards import access_guard, send_rate_limit_headers
+from service.auth.guards import access_guard, send_state_headers
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
@@ -63,7 +63,7 @@ def create_app(settings: Settings) -> Litestar:
             FeedController, health.live, health.ready,
         ],
         guards=[access_guard],
-        before_send=[send_rate_limit_headers],
+        before_send=[send_state_headers],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins)],
         request_class=ExactRequest,

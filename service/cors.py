@@ -12,7 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 _READ_PREFIXES = ("/v1/providers", "/v1/models", "/v1/promotions", "/v1/quotes/")
 _READ_METHODS = {"GET", "HEAD"}
 _ALLOW_HEADERS = "content-type, if-none-match"
-_EXPOSE_HEADERS = "etag, retry-after, ratelimit, ratelimit-policy, x-request-id"
+_EXPOSE_HEADERS = "etag, retry-after, ratelimit, ratelimit-policy, x-request-id, x-catalog-snapshot"
 
 
 def is_public(method: str, path: str) -> bool:

@@ -14,7 +14,7 @@ from litestar.types import Message, Scope
 
 from service.auth.keys import find_active_key
 from service.problems import ProblemError, responses
-from service.ratelimit import RateLimiter, Verdict
+from service.ratelimit import RateLimiter
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pricing-api"'}
 _EXEMPT_PREFIXES = ("/schema",)
@@ -51,14 +51,20 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], scope: s
     return key.id
 
 
-async def send_rate_limit_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: every limited response says how much of the budget is left."""
-    if message["type"] == "http.response.start":
-        verdict: Verdict | None = scope.get("state", {}).get("rate_limit")
-        if verdict is not None:
-            headers = list(message.get("headers", []))
-            headers += [(name.lower().encode(), value.encode()) for name, value in verdict.headers.items()]
-            message["headers"] = headers
+async def send_state_headers(message: Message, scope: Scope) -> None:
+    """before_send hook: the rate-limit budget left, and a warning when estimates come from a stale snapshot."""
+    if message["type"] != "http.response.start":
+        return
+    state = scope.get("state", {})
+    extra: dict[str, str] = {}
+    if (verdict := state.get("rate_limit")) is not None:
+        extra.update(verdict.headers)
+    if (snapshot := state.get("stale_snapshot")) is not None:
+        # The database is unreachable: the answer comes from the catalog as last loaded.
+        extra["X-Catalog-Snapshot"] = f"stale; loaded_at={snapshot.loaded_at.isoformat()}"
+    if extra:
+        message["headers"] = [*message.get("headers", []),
+                              *((name.lower().encode(), value.encode()) for name, value in extra.items())]
 
 
 # What catalog write and feed routes declare: the scope, their limit, the OpenAPI security and problems.

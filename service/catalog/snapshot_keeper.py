@@ -31,6 +31,8 @@ class SnapshotKeeper:
         self._task: asyncio.Task[None] | None = None
         self.current: CatalogSnapshot | None = None
         self.reloads = 0
+        # False while the database is unreachable: the snapshot is then the last one loaded, perhaps stale.
+        self.connected = True
 
     async def start(self) -> None:
         await self.reload()
@@ -54,8 +56,10 @@ class SnapshotKeeper:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database went away: retry, and keep serving the last snapshot
-                log.warning("snapshot listener lost its connection (%r); retrying in 1 s", exc)
-                await asyncio.sleep(1)
+                if self.connected:
+                    log.warning("snapshot listener lost its connection (%r); retrying every 0.5 s", exc)
+                self.connected = False
+                await asyncio.sleep(0.5)
 
     async def _listen(self) -> None:
         connection = await asyncpg.connect(self._dsn)
@@ -63,12 +67,16 @@ class SnapshotKeeper:
             await connection.add_listener(CHANNEL, lambda *_: self._changed.set())
             connection.add_termination_listener(lambda *_: self._changed.set())
             await self.reload()  # whatever changed while we were not listening
+            if not self.connected:
+                log.warning("snapshot listener reconnected; snapshot reloaded")
+            self.connected = True
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout=self._fallback)
                 # Clear before reading: a commit landing during the reload sets it again, and we reload again.
                 self._changed.clear()
                 if connection.is_closed():
+                    self.connected = False
                     raise ConnectionError("listener connection closed")
                 await self.reload()
         finally:

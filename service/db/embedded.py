@@ -54,9 +54,10 @@ class EmbeddedPostgres:
             return None
         return port if status == "ready" else None
 
-    def start(self, timeout: float = 30.0) -> int:
+    def start(self, timeout: float = 30.0, port: int | None = None) -> int:
+        """Start the server, on `port` when given (a restart keeps its clients' URL), else on a free one."""
         self._prepare()
-        port = _free_port()
+        port = port or _free_port()
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - the child keeps it open
         self.process = subprocess.Popen(
             [str(BIN_DIR / "postgres"), "-D", str(self.pgdata), "-h", "127.0.0.1", "-p", str(port),

@@ -81,7 +81,10 @@ class EstimateController(Controller):
 
 def _snapshot(request: Request) -> CatalogSnapshot:
     # Read from the app state directly: measurably cheaper per request than a `state` or DI parameter.
-    return request.app.state.snapshot_keeper.current
+    keeper = request.app.state.snapshot_keeper
+    if not keeper.connected:
+        request.state.stale_snapshot = keeper.current
+    return keeper.current
 
 
 def _decimal_query(field: str, value: str) -> Decimal:
