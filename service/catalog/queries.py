@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from msgspec import UNSET, structs
@@ -12,6 +13,9 @@ from service.catalog import schemas
 from service.catalog.preconditions import require_match
 from service.db.models import Model, Provider
 from service.problems import invalid, not_found
+from service.structs import SLUG_PATTERN
+
+SLUG = re.compile(SLUG_PATTERN)
 
 
 async def list_providers(session: AsyncSession, *, after: str | None, limit: int) -> list[Provider]:
@@ -22,6 +26,8 @@ async def list_providers(session: AsyncSession, *, after: str | None, limit: int
 
 
 async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> Provider:
+    if not SLUG.match(provider_id):
+        raise not_found("provider", provider_id[:100])  # no such id can exist: spare the database
     provider = await session.get(Provider, provider_id, with_for_update=for_update or None)
     if provider is None:
         raise not_found("provider", provider_id)
@@ -67,6 +73,8 @@ async def list_models(
 
 
 async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> Model:
+    if not SLUG.match(model_id):
+        raise not_found("model", model_id[:100])  # no such id can exist: spare the database
     # FOR NO KEY UPDATE: it still lets other transactions reference the model (foreign-key checks).
     model = await session.get(Model, model_id, with_for_update={"key_share": True} if for_update else None)
     if model is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
 from service.problems import invalid, not_found
 
+_QUOTE_ID = re.compile(r"^q_[A-Za-z0-9_-]{1,64}$")
 Kind = Literal["estimate", "batch", "compare", "monthly", "self-host"]
 _REQUEST_TYPES: dict[str, type[msgspec.Struct]] = {
     "estimate": schemas.EstimateRequest, "batch": schemas.BatchRequest, "compare": schemas.CompareRequest,
@@ -76,7 +78,7 @@ async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, data: Q
 
 
 async def get_quote(session: AsyncSession, quote_id: str) -> bytes:
-    quote = await session.get(Quote, quote_id)
+    quote = await session.get(Quote, quote_id) if _QUOTE_ID.match(quote_id) else None
     if quote is None:
         raise not_found("quote", quote_id)
     return quote.response
