@@ -24,6 +24,7 @@ from service.db.engine import make_engine, make_sessionmaker, provide_transactio
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
+from service.idempotency import IdempotencyMiddleware
 from service.problems import EXCEPTION_HANDLERS
 from service.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.requests import ExactRequest
@@ -66,7 +67,10 @@ def create_app(settings: Settings) -> Litestar:
         guards=[access_guard],
         before_send=[send_state_headers],
         dependencies={"session": Provide(provide_transaction)},
-        middleware=[DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins)],
+        middleware=[
+            DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins),
+            IdempotencyMiddleware,
+        ],
         request_class=ExactRequest,
         # A full 10,000-item batch is about 1.5 MB; anything far larger is refused with 413 before it is read.
         request_max_body_size=MAX_BODY_BYTES,

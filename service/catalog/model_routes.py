@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
 from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
@@ -12,6 +12,7 @@ from service.catalog import price_queries, queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
+from service.idempotency import idempotent_post
 from service.instants import parse_instant
 from service.problems import READ, responses
 from service.structs import SlugPath
@@ -43,7 +44,7 @@ class ModelController(Controller):
         row = await queries.get_model(session, model_id)
         return with_etag(render.model(row), row)
 
-    @post("/", **WRITE_ROUTE, summary="Create a model")
+    @idempotent_post("/", **WRITE_ROUTE, summary="Create a model")
     async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.Model:
         return render.model(await queries.create_model(session, data))
 
@@ -68,7 +69,7 @@ class ModelController(Controller):
         page, next_cursor = page_of(rows, limit, "id")
         return schemas.PricePeriodPage(data=[render.price(r) for r in page], next_cursor=next_cursor)
 
-    @post("/{model_id:str}/prices", **WRITE_ROUTE,
+    @idempotent_post("/{model_id:str}/prices", **WRITE_ROUTE,
           summary="Add a price period",
           description="A period starting inside the open-ended current period closes it at its start; "
                       "any other overlap is refused with 409. Stored prices are never changed.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
 from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
@@ -12,6 +12,7 @@ from service.catalog import price_queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
+from service.idempotency import idempotent_post
 from service.problems import READ, responses
 from service.structs import IdPath
 
@@ -34,7 +35,7 @@ class PromotionController(Controller):
         row = await price_queries.get_promotion(session, promotion_id)
         return with_etag(render.promotion(row), row)
 
-    @post("/", **WRITE_ROUTE, summary="Create a promotion")
+    @idempotent_post("/", **WRITE_ROUTE, summary="Create a promotion")
     async def create_promotion(self, session: DbSession, data: JSONBody[schemas.PromotionCreate]) -> schemas.Promotion:
         return render.promotion(await price_queries.create_promotion(session, data))
 

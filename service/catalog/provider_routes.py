@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody
 
 from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
@@ -10,6 +10,7 @@ from service.catalog import queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
+from service.idempotency import idempotent_post
 from service.problems import READ, responses
 from service.structs import SlugPath
 
@@ -31,7 +32,7 @@ class ProviderController(Controller):
         row = await queries.get_provider(session, provider_id)
         return with_etag(render.provider(row), row)
 
-    @post("/", **WRITE_ROUTE, summary="Create a provider")
+    @idempotent_post("/", **WRITE_ROUTE, summary="Create a provider")
     async def create_provider(self, session: DbSession, data: JSONBody[schemas.ProviderCreate]) -> schemas.Provider:
         return render.provider(await queries.create_provider(session, data))
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from service.db.engine import DbSession
 from service.estimates.quotes import QuoteBody, QuoteRequest, create_quote, get_quote
+from service.idempotency import idempotent_post
 from service.problems import responses
 from service.structs import SlugPath
 
@@ -16,7 +17,7 @@ class QuoteController(Controller):
     path = "/v1/quotes"
     tags = ["estimates"]
 
-    @post("/", responses=responses(400, 404, 422, 503), summary="Store an estimate as an immutable quote")
+    @idempotent_post("/", responses=responses(400, 404, 422, 503), summary="Store an estimate as an immutable quote")
     async def create(
         self, session: DbSession, state: State, data: JSONBody[QuoteRequest]
     ) -> Response[QuoteBody]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
@@ -19,6 +19,7 @@ from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
+from service.idempotency import idempotent_post
 from service.pricing.money import MoneyError, parse_decimal
 from service.pricing.usage import MAX_TOKENS
 from service.problems import invalid, responses
@@ -32,7 +33,8 @@ class EstimateController(Controller):
     path = "/v1/estimate"
     tags = ["estimates"]
 
-    @post("/", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS), summary="Estimate a workload")
+    @idempotent_post("/", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+                     summary="Estimate a workload")
     async def estimate(self, request: Request, data: JSONBody[schemas.EstimateRequest]) -> schemas.EstimateResult:
         return estimate_one(_snapshot(request), data)[0]
 
@@ -54,24 +56,24 @@ class EstimateController(Controller):
         )
         return _cacheable(request, estimate_one(_snapshot(request), body)[0], cache_for=60 if at else 0)
 
-    @post("/batch", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
+    @idempotent_post("/batch", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
           summary=f"Up to {MAX_ITEMS} estimates; each item succeeds or fails on its own")
     async def batch(self, request: Request, data: JSONBody[schemas.BatchRequest]) -> schemas.BatchResult:
         if len(data.items) > MAX_ITEMS:
             raise too_large(len(data.items))
         return estimate_batch(_snapshot(request), data.items)[0]
 
-    @post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+    @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
     async def compare(self, request: Request, data: JSONBody[schemas.CompareRequest]) -> schemas.CompareResult:
         return compare_models(_snapshot(request), data)[0]
 
-    @post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+    @idempotent_post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
     async def monthly(self, request: Request, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
         return monthly_estimate(_snapshot(request), data)[0]
 
-    @post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
+    @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="Self-hosting cost per 1M tokens, per month, and the break-even against an API model")
     async def self_host(
         self, request: Request, data: JSONBody[schemas.SelfHostRequest]

@@ -1,0 +1,170 @@
+"""Idempotency-Key on every POST, with Stripe's semantics.
+
+The first request with a key runs and its response is stored; a retry with the same key and the same request
+gets that response again, byte for byte (with `Idempotent-Replayed: true`); the same key with another request
+is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (a hash of the
+Authorization header) and kept 24 hours. A 5xx is not stored, so the client can retry it.
+
+Hand-written as ASGI middleware because it must see the raw request body and the final response bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import msgspec
+from litestar import post
+from litestar.enums import ParamType
+from litestar.openapi.spec import OpenAPIType, Operation
+from litestar.openapi.spec import Parameter as OpenAPIParameter
+from litestar.openapi.spec import Schema as OpenAPISchema
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.problems import ProblemError
+
+HEADER = b"idempotency-key"
+KEEP = "24 hours"
+# A request still "in flight" after this long died with its process; its key may be taken over.
+ABANDONED = "2 minutes"
+_SKIPPED_HEADERS = {b"date", b"server", b"content-length", b"ratelimit", b"ratelimit-policy"}
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        key = headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not 1 <= len(key) <= 255:
+            raise ProblemError(422, "validation-error", "Invalid request",
+                               "Idempotency-Key must be 1 to 255 characters")
+        body = await _read_body(receive, scope["app"].request_max_body_size)
+        principal = hashlib.sha256(headers.get(b"authorization", b"")).digest()
+        fingerprint = hashlib.sha256(
+            b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
+        engine: AsyncEngine = scope["app"].state.engine
+        stored = await _claim(engine, principal, key.decode("latin-1"), fingerprint)
+        if stored is not None:
+            await _replay(send, stored)
+            return
+        await self._run_and_store(scope, body, send, engine, principal, key.decode("latin-1"))
+
+    async def _run_and_store(
+        self, scope: Scope, body: bytes, send: Send, engine: AsyncEngine, principal: bytes, key: str
+    ) -> None:
+        response: dict[str, Any] = {"headers": [], "body": b""}
+
+        async def replay_body() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
+                                       if k.lower() not in _SKIPPED_HEADERS]
+            elif message["type"] == "http.response.body":
+                response["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await _release(engine, principal, key)
+            raise
+        if response.get("status", 500) >= 500:
+            await _release(engine, principal, key)
+        else:
+            await _store(engine, principal, key, response)
+
+
+async def _read_body(receive: Receive, limit: int | None) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if limit is not None and size > limit:
+            raise ProblemError(413, "request-too-large", "Request too large",
+                               f"the request body is over {limit} bytes")
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _claim(engine: AsyncEngine, principal: bytes, key: str, fingerprint: bytes) -> dict[str, Any] | None:
+    """Take the key for this request (None), or return what an earlier request with it left."""
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "DELETE FROM idempotency_keys WHERE principal = :p AND key = :k AND ("
+            f"created_at < now() - interval '{KEEP}' "
+            f"OR (status IS NULL AND created_at < now() - interval '{ABANDONED}'))"
+        ), {"p": principal, "k": key})
+        claimed = await connection.scalar(text(
+            "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES (:p, :k, :h) "
+            "ON CONFLICT DO NOTHING RETURNING 1"), {"p": principal, "k": key, "h": fingerprint})
+        if claimed:
+            return None
+        row = (await connection.execute(text(
+            "SELECT request_hash, status, headers::text, body FROM idempotency_keys WHERE principal = :p AND key = :k"),
+            {"p": principal, "k": key})).one()
+    if row.request_hash != fingerprint:
+        raise ProblemError(422, "idempotency-key-reused", "Idempotency-Key reused",
+                           "this Idempotency-Key was used with a different request; use a new key for a new request")
+    if row.status is None:
+        raise ProblemError(409, "idempotency-key-in-flight", "Request in progress",
+                           "a request with this Idempotency-Key is still being processed; retry shortly",
+                           headers={"Retry-After": "1"})
+    return {"status": row.status, "headers": msgspec.json.decode(row.headers), "body": row.body}
+
+
+async def _store(engine: AsyncEngine, principal: bytes, key: str, response: dict[str, Any]) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "UPDATE idempotency_keys SET status = :s, headers = CAST(:h AS jsonb), body = :b "
+            "WHERE principal = :p AND key = :k"),
+            {"s": response["status"], "h": msgspec.json.encode(response["headers"]).decode(), "b": response["body"],
+             "p": principal, "k": key})
+
+
+async def _release(engine: AsyncEngine, principal: bytes, key: str) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM idempotency_keys WHERE principal = :p AND key = :k"),
+                                 {"p": principal, "k": key})
+
+
+async def _replay(send: Send, stored: dict[str, Any]) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored["headers"]]
+    headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(stored["body"])).encode())]
+    await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
+    await send({"type": "http.response.body", "body": stored["body"]})
+
+
+@dataclass
+class IdempotentOperation(Operation):
+    """The OpenAPI operation of a POST: it documents the Idempotency-Key header this middleware honours."""
+
+    def __post_init__(self) -> None:
+        header = OpenAPIParameter(
+            name="Idempotency-Key", param_in=ParamType.HEADER, required=False,
+            schema=OpenAPISchema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+            description="Retry-safe POST: a retry with the same key and request replays the first response byte "
+                        "for byte (`Idempotent-Replayed: true`); the same key with another request is a 422; a "
+                        "retry while the first is still running is a 409. Keys are kept 24 hours; 5xx answers are "
+                        "not kept.",
+        )
+        self.parameters = [*(self.parameters or []), header]
+
+
+# @idempotent_post(...) is @post(...) whose OpenAPI operation documents the Idempotency-Key header.
+idempotent_post = partial(post, operation_class=IdempotentOperation)
