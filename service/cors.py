@@ -1,12 +1,20 @@
-"""CORS for the public surface only: estimates and catalog reads open to browsers on other origins.
+"""CORS for the public surface only (estimates and catalog reads open to browsers on other origins), and the
+answer to plain OPTIONS requests.
 
 Hand-written because Litestar's CORS support is one app-wide setting, and writes, quotes and feeds must not
-be callable from a browser on another site.
+be callable from a browser on another site. Litestar's own OPTIONS answer lists only the methods of the last
+handler registered on a path (`Allow: DELETE, OPTIONS` on a path that also has GET and PATCH), so OPTIONS is
+answered here from the app's route map.
 """
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _READ_PREFIXES = ("/v1/providers", "/v1/models", "/v1/promotions", "/v1/quotes/")
@@ -41,12 +49,16 @@ class PublicCORSMiddleware:
                 origin = value.decode("latin-1")
             elif name == b"access-control-request-method":
                 requested = value.decode("latin-1")
+        path, method = scope["path"], scope["method"]
+        if method == "OPTIONS":
+            if requested and self._allowed(origin) and is_public(requested.upper(), path):
+                await self._preflight(send, origin or "")
+                return
+            if (allow := _allowed_methods(scope, path)) is not None:
+                await _empty_204(send, [(b"allow", allow.encode())])
+                return
         if origin is None:
             await self.app(scope, receive, send)
-            return
-        path, method = scope["path"], scope["method"]
-        if method == "OPTIONS" and requested and self._allowed(origin) and is_public(requested.upper(), path):
-            await self._preflight(send, origin or "")
             return
         if not (self._allowed(origin) and is_public(method, path)):
             await self.app(scope, receive, send)
@@ -63,13 +75,32 @@ class PublicCORSMiddleware:
         await self.app(scope, receive, send_with_cors)
 
     async def _preflight(self, send: Send, origin: str) -> None:
-        headers = [
+        await _empty_204(send, [
             (b"access-control-allow-origin", b"*" if self.any_origin else origin.encode("latin-1")),
             (b"access-control-allow-methods", b"GET, HEAD, POST"),
             (b"access-control-allow-headers", _ALLOW_HEADERS.encode()),
             (b"access-control-max-age", b"600"),
             (b"vary", b"Origin"),
-            (b"content-length", b"0"),
-        ]
-        await send({"type": "http.response.start", "status": 204, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+        ])
+
+
+async def _empty_204(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": 204, "headers": [*headers, (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _allowed_methods(scope: Scope, path: str) -> str | None:
+    """The methods of the route at `path` (None when there is none), from the app's own route map."""
+    app = scope["app"]
+    try:
+        template = app.asgi_router.handle_routing(path, "OPTIONS")[4]
+    except (NotFoundException, MethodNotAllowedException):
+        return None
+    methods = _methods_by_template(app).get(template)
+    return None if methods is None else ", ".join(methods)
+
+
+@cache
+def _methods_by_template(app: Litestar) -> dict[str, list[str]]:
+    # The map's keys carry parameter types ("{model_id:str}"); the router reports templates without them.
+    return {re.sub(r":\w+}", "}", path): sorted(methods) for path, methods in app.route_handler_method_map.items()}

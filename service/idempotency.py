@@ -3,7 +3,8 @@
 The first request with a key runs and its response is stored; a retry with the same key and the same request
 gets that response again, byte for byte (with `Idempotent-Replayed: true`); the same key with another request
 is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (a hash of the
-Authorization header) and kept 24 hours. A 5xx is not stored, so the client can retry it.
+Authorization header) and kept 24 hours. Only successful answers are stored: a refused or failed request can
+be corrected and retried with the same key.
 
 Hand-written as ASGI middleware because it must see the raw request body and the final response bytes.
 """
@@ -44,7 +45,8 @@ class IdempotencyMiddleware:
             return
         headers = dict(scope["headers"])
         key = headers.get(HEADER)
-        if key is None:
+        if key is None or (b"authorization" not in headers and _needs_a_key(scope)):
+            # Nothing to remember, or a call that will be refused with 401 before it does anything.
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= 255:
@@ -83,10 +85,19 @@ class IdempotencyMiddleware:
         except BaseException:
             await _release(engine, principal, key)
             raise
-        if response.get("status", 500) >= 500:
-            await _release(engine, principal, key)
-        else:
+        if response.get("status", 500) < 400:
             await _store(engine, principal, key, response)
+        else:
+            # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
+            await _release(engine, principal, key)
+
+
+def _needs_a_key(scope: Scope) -> bool:
+    try:
+        handler = scope["app"].asgi_router.handle_routing(scope["path"], scope["method"])[1]
+    except Exception:  # no such route: the app answers that itself
+        return False
+    return bool(handler.opt.get("scope"))
 
 
 async def _read_body(receive: Receive, limit: int | None) -> bytes:
@@ -160,8 +171,8 @@ class IdempotentOperation(Operation):
             schema=OpenAPISchema(type=OpenAPIType.STRING, min_length=1, max_length=255),
             description="Retry-safe POST: a retry with the same key and request replays the first response byte "
                         "for byte (`Idempotent-Replayed: true`); the same key with another request is a 422; a "
-                        "retry while the first is still running is a 409. Keys are kept 24 hours; 5xx answers are "
-                        "not kept.",
+                        "retry while the first is still running is a 409. Keys are kept 24 hours; only "
+                        "successful answers are kept.",
         )
         self.parameters = [*(self.parameters or []), header]
 

@@ -43,3 +43,11 @@ async def test_an_allow_list_admits_only_its_origins(database_url, engine, snaps
         other = await client.get("/v1/models", headers={"Origin": "https://evil.example"})
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     assert "access-control-allow-origin" not in other.headers
+
+
+async def test_a_plain_options_lists_every_method_of_the_path(client):
+    response = await client.options("/v1/models/gpt-4.1")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+    assert (await client.options("/v1/estimate")).headers["allow"] == "GET, OPTIONS, POST"
+    assert (await client.options("/v1/nothing")).status_code == 404

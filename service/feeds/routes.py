@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation
+from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
 from service.auth.guards import FEED_ROUTE
@@ -16,12 +19,23 @@ from service.db.engine import DbSession
 from service.feeds import litellm, schemas
 from service.feeds.cache import cached_body
 from service.feeds.changes import changes_after
-from service.feeds.price_feed import as_csv, price_feed, prices_at
+from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed, prices_at
 from service.instants import parse_instant
 from service.structs import SLUG_PATTERN
 
 At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: the `If-None-Match` ETag still matches")}
+
+
+@dataclass
+class AlsoCsv(Operation):
+    """The price feed's 200 comes as JSON or, when asked for, as CSV: the spec says both."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content["text/csv"] = OpenAPIMediaType(schema=OpenAPISchema(
+                type=OpenAPIType.STRING, description=f"a header row ({', '.join(CSV_COLUMNS)}), then one row a model"))
 
 
 def _snapshot(request: Request) -> CatalogSnapshot:
@@ -46,6 +60,7 @@ class FeedController(Controller):
     tags = ["feeds"]
 
     @get("/prices", **{**FEED_ROUTE, "responses": {**FEED_ROUTE["responses"], **NOT_MODIFIED}},
+         operation_class=AlsoCsv,
          summary="Every model's list price, promotions and effective price at an instant (JSON or CSV)",
          description="CSV with `Accept: text/csv` or `format=csv`. Strong `ETag`; `If-None-Match` gets a 304.")
     async def prices(
@@ -55,7 +70,7 @@ class FeedController(Controller):
         snapshot, instant = _snapshot(request), parse_instant(at)
         asked = instant if at else None
         wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
-        kind, media_type = ("prices.csv", "text/csv; charset=utf-8") if wants_csv else ("prices", "application/json")
+        kind, media_type = ("prices.csv", "text/csv") if wants_csv else ("prices", "application/json")
 
         def render() -> bytes:
             feed = price_feed(snapshot, instant, asked)
