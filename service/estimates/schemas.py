@@ -62,9 +62,10 @@ class EstimateResult(Schema):
 
 
 _ITEMS = KwargDefinition(
-    description="up to 10,000 estimate requests (see EstimateRequest). Each item is checked on its own: an "
-                "invalid item fails alone, with its problem in its place in `data`, so any object is accepted here",
-    schema_extra={"items": {"type": "object"}, "maxItems": 10_000},
+    description="up to 10,000 estimate requests (see EstimateRequest); more is refused with 413 (not expressed as "
+                "maxItems, which would make it a 422). Each item is checked on its own: an invalid item fails "
+                "alone, with its problem in its place in `data`, so any object is accepted here",
+    schema_extra={"items": {"type": "object"}},
 )
 
 
