@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint openapi bench clean
+.PHONY: run test lint fuzz openapi bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "pricing-api needs Python 3.11 or newer")'
@@ -21,11 +21,15 @@ test: $(STAMP) lint  ## lint, then the whole suite on real PostgreSQL (TEST_DATA
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+fuzz: $(STAMP)  ## schemathesis against the live app and the committed spec (FUZZ_SECONDS, default 150)
+	$(BIN)/python .ci/schemathesis.py
+
 openapi: $(STAMP)  ## regenerate the committed spec from the app
 	$(BIN)/pricing-api openapi > openapi/openapi.json
 
-bench: $(STAMP)
+bench: $(STAMP)  ## benchmarks (need wrk); they print figures, see docs/benchmarks.md
 	$(BIN)/python bench/estimate_throughput.py
+	$(BIN)/python bench/feed_size.py
 
 clean:
 	rm -rf $(VENV) .data
