@@ -135,6 +135,10 @@ def parser() -> argparse.ArgumentParser:
     key_actions.add_parser("revoke").add_argument("id", type=int)
 
     commands.add_parser("openapi", help="print the OpenAPI spec that openapi/openapi.json holds")
+
+    from service.budget_gate import add_arguments
+
+    add_arguments(commands.add_parser("quote", help="get a quote from a running service; exit 1 when over --max-usd"))
     return root
 
 
@@ -149,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         return keys_command(settings, args)
     elif args.command == "openapi":
         sys.stdout.write(openapi_document())
+    elif args.command == "quote":
+        from service.budget_gate import run
+
+        return run(args)
     return 0
 
 

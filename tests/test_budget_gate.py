@@ -1,0 +1,68 @@
+"""`pricing-api quote`, the CI budget gate, against a real running service."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from service.app import create_app
+from service.settings import Settings
+
+CLI = [sys.executable, "-m", "service.cli", "quote"]
+SESSION = ["--model", "deepseek-v4-flash", "--input-tokens", "50000", "--output-tokens", "20000",
+           "--at", "2026-05-10"]
+
+
+@pytest.fixture(scope="module")
+def service_url(database_url: str, engine) -> Iterator[str]:  # `engine` commits the seed catalog
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(Settings(database_url=database_url, load_seed=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/health/ready", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def quote(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, "--url", url, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_a_quote_within_budget_passes_and_prints_its_id_and_cost(service_url):
+    result = quote(service_url, *SESSION, "--sessions", "1000", "--max-usd", "12.60")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("quote q_") and "costs 12.6 USD" in result.stdout
+    quote_id = result.stdout.split()[1].rstrip(":")
+    stored = httpx.get(f"{service_url}/v1/quotes/{quote_id}").json()
+    assert stored["result"]["cost"]["total"] == "12.6"
+
+
+def test_a_quote_over_budget_fails_the_build(service_url):
+    result = quote(service_url, *SESSION, "--sessions", "1000", "--max-usd", "12.59")
+    assert result.returncode == 1
+    assert "over budget by 0.01 USD" in result.stderr
+
+
+def test_a_quote_the_service_refuses_or_cannot_give_is_exit_2(service_url):
+    refused = quote(service_url, "--model", "gpt-9", "--input-tokens", "1", "--output-tokens", "1", "--max-usd", "1")
+    assert refused.returncode == 2 and "gpt-9" in refused.stderr
+    unreachable = quote("http://127.0.0.1:1", *SESSION, "--max-usd", "1")
+    assert unreachable.returncode == 2 and "cannot reach" in unreachable.stderr
