@@ -137,8 +137,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("openapi", help="print the OpenAPI spec that openapi/openapi.json holds")
 
     from service.budget_gate import add_arguments
+    from service.catalog import import_cli
 
     add_arguments(commands.add_parser("quote", help="get a quote from a running service; exit 1 when over --max-usd"))
+    import_cli.add_arguments(commands)
     return root
 
 
@@ -153,6 +155,13 @@ def main(argv: list[str] | None = None) -> int:
         return keys_command(settings, args)
     elif args.command == "openapi":
         sys.stdout.write(openapi_document())
+    elif args.command == "catalog":
+        from service.catalog import import_cli
+        from service.db import migrations
+
+        with database_url(settings) as url:
+            migrations.upgrade(url)
+            return asyncio.run(import_cli.run(url, args))
     elif args.command == "quote":
         from service.budget_gate import run
 

@@ -29,8 +29,7 @@ class CatalogSnapshot:
 
 
 async def load_snapshot(session: AsyncSession) -> CatalogSnapshot:
-    """Read every model, price and promotion in one repeatable-read transaction, so the copy is consistent."""
-    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    """Read every model, price and promotion. Run it in a REPEATABLE READ transaction for a consistent copy."""
     models = list(await session.scalars(select(Model).order_by(Model.id)))
     periods: dict[str, list] = {m.id: [] for m in models}
     discounts: dict[str, list] = {m.id: [] for m in models}

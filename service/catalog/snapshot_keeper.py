@@ -45,8 +45,11 @@ class SnapshotKeeper:
                 await self._task
 
     async def reload(self) -> None:
-        async with self._sessionmaker() as session, session.begin():
+        async with self._sessionmaker() as session:
+            # One snapshot of the database for all three tables: a commit landing between them cannot tear it.
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             self.current = await load_snapshot(session)
+            await session.rollback()
         self.reloads += 1
 
     async def _run(self) -> None:

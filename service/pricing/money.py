@@ -17,6 +17,7 @@ MONEY_CONTEXT = Context(prec=150, rounding=ROUND_05UP)
 
 _COST_QUANTUM = Decimal(1).scaleb(-COST_PLACES)
 _RATIO_QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
+_PRICE_QUANTUM = Decimal(1).scaleb(-MAX_FRACTION_DIGITS)
 # Longer strings cannot be a valid amount in any sane spelling; refusing them first keeps parsing cheap.
 _MAX_TEXT_LENGTH = 100
 # Stricter than Decimal(): no whitespace, no underscores, no "NaN"/"Infinity", no bare "." forms.
@@ -110,6 +111,15 @@ def format_decimal(value: Decimal) -> str:
 def round_cost(value: Decimal) -> Decimal:
     """Round a cost that came out of a division: half-even to COST_PLACES decimal places."""
     return value.quantize(_COST_QUANTUM, rounding=ROUND_HALF_EVEN, context=MONEY_CONTEXT)
+
+
+def round_price(value: Decimal) -> Decimal:
+    """Round a price brought in from a float-based source to the 12 fractional digits a price may have.
+
+    Only imports use it: LiteLLM stores dollars per token as binary floats (1.2000000000000002e-06), whose noise
+    would otherwise read as a price with 16 fractional digits.
+    """
+    return canonical(value.quantize(_PRICE_QUANTUM, rounding=ROUND_HALF_EVEN, context=MONEY_CONTEXT))
 
 
 def round_ratio(value: Decimal) -> Decimal:
