@@ -30,6 +30,9 @@ openapi: $(STAMP)  ## regenerate the committed spec from the app
 bench: $(STAMP)  ## benchmarks (need wrk); they print figures, see docs/benchmarks.md
 	$(BIN)/python bench/estimate_throughput.py
 	$(BIN)/python bench/feed_size.py
+	$(BIN)/python bench/soak.py
+	$(BIN)/python bench/import_catalog.py
+	$(BIN)/python -m bench.workers_throughput
 
 clean:
 	rm -rf $(VENV) .data

@@ -28,3 +28,12 @@ def test_the_api_image_serves_with_the_command_that_migrates_first():
     assert compose["services"]["api"]["command"][:2] == ["pricing-api", "serve"]
     assert 'CMD ["pricing-api", "serve"' in dockerfile
     assert "COPY alembic ./alembic" in dockerfile
+
+
+def test_compose_shares_rate_limits_between_workers_through_redis():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    api = compose["services"]["api"]
+    assert compose["services"]["redis"]["image"].startswith("redis:")
+    assert api["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert api["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert api["command"][-2:] == ["--workers", "2"]
