@@ -28,10 +28,10 @@ openapi: $(STAMP)  ## regenerate the committed spec from the app
 	$(BIN)/pricing-api openapi > openapi/openapi.json
 
 bench: $(STAMP)  ## benchmarks (need wrk); they print figures, see docs/benchmarks.md
-	$(BIN)/python bench/estimate_throughput.py
-	$(BIN)/python bench/feed_size.py
-	$(BIN)/python bench/soak.py
-	$(BIN)/python bench/import_catalog.py
+	$(BIN)/python -m bench.estimate_throughput
+	$(BIN)/python -m bench.feed_size
+	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.import_catalog
 	$(BIN)/python -m bench.workers_throughput
 
 clean:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import msgspec
-from litestar import Litestar, post
+from litestar import Litestar, get, post
 
 from service.pricing.estimate import estimate
 from service.pricing.money import format_decimal
@@ -43,4 +43,9 @@ async def bare_estimate(data: Request) -> Result:
                   total=format_decimal(result.total))
 
 
-app = Litestar([bare_estimate])
+@get("/health/ready", sync_to_thread=False)
+def ready() -> str:
+    return "ok"
+
+
+app = Litestar([bare_estimate, ready])

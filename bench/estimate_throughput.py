@@ -1,13 +1,13 @@
 """POST /v1/estimate against a bare Litestar+msgspec endpoint, side by side in one run, plus a 10,000-item batch.
 
-Run: `make bench` (needs `wrk`: `apt-get install wrk`). It prints figures; it asserts nothing.
+Run: `python -m bench.estimate_throughput` (needs `wrk`: `apt-get install wrk`). It prints figures; it asserts
+nothing.
 Each server runs as one uvicorn worker (uvloop + httptools); wrk drives it with 32 connections, and the two
 servers take turns so that machine noise hits both alike.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -21,27 +21,10 @@ from pathlib import Path
 
 import httpx
 
-from service.cli import load_seed
-from service.db import migrations
-from service.db.embedded import embedded_database
+from bench.harness import app_env, seeded_database, served, uvicorn_command
 
-ROOT = Path(__file__).resolve().parents[1]
 BODY = {"model": "deepseek-v4-flash", "input_tokens": 50000, "output_tokens": 20000, "at": "2026-05-10T12:00:00Z"}
 DURATION, CONNECTIONS, ROUNDS = os.environ.get("BENCH_DURATION", "10s"), 32, int(os.environ.get("BENCH_ROUNDS", "5"))
-
-
-def start(app: str, port: int, env: dict[str, str], factory: bool = False) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--workers", "1", "--loop", "uvloop",
-            "--http", "httptools", "--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen([*args, *(["--factory"] if factory else [])], cwd=ROOT, env=env)
-    for _ in range(200):
-        try:
-            httpx.post(f"http://127.0.0.1:{port}/v1/estimate", json=BODY, timeout=1).raise_for_status()
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{app} did not start")
 
 
 def wrk(port: int) -> tuple[float, float]:
@@ -76,22 +59,15 @@ def batch_ms(port: int, runs: int = 15) -> float:
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("bench needs wrk: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as data_dir, embedded_database(Path(data_dir)) as url:
-        migrations.upgrade(url)
-        asyncio.run(load_seed(url))
-        env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
-        ours = start("service.app:create_app_from_env", 8101, env, factory=True)
-        bare = start("bench.bare_app:app", 8102, env)
-        try:
+    with seeded_database() as url:
+        env = app_env(url)
+        with served(uvicorn_command(8101), 8101, env), \
+                served(uvicorn_command(8102, "bench.bare_app:app", factory=False), 8102, env):
             results: dict[str, list[tuple[float, float]]] = {"bare": [], "ours": []}
             for _ in range(ROUNDS):
                 results["bare"].append(wrk(8102))
                 results["ours"].append(wrk(8101))
             batch = batch_ms(8101)
-        finally:
-            for process in (ours, bare):
-                process.terminate()
-                process.wait()
     medians = {name: (statistics.median(r for r, _ in runs), statistics.median(p for _, p in runs))
                for name, runs in results.items()}
     print(f"wrk -t1 -c{CONNECTIONS} -d{DURATION}, {ROUNDS} alternating rounds, medians:")

@@ -1,6 +1,6 @@
 """Import time for a generated LiteLLM-format file of 5,000 models, then a re-import of the same file.
 
-Run: `.venv/bin/python bench/import_catalog.py`. Prints figures; asserts nothing.
+Run: `python -m bench.import_catalog`. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.db import migrations
-from service.db.embedded import embedded_database
+from bench.harness import seeded_database
 
 COUNT = int(os.environ.get("IMPORT_MODELS", "5000"))
 
@@ -30,9 +29,8 @@ def generated_file(path: Path) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as data_dir, embedded_database(Path(data_dir)) as url:
-        migrations.upgrade(url)
-        file = Path(data_dir) / "litellm_5000.json"
+    with seeded_database() as url, tempfile.TemporaryDirectory() as work_dir:
+        file = Path(work_dir) / "litellm_5000.json"
         generated_file(file)
         env = {**os.environ, "DATABASE_URL": url}
         for label in ("first import", "re-import"):

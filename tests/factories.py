@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from service.auth.keys import create_key
 from service.catalog import price_queries, queries, schemas
 from service.db.models import Model, Price, Promotion, Provider
 
@@ -47,3 +48,12 @@ async def make_promotion(
     data = schemas.PromotionCreate(name="Test promotion", model=model_id, percent_off=Decimal(percent_off),
                                    valid_from=valid_from, valid_to=valid_to, source="test")
     return await price_queries.create_promotion(session, data)
+
+
+async def committed_model_and_key(engine: AsyncEngine, prefix: str, *scopes: str) -> tuple[str, dict[str, str]]:
+    """A model and an API key, committed for real: for tests whose requests commit (races, NOTIFY, quotes)."""
+    model_id = unique_slug(prefix)
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        await make_model(session, model_id)
+        _, secret = await create_key(session, prefix, list(scopes or ("catalog:write",)))
+    return model_id, {"Authorization": f"Bearer {secret}"}

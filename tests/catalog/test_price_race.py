@@ -5,18 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.auth.keys import create_key
-from tests.factories import make_model, unique_slug
-
-
-async def _committed_model_and_key(engine) -> tuple[str, dict[str, str]]:
-    model_id = unique_slug("race")
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        await make_model(session, model_id)
-        _, secret = await create_key(session, "race", ["catalog:write"])
-    return model_id, {"Authorization": f"Bearer {secret}"}
+from tests.factories import committed_model_and_key
 
 
 async def _overlapping_pairs(engine, model_id: str) -> int:
@@ -29,7 +19,7 @@ async def _overlapping_pairs(engine, model_id: str) -> int:
 
 
 async def test_30_concurrent_identical_periods_give_one_201_and_29_409s_and_one_row(committed_client, committed_engine):
-    model_id, headers = await _committed_model_and_key(committed_engine)
+    model_id, headers = await committed_model_and_key(committed_engine, "race")
     body = {"valid_from": "2026-06-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2", "source": "race"}
     responses = await asyncio.gather(*[
         committed_client.post(f"/v1/models/{model_id}/prices", json=body, headers=headers) for _ in range(30)
@@ -41,7 +31,7 @@ async def test_30_concurrent_identical_periods_give_one_201_and_29_409s_and_one_
 
 
 async def test_50_concurrent_conflicting_periods_leave_no_overlap(committed_client, committed_engine):
-    model_id, headers = await _committed_model_and_key(committed_engine)
+    model_id, headers = await committed_model_and_key(committed_engine, "race")
     url = f"/v1/models/{model_id}/prices"
     seed = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2", "source": "race"}
     assert (await committed_client.post(url, json=seed, headers=headers)).status_code == 201

@@ -5,22 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from service.auth.keys import create_key
 from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.db.engine import make_sessionmaker
-from tests.factories import make_model, unique_slug
+from tests.factories import committed_model_and_key
 
 SESSION = {"input_tokens": 50_000, "output_tokens": 20_000}
-
-
-async def _committed_model(engine) -> tuple[str, dict[str, str]]:
-    model_id = unique_slug("snap")
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        await make_model(session, model_id)
-        _, secret = await create_key(session, "snap", ["catalog:write"])
-    return model_id, {"Authorization": f"Bearer {secret}"}
 
 
 async def _wait_for_estimate(client, model_id: str, expected_total: str, within: float = 1.0) -> float:
@@ -39,7 +28,7 @@ async def test_a_committed_price_reaches_every_snapshot_within_a_second(
     other_worker = SnapshotKeeper(committed_database_url, make_sessionmaker(committed_engine))
     await other_worker.start()
     try:
-        model_id, headers = await _committed_model(committed_engine)
+        model_id, headers = await committed_model_and_key(committed_engine, "snap")
         price = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "1", "source": "t"}
         assert (await committed_client.post(f"/v1/models/{model_id}/prices", json=price,
                                             headers=headers)).status_code == 201
@@ -53,7 +42,7 @@ async def test_a_committed_price_reaches_every_snapshot_within_a_second(
 
 
 async def test_a_quote_returns_the_same_bytes_forever_whatever_the_catalog_does(committed_client, committed_engine):
-    model_id, headers = await _committed_model(committed_engine)
+    model_id, headers = await committed_model_and_key(committed_engine, "snap")
     url = f"/v1/models/{model_id}/prices"
     first = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "1", "source": "t"}
     await committed_client.post(url, json=first, headers=headers)
