@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -25,6 +24,8 @@ from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
 from service.idempotency import IdempotencyMiddleware
+from service.observability import ObservabilityMiddleware, configure_logging, install_metrics, metrics_endpoint
+from service.page.routes import estimator_asset, estimator_page
 from service.problems import EXCEPTION_HANDLERS
 from service.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.requests import ExactRequest
@@ -58,16 +59,18 @@ def create_app(settings: Settings) -> Litestar:
         if isinstance(app.state.rate_limiter.store, RedisStore):
             await app.state.rate_limiter.store.close()
 
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return Litestar(
+    configure_logging(settings.log_level)
+    app = Litestar(
         route_handlers=[
             ProviderController, ModelController, PromotionController, EstimateController, QuoteController,
-            FeedController, health.live, health.ready,
+            FeedController, health.live, health.ready, metrics_endpoint,
+            estimator_page, estimator_asset,
         ],
         guards=[access_guard],
         before_send=[send_state_headers],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[
+            ObservabilityMiddleware,
             DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins),
             IdempotencyMiddleware,
         ],
@@ -80,6 +83,8 @@ def create_app(settings: Settings) -> Litestar:
         state=State({"settings": settings, "rate_limiter": rate_limiter(settings)}),
         openapi_config=openapi_config(),
     )
+    install_metrics(app)
+    return app
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:

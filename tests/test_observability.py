@@ -1,0 +1,48 @@
+"""Metrics scrape in Prometheus format; every response carries a request id, which the logs carry too."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from service.observability import REQUEST_ID, json_handler
+
+
+async def test_metrics_scrape_with_requests_latency_snapshot_age_pool_and_rejections(client):
+    await client.get("/v1/models/gpt-4.1")
+    await client.post("/v1/estimate", json={"model": "gpt-4.1", "input_tokens": 1, "output_tokens": 1})
+    response = await client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    families = {family.name: family for family in text_string_to_metric_families(response.text)}
+    assert {"http_requests", "http_request_duration_seconds", "catalog_snapshot_age_seconds",
+            "db_pool_connections", "rate_limit_rejections"} <= families.keys()
+    routes = {(s.labels.get("method"), s.labels.get("route")) for s in families["http_requests"].samples}
+    assert ("GET", "/v1/models/{model_id}") in routes and ("POST", "/v1/estimate") in routes
+    assert families["catalog_snapshot_age_seconds"].samples[0].value >= 0
+
+
+async def test_every_response_has_a_request_id_and_a_sane_incoming_one_is_kept(client):
+    generated = await client.get("/health/live")
+    assert len(generated.headers["x-request-id"]) == 32
+    kept = await client.get("/health/live", headers={"X-Request-Id": "ci-run-42"})
+    assert kept.headers["x-request-id"] == "ci-run-42"
+    replaced = await client.get("/health/live", headers={"X-Request-Id": "bad id\twith tab"})
+    assert replaced.headers["x-request-id"] != "bad id\twith tab"
+
+
+def test_log_lines_are_json_with_the_request_id():
+    stream = io.StringIO()
+    logger = logging.getLogger("service.test-json")
+    logger.addHandler(json_handler(stream))
+    token = REQUEST_ID.set("trace-me")
+    try:
+        logger.warning("inside a request")
+    finally:
+        REQUEST_ID.reset(token)
+        logger.handlers.clear()
+    line = json.loads(stream.getvalue())
+    assert line["request_id"] == "trace-me" and line["level"] == "WARNING" and line["message"] == "inside a request"
+    assert "time" in line
