@@ -13,7 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import health
-from service.auth.guards import access_guard, send_state_headers
+from service.auth.access import AccessMiddleware, send_state_headers
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
@@ -66,12 +66,12 @@ def create_app(settings: Settings) -> Litestar:
             FeedController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],
-        guards=[access_guard],
         before_send=[send_state_headers],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[
             ObservabilityMiddleware,
             DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins),
+            AccessMiddleware,  # before idempotency: a call refused for its key never claims an Idempotency-Key
             IdempotencyMiddleware,
         ],
         request_class=ExactRequest,

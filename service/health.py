@@ -6,7 +6,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from service.auth.guards import UNLIMITED
+from service.auth.access import UNLIMITED
 from service.db.migrations import head_revision
 from service.problems import Problem, problem_response, responses
 from service.structs import Schema

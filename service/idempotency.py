@@ -45,8 +45,7 @@ class IdempotencyMiddleware:
             return
         headers = dict(scope["headers"])
         key = headers.get(HEADER)
-        if key is None or (b"authorization" not in headers and _needs_a_key(scope)):
-            # Nothing to remember, or a call that will be refused with 401 before it does anything.
+        if key is None:
             await self.app(scope, receive, send)
             return
         if not 1 <= len(key) <= 255:
@@ -90,14 +89,6 @@ class IdempotencyMiddleware:
         else:
             # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
             await _release(engine, principal, key)
-
-
-def _needs_a_key(scope: Scope) -> bool:
-    try:
-        handler = scope["app"].asgi_router.handle_routing(scope["path"], scope["method"])[1]
-    except Exception:  # no such route: the app answers that itself
-        return False
-    return bool(handler.opt.get("scope"))
 
 
 async def _read_body(receive: Receive, limit: int | None) -> bytes:

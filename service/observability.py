@@ -7,6 +7,7 @@ container as the compose file's replicas would.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import time
@@ -24,6 +25,9 @@ from prometheus_client.core import GaugeMetricFamily
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
+# Request ids: a random prefix per process and a counter; unique across workers, and far cheaper than uuid4().
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ID_COUNTER = itertools.count(1)
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
@@ -35,6 +39,19 @@ class Metrics:
         self.latency = Histogram("http_request_duration_seconds", "Time to answer, by route", ["method", "route"],
                                  registry=self.registry,
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+        # labels() costs more than the count itself; the set of (method, route, status) is small, so keep them.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
+
+    def record(self, method: str, route: str, status: int, seconds: float) -> None:
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = self._counters[(method, route, status)] = self.requests.labels(method, route, str(status))
+        timer = self._timers.get((method, route))
+        if timer is None:
+            timer = self._timers[(method, route)] = self.latency.labels(method, route)
+        counter.inc()
+        timer.observe(seconds)
 
 
 class AppStateCollector:
@@ -73,8 +90,14 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                request_id = incoming if _VALID_REQUEST_ID.match(incoming) else None
+                break
+        if request_id is None:
+            request_id = f"{_ID_PREFIX}{next(_ID_COUNTER):016x}"
         token = REQUEST_ID.set(request_id)
         status = 500
         started = time.perf_counter()
@@ -90,9 +113,8 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             metrics: Metrics = scope["app"].state.metrics
-            route = scope.get("path_template") or "unmatched"
-            metrics.requests.labels(scope["method"], route, str(status)).inc()
-            metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+            metrics.record(scope["method"], scope.get("path_template") or "unmatched", status,
+                           time.perf_counter() - started)
             REQUEST_ID.reset(token)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody
 
-from service.auth.guards import CHANGE_ROUTE, WRITE_ROUTE
+from service.auth.access import CHANGE_ROUTE, WRITE_ROUTE
 from service.catalog import queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag

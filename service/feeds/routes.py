@@ -12,7 +12,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
-from service.auth.guards import FEED_ROUTE
+from service.auth.access import FEED_ROUTE
 from service.catalog.pagination import Cursor, decode_cursor, encode_cursor
 from service.catalog.snapshot import CatalogSnapshot
 from service.db.engine import DbSession

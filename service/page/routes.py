@@ -8,7 +8,7 @@ from pathlib import Path
 from litestar import MediaType, Response, get
 from litestar.params import FromPath
 
-from service.auth.guards import UNLIMITED
+from service.auth.access import UNLIMITED
 from service.problems import not_found
 
 STATIC_DIR = Path(__file__).parent / "static"

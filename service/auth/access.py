@@ -1,16 +1,17 @@
-"""One app-wide guard: API-key scopes where a route asks for one, and a rate limit on every API call.
+"""Access control for every route: API-key scopes where a route asks for one, and a rate limit on every call.
 
 Routes say what they need in `opt`: `scope` (catalog:write, feeds:read) and `rate_limit` (the policy name;
 None exempts the route). Calls with a key are limited per key, anonymous ones per client address.
+
+A middleware rather than a Litestar guard: Litestar hands each guard a copy of the route handler on every
+request, which measured at about 20 µs, half the cost of a whole estimate.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler
-from litestar.types import Message, Scope
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.keys import find_active_key
 from service.problems import ProblemError, responses
@@ -20,34 +21,45 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pricing-api"'}
 _EXEMPT_PREFIXES = ("/schema",)
 
 
-async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    scope_needed = handler.opt.get("scope")
-    policy = handler.opt.get("rate_limit", "public")
-    identity = f"ip:{connection.client.host if connection.client else 'unknown'}"
-    if scope_needed:
-        key_id = await _authenticate(connection, scope_needed)
-        identity = f"key:{key_id}"
-    if policy is None or connection.scope["path"].startswith(_EXEMPT_PREFIXES):
+class AccessMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] != "OPTIONS":
+            await check_access(scope)
+        await self.app(scope, receive, send)
+
+
+async def check_access(scope: Scope) -> None:
+    opt = scope["route_handler"].opt
+    policy = opt.get("rate_limit", "public")
+    if scope_needed := opt.get("scope"):
+        identity = f"key:{await _authenticate(scope, scope_needed)}"
+    else:
+        client = scope.get("client")
+        identity = f"ip:{client[0] if client else 'unknown'}"
+    if policy is None or scope["path"].startswith(_EXEMPT_PREFIXES):
         return
-    limiter: RateLimiter = connection.app.state.rate_limiter
-    connection.state.rate_limit = await limiter.check(policy, identity)
+    limiter: RateLimiter = scope["app"].state.rate_limiter
+    scope["state"]["rate_limit"] = await limiter.check(policy, identity)  # send_state_headers reads it
 
 
-async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], scope: str) -> int:
-    header = connection.headers.get("authorization", "")
+async def _authenticate(scope: Scope, needed: str) -> int:
+    header = next((value.decode("latin-1") for name, value in scope["headers"] if name == b"authorization"), "")
     scheme, _sep, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ProblemError(401, "unauthorized", "Unauthorized",
-                           f"this call needs an API key with scope {scope}: send 'Authorization: Bearer <key>'",
+                           f"this call needs an API key with scope {needed}: send 'Authorization: Bearer <key>'",
                            headers=_CHALLENGE)
-    async with connection.app.state.sessionmaker() as session:
+    async with scope["app"].state.sessionmaker() as session:
         key = await find_active_key(session, secret.strip())
     if key is None:
         raise ProblemError(401, "unauthorized", "Unauthorized", "the API key is unknown or revoked",
                            headers=_CHALLENGE)
-    if scope not in key.scopes:
-        raise ProblemError(403, "forbidden", "Forbidden", f"the API key lacks the scope {scope}")
-    connection.state.api_key_id = key.id
+    if needed not in key.scopes:
+        raise ProblemError(403, "forbidden", "Forbidden", f"the API key lacks the scope {needed}")
+    scope["state"]["api_key_id"] = key.id
     return key.id
 
 
@@ -56,15 +68,14 @@ async def send_state_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     state = scope.get("state", {})
-    extra: dict[str, str] = {}
+    extra: list[tuple[bytes, bytes]] = []
     if (verdict := state.get("rate_limit")) is not None:
-        extra.update(verdict.headers)
+        extra += verdict.raw_headers()
     if (snapshot := state.get("stale_snapshot")) is not None:
         # The database is unreachable: the answer comes from the catalog as last loaded.
-        extra["X-Catalog-Snapshot"] = f"stale; loaded_at={snapshot.loaded_at.isoformat()}"
+        extra.append((b"x-catalog-snapshot", f"stale; loaded_at={snapshot.loaded_at.isoformat()}".encode()))
     if extra:
-        message["headers"] = [*message.get("headers", []),
-                              *((name.lower().encode(), value.encode()) for name, value in extra.items())]
+        message["headers"] = [*message.get("headers", []), *extra]
 
 
 # What catalog write and feed routes declare: the scope, their limit, the OpenAPI security and problems.
