@@ -13,18 +13,17 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service import health
-from service.auth.access import AccessMiddleware, send_state_headers
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
 from service.catalog.snapshot_keeper import SnapshotKeeper
-from service.cors import PublicCORSMiddleware
+from service.cors import CorsPolicy
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
+from service.edge import EdgeMiddleware
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
-from service.idempotency import IdempotencyMiddleware
-from service.observability import ObservabilityMiddleware, configure_logging, install_metrics, metrics_endpoint
+from service.observability import configure_logging, install_metrics, metrics_endpoint
 from service.page.routes import estimator_asset, estimator_page
 from service.problems import EXCEPTION_HANDLERS
 from service.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
@@ -66,14 +65,8 @@ def create_app(settings: Settings) -> Litestar:
             FeedController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],
-        before_send=[send_state_headers],
         dependencies={"session": Provide(provide_transaction)},
-        middleware=[
-            ObservabilityMiddleware,
-            DefineMiddleware(PublicCORSMiddleware, allow_origins=settings.cors_allow_origins),
-            AccessMiddleware,  # before idempotency: a call refused for its key never claims an Idempotency-Key
-            IdempotencyMiddleware,
-        ],
+        middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins))],
         request_class=ExactRequest,
         # A full 10,000-item batch is about 1.5 MB; anything far larger is refused with 413 before it is read.
         request_max_body_size=MAX_BODY_BYTES,

@@ -13,9 +13,8 @@ import re
 from functools import cache
 
 from litestar import Litestar
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope, Send
 
 _READ_PREFIXES = ("/v1/providers", "/v1/models", "/v1/promotions", "/v1/quotes/")
 _READ_METHODS = {"GET", "HEAD"}
@@ -29,59 +28,38 @@ def is_public(method: str, path: str) -> bool:
     return method in _READ_METHODS and path.startswith(_READ_PREFIXES)
 
 
-class PublicCORSMiddleware:
-    def __init__(self, app: ASGIApp, allow_origins: tuple[str, ...]) -> None:
-        self.app = app
+class CorsPolicy:
+    """Which browser origins may call the public surface, and the headers that tell them so."""
+
+    def __init__(self, allow_origins: tuple[str, ...]) -> None:
         self.any_origin = "*" in allow_origins
         self.allow_origins = frozenset(allow_origins)
 
-    def _allowed(self, origin: str | None) -> bool:
+    def allowed(self, origin: str | None) -> bool:
         return bool(origin) and (self.any_origin or origin in self.allow_origins)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        # Read the two headers straight from the scope: this runs on every request, estimates included.
-        origin = requested = None
-        for name, value in scope["headers"]:
-            if name == b"origin":
-                origin = value.decode("latin-1")
-            elif name == b"access-control-request-method":
-                requested = value.decode("latin-1")
-        path, method = scope["path"], scope["method"]
-        if method == "OPTIONS":
-            if requested and self._allowed(origin) and is_public(requested.upper(), path):
-                await self._preflight(send, origin or "")
-                return
-            if (allow := _allowed_methods(scope, path)) is not None:
-                await _empty_204(send, [(b"allow", allow.encode())])
-                return
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
-        if not (self._allowed(origin) and is_public(method, path)):
-            await self.app(scope, receive, send)
-            return
+    def response_headers(self, origin: str | None, method: str, path: str) -> list[tuple[bytes, bytes]]:
+        if origin is None or not (self.allowed(origin) and is_public(method, path)):
+            return []
+        return [(b"access-control-allow-origin", b"*" if self.any_origin else origin.encode("latin-1")),
+                (b"access-control-expose-headers", _EXPOSE_HEADERS.encode()), (b"vary", b"Origin")]
 
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                out = MutableScopeHeaders.from_message(message)
-                out["Access-Control-Allow-Origin"] = "*" if self.any_origin else origin or ""
-                out["Access-Control-Expose-Headers"] = _EXPOSE_HEADERS
-                out.add("Vary", "Origin")
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
-
-    async def _preflight(self, send: Send, origin: str) -> None:
-        await _empty_204(send, [
-            (b"access-control-allow-origin", b"*" if self.any_origin else origin.encode("latin-1")),
-            (b"access-control-allow-methods", b"GET, HEAD, POST"),
-            (b"access-control-allow-headers", _ALLOW_HEADERS.encode()),
-            (b"access-control-max-age", b"600"),
-            (b"vary", b"Origin"),
-        ])
+    async def answer_options(self, scope: Scope, send: Send, origin: str | None, requested: str | None) -> bool:
+        """Answer an OPTIONS request (a CORS preflight, or a plain one); False when there is no such route."""
+        path = scope["path"]
+        if requested and self.allowed(origin) and is_public(requested.upper(), path):
+            await _empty_204(send, [
+                (b"access-control-allow-origin", b"*" if self.any_origin else (origin or "").encode("latin-1")),
+                (b"access-control-allow-methods", b"GET, HEAD, POST"),
+                (b"access-control-allow-headers", _ALLOW_HEADERS.encode()),
+                (b"access-control-max-age", b"600"),
+                (b"vary", b"Origin"),
+            ])
+            return True
+        if (allow := _allowed_methods(scope, path)) is not None:
+            await _empty_204(send, [(b"allow", allow.encode())])
+            return True
+        return False
 
 
 async def _empty_204(send: Send, headers: list[tuple[bytes, bytes]]) -> None:

@@ -6,7 +6,8 @@ is a 422; a retry while the first is still running is a 409. Keys are scoped to 
 Authorization header) and kept 24 hours. Only successful answers are stored: a refused or failed request can
 be corrected and retried with the same key.
 
-Hand-written as ASGI middleware because it must see the raw request body and the final response bytes.
+Hand-written (run by service.edge for a POST with the header) because it must see the raw request body and
+the final response bytes.
 """
 
 from __future__ import annotations
@@ -35,60 +36,49 @@ ABANDONED = "2 minutes"
 _SKIPPED_HEADERS = {b"date", b"server", b"content-length", b"ratelimit", b"ratelimit-policy"}
 
 
-class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: Send, key: bytes,
+                           authorization: bytes) -> None:
+    """Run a POST that carries an Idempotency-Key: replay what that key answered before, or answer and keep it."""
+    if not 1 <= len(key) <= 255:
+        raise ProblemError(422, "validation-error", "Invalid request", "Idempotency-Key must be 1 to 255 characters")
+    body = await _read_body(receive, scope["app"].request_max_body_size)
+    principal = hashlib.sha256(authorization).digest()
+    fingerprint = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
+    engine: AsyncEngine = scope["app"].state.engine
+    stored = await _claim(engine, principal, key.decode("latin-1"), fingerprint)
+    if stored is not None:
+        await _replay(send, stored)
+        return
+    await _run_and_store(app, scope, body, send, engine, principal, key.decode("latin-1"))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        key = headers.get(HEADER)
-        if key is None:
-            await self.app(scope, receive, send)
-            return
-        if not 1 <= len(key) <= 255:
-            raise ProblemError(422, "validation-error", "Invalid request",
-                               "Idempotency-Key must be 1 to 255 characters")
-        body = await _read_body(receive, scope["app"].request_max_body_size)
-        principal = hashlib.sha256(headers.get(b"authorization", b"")).digest()
-        fingerprint = hashlib.sha256(
-            b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
-        engine: AsyncEngine = scope["app"].state.engine
-        stored = await _claim(engine, principal, key.decode("latin-1"), fingerprint)
-        if stored is not None:
-            await _replay(send, stored)
-            return
-        await self._run_and_store(scope, body, send, engine, principal, key.decode("latin-1"))
 
-    async def _run_and_store(
-        self, scope: Scope, body: bytes, send: Send, engine: AsyncEngine, principal: bytes, key: str
-    ) -> None:
-        response: dict[str, Any] = {"headers": [], "body": b""}
+async def _run_and_store(
+    app: ASGIApp, scope: Scope, body: bytes, send: Send, engine: AsyncEngine, principal: bytes, key: str
+) -> None:
+    response: dict[str, Any] = {"headers": [], "body": b""}
 
-        async def replay_body() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
+    async def replay_body() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
 
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                response["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
-                                       if k.lower() not in _SKIPPED_HEADERS]
-            elif message["type"] == "http.response.body":
-                response["body"] += message.get("body", b"")
-            await send(message)
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            response["status"] = message["status"]
+            response["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
+                                   if k.lower() not in _SKIPPED_HEADERS]
+        elif message["type"] == "http.response.body":
+            response["body"] += message.get("body", b"")
+        await send(message)
 
-        try:
-            await self.app(scope, replay_body, capture)
-        except BaseException:
-            await _release(engine, principal, key)
-            raise
-        if response.get("status", 500) < 400:
-            await _store(engine, principal, key, response)
-        else:
-            # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
-            await _release(engine, principal, key)
+    try:
+        await app(scope, replay_body, capture)
+    except BaseException:
+        await _release(engine, principal, key)
+        raise
+    if response.get("status", 500) < 400:
+        await _store(engine, principal, key, response)
+    else:
+        # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
+        await _release(engine, principal, key)
 
 
 async def _read_body(receive: Receive, limit: int | None) -> bytes:

@@ -64,6 +64,15 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
                     media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+async def send_problem(send: Any, exc: ProblemError) -> None:
+    """Send a problem straight over ASGI, for code that runs before the app (service.edge)."""
+    body = msgspec.json.encode(exc.problem)
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+               *((name.lower().encode(), value.encode()) for name, value in exc.headers.items())]
+    await send({"type": "http.response.start", "status": exc.problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _on_problem(_: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
     return problem_response(exc.problem, exc.headers)
 

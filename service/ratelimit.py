@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from service.problems import ProblemError
 
@@ -42,26 +42,22 @@ class Policy:
         return self.header.encode()
 
 
-class Store(Protocol):
-    async def hit(self, key: str, window: int) -> int:
-        """Count one hit on `key` in its current window and return the count so far."""
-
-
 class MemoryStore:
-    """One process's counters: fine for one worker; use Redis to share limits between workers."""
+    """One process's counters: fine for one worker; use Redis to share limits between workers.
+
+    Only the current window of each policy is kept: when a window ends, its counts are dropped whole.
+    """
 
     def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
-        self._window_of: dict[str, int] = {}
+        self._windows: dict[str, tuple[int, dict[str, int]]] = {}
 
-    async def hit(self, key: str, window: int) -> int:
-        if len(self._counts) > 100_000:  # forget finished windows now and then
-            current = {k for k, w in self._window_of.items() if w == int(time.time()) // window}
-            self._counts = {k: v for k, v in self._counts.items() if k in current}
-            self._window_of = {k: v for k, v in self._window_of.items() if k in current}
-        self._counts[key] = self._counts.get(key, 0) + 1
-        self._window_of[key] = int(time.time()) // window
-        return self._counts[key]
+    def hit(self, policy: str, window_index: int, identity: str) -> int:
+        window = self._windows.get(policy)
+        if window is None or window[0] != window_index:
+            window = self._windows[policy] = (window_index, {})
+        counts = window[1]
+        count = counts[identity] = counts.get(identity, 0) + 1
+        return count
 
 
 class RedisStore:
@@ -97,7 +93,7 @@ class Verdict(NamedTuple):  # a NamedTuple: built on every request, and cheaper 
 
 
 class RateLimiter:
-    def __init__(self, store: Store, policies: dict[str, Policy]) -> None:
+    def __init__(self, store: MemoryStore | RedisStore, policies: dict[str, Policy]) -> None:
         self.store = store
         self.policies = policies
         self.rejections = 0
@@ -107,7 +103,10 @@ class RateLimiter:
         policy = self.policies[policy_name]
         now = time.time()
         window_index = int(now) // policy.window
-        count = await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
+        if isinstance(self.store, MemoryStore):  # no await on the in-memory path: it runs on every request
+            count = self.store.hit(policy.name, window_index, identity)
+        else:
+            count = await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
         reset = max(1, math.ceil((window_index + 1) * policy.window - now))
         verdict = Verdict(policy, max(0, policy.limit - count), reset)
         if count > policy.limit:

@@ -3,15 +3,15 @@
 Routes say what they need in `opt`: `scope` (catalog:write, feeds:read) and `rate_limit` (the policy name;
 None exempts the route). Calls with a key are limited per key, anonymous ones per client address.
 
-A middleware rather than a Litestar guard: Litestar hands each guard a copy of the route handler on every
-request, which measured at about 20 µs, half the cost of a whole estimate.
+Run by service.edge rather than as a Litestar guard: Litestar hands each guard a copy of the route handler on
+every request, which measured at about 20 µs, half the cost of a whole estimate.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Scope
 
 from service.auth.keys import find_active_key
 from service.problems import ProblemError, responses
@@ -19,16 +19,6 @@ from service.ratelimit import RateLimiter
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pricing-api"'}
 _EXEMPT_PREFIXES = ("/schema",)
-
-
-class AccessMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] != "OPTIONS":
-            await check_access(scope)
-        await self.app(scope, receive, send)
 
 
 async def check_access(scope: Scope) -> None:
@@ -61,21 +51,6 @@ async def _authenticate(scope: Scope, needed: str) -> int:
         raise ProblemError(403, "forbidden", "Forbidden", f"the API key lacks the scope {needed}")
     scope["state"]["api_key_id"] = key.id
     return key.id
-
-
-async def send_state_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: the rate-limit budget left, and a warning when estimates come from a stale snapshot."""
-    if message["type"] != "http.response.start":
-        return
-    state = scope.get("state", {})
-    extra: list[tuple[bytes, bytes]] = []
-    if (verdict := state.get("rate_limit")) is not None:
-        extra += verdict.raw_headers()
-    if (snapshot := state.get("stale_snapshot")) is not None:
-        # The database is unreachable: the answer comes from the catalog as last loaded.
-        extra.append((b"x-catalog-snapshot", f"stale; loaded_at={snapshot.loaded_at.isoformat()}".encode()))
-    if extra:
-        message["headers"] = [*message.get("headers", []), *extra]
 
 
 # What catalog write and feed routes declare: the scope, their limit, the OpenAPI security and problems.
