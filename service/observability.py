@@ -114,11 +114,11 @@ def metrics_endpoint(state: State) -> Response[bytes]:
 
 
 def state_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
-    """What the request learnt on the way: its rate-limit budget, and whether estimates came from a stale
-    snapshot (the database being unreachable)."""
+    """What the request learnt on the way: its rate-limit budget once it runs low (every response header costs
+    the server measurably, and a 429 always carries them), and whether estimates came from a stale snapshot."""
     state = scope.get("state", {})
     extra: list[tuple[bytes, bytes]] = []
-    if (verdict := state.get("rate_limit")) is not None:
+    if (verdict := state.get("rate_limit")) is not None and verdict.running_low:
         extra += verdict.raw_headers()
     if (snapshot := state.get("stale_snapshot")) is not None:
         extra.append((b"x-catalog-snapshot", f"stale; loaded_at={snapshot.loaded_at.isoformat()}".encode()))

@@ -87,6 +87,11 @@ class Verdict(NamedTuple):  # a NamedTuple: built on every request, and cheaper 
         return {"RateLimit-Policy": self.policy.header,
                 "RateLimit": f'"{self.policy.name}";r={self.remaining};t={self.reset}'}
 
+    @property
+    def running_low(self) -> bool:
+        """Ten requests or a tenth of the budget left: from then on, successful answers show the budget too."""
+        return self.remaining <= max(10, self.policy.limit // 10)
+
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         return [(b"ratelimit-policy", self.policy.header_bytes),
                 (b"ratelimit", f'"{self.policy.name}";r={self.remaining};t={self.reset}'.encode())]
