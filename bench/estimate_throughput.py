@@ -64,9 +64,11 @@ def main() -> None:
         with served(uvicorn_command(8101), 8101, env), \
                 served(uvicorn_command(8102, "bench.bare_app:app", factory=False), 8102, env):
             results: dict[str, list[tuple[float, float]]] = {"bare": [], "ours": []}
-            for _ in range(ROUNDS):
+            for round_number in range(ROUNDS):
                 results["bare"].append(wrk(8102))
                 results["ours"].append(wrk(8101))
+                print(f"  round {round_number + 1}: bare {results['bare'][-1][0]:7.0f} req/s, "
+                      f"ours {results['ours'][-1][0]:7.0f} req/s", flush=True)
             batch = batch_ms(8101)
     medians = {name: (statistics.median(r for r, _ in runs), statistics.median(p for _, p in runs))
                for name, runs in results.items()}

@@ -30,17 +30,24 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         found = {name: value for name, value in scope["headers"] if name in _WANTED}
-        request_id = request_id_from(found.get(b"x-request-id"))
+        incoming_id = found.get(b"x-request-id")
+        request_id = request_id_from(incoming_id)
         token = REQUEST_ID.set(request_id)
         method, started, status = scope["method"], time.perf_counter(), 500
         origin = found[b"origin"].decode("latin-1") if b"origin" in found else None
-        added = [(b"x-request-id", request_id.encode()), *self.cors.response_headers(origin, method, scope["path"])]
+        added = self.cors.response_headers(origin, method, scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), *added, *state_headers(scope)]
+                extra = [*added, *state_headers(scope)]
+                # The id goes back on every error, and on any answer whose caller sent one. Not on every
+                # success: uvicorn checks each response header in Python, and this one alone measured at 7% of
+                # the estimate throughput. Every log line carries the id either way.
+                if status >= 400 or incoming_id is not None:
+                    extra.append((b"x-request-id", request_id.encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:

@@ -24,13 +24,15 @@ async def test_metrics_scrape_with_requests_latency_snapshot_age_pool_and_reject
     assert families["catalog_snapshot_age_seconds"].samples[0].value >= 0
 
 
-async def test_every_response_has_a_request_id_and_a_sane_incoming_one_is_kept(client):
-    generated = await client.get("/health/live")
-    assert len(generated.headers["x-request-id"]) == 32
+async def test_errors_carry_a_request_id_and_a_callers_id_is_echoed(client):
+    error = await client.get("/v1/models/no-such-model")
+    assert error.status_code == 404 and len(error.headers["x-request-id"]) == 32
     kept = await client.get("/health/live", headers={"X-Request-Id": "ci-run-42"})
     assert kept.headers["x-request-id"] == "ci-run-42"
     replaced = await client.get("/health/live", headers={"X-Request-Id": "bad id\twith tab"})
-    assert replaced.headers["x-request-id"] != "bad id\twith tab"
+    assert replaced.headers["x-request-id"] != "bad id\twith tab" and len(replaced.headers["x-request-id"]) == 32
+    plain = await client.get("/health/live")
+    assert "x-request-id" not in plain.headers  # a success without a caller's id: nothing to correlate
 
 
 def test_log_lines_are_json_with_the_request_id():
