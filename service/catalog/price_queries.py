@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import schemas
 from service.catalog.preconditions import require_match
-from service.catalog.queries import apply_changes, changes_of, get_model
+from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.db.models import Price, Promotion
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
@@ -40,16 +40,12 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
         await session.execute(update(Price).where(Price.id == open_period.id).values(valid_to=data.valid_from))
     elif open_period is not None and open_period.valid_from == data.valid_from:
         raise conflict(f"price {open_period.id} already starts at {data.valid_from.isoformat()}")
-    price = Price(
+    return await insert_row(session, Price(
         model_id=model_id, valid_from=data.valid_from, valid_to=data.valid_to, currency=data.currency,
         input_per_mtok=data.input_per_mtok, output_per_mtok=data.output_per_mtok,
         cache_read_per_mtok=data.cache_read_per_mtok, cache_write_per_mtok=data.cache_write_per_mtok,
         source=data.source,
-    )
-    session.add(price)
-    await session.flush()
-    await session.refresh(price)
-    return price
+    ))
 
 
 async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> EffectivePrice:
@@ -105,12 +101,10 @@ async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate)
         await get_model(session, data.model)
     except ProblemError:
         raise invalid("model", f"model '{data.model}' does not exist: create it first") from None
-    promotion = Promotion(model_id=data.model, name=data.name, percent_off=data.percent_off,
-                          valid_from=data.valid_from, valid_to=data.valid_to, source=data.source)
-    session.add(promotion)
-    await session.flush()
-    await session.refresh(promotion)
-    return promotion
+    return await insert_row(session, Promotion(
+        model_id=data.model, name=data.name, percent_off=data.percent_off, valid_from=data.valid_from,
+        valid_to=data.valid_to, source=data.source,
+    ))
 
 
 async def update_promotion(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from msgspec import UNSET, structs
 from sqlalchemy import func, or_, select
@@ -16,6 +16,7 @@ from service.problems import invalid, not_found
 from service.structs import SLUG_PATTERN
 
 SLUG = re.compile(SLUG_PATTERN)
+RowT = TypeVar("RowT")
 
 
 async def list_providers(session: AsyncSession, *, after: str | None, limit: int) -> list[Provider]:
@@ -34,12 +35,16 @@ async def get_provider(session: AsyncSession, provider_id: str, *, for_update: b
     return provider
 
 
-async def create_provider(session: AsyncSession, data: schemas.ProviderCreate) -> Provider:
-    provider = Provider(id=data.id, name=data.name)
-    session.add(provider)
+async def insert_row(session: AsyncSession, row: RowT) -> RowT:
+    """Insert now, and read back what the database filled in (ids, defaults, timestamps)."""
+    session.add(row)
     await session.flush()
-    await session.refresh(provider)
-    return provider
+    await session.refresh(row)
+    return row
+
+
+async def create_provider(session: AsyncSession, data: schemas.ProviderCreate) -> Provider:
+    return await insert_row(session, Provider(id=data.id, name=data.name))
 
 
 async def update_provider(
@@ -84,14 +89,10 @@ async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = 
 
 async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> Model:
     await _require_provider(session, data.provider)
-    model = Model(
+    return await insert_row(session, Model(
         id=data.id, provider_id=data.provider, name=data.name, open_weights=data.open_weights,
         context_window=data.context_window, released_on=data.released_on,
-    )
-    session.add(model)
-    await session.flush()
-    await session.refresh(model)
-    return model
+    ))
 
 
 async def update_model(
