@@ -11,7 +11,7 @@ import time
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth.access import check_access
+from service.auth.access import check_access, settle_without_io
 from service.cors import CorsPolicy
 from service.idempotency import run_idempotently
 from service.observability import REQUEST_ID, Metrics, request_id_from, state_headers
@@ -56,7 +56,8 @@ class EdgeMiddleware:
                 if await self.cors.answer_options(scope, send_with_headers, origin,
                                                   requested.decode("latin-1") if requested else None):
                     return
-            await check_access(scope)
+            if not settle_without_io(scope):
+                await check_access(scope)
             key = found.get(b"idempotency-key")
             if key is not None and method == "POST":
                 await run_idempotently(self.app, scope, receive, send_with_headers, key,

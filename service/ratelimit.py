@@ -103,15 +103,29 @@ class RateLimiter:
         self.policies = policies
         self.rejections = 0
 
+    @property
+    def in_memory(self) -> bool:
+        return isinstance(self.store, MemoryStore)
+
     async def check(self, policy_name: str, identity: str) -> Verdict:
         """Count this call; raise a 429 problem when it is over the limit."""
+        if isinstance(self.store, MemoryStore):
+            return self.check_in_memory(policy_name, identity)
         policy = self.policies[policy_name]
         now = time.time()
         window_index = int(now) // policy.window
-        if isinstance(self.store, MemoryStore):  # no await on the in-memory path: it runs on every request
-            count = self.store.hit(policy.name, window_index, identity)
-        else:
-            count = await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
+        count = await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
+        return self._verdict(policy, count, window_index, now)
+
+    def check_in_memory(self, policy_name: str, identity: str) -> Verdict:
+        """check() without a coroutine, for the in-memory store: it runs on every request."""
+        policy = self.policies[policy_name]
+        now = time.time()
+        window_index = int(now) // policy.window
+        count = self.store.hit(policy.name, window_index, identity)  # type: ignore[union-attr]
+        return self._verdict(policy, count, window_index, now)
+
+    def _verdict(self, policy: Policy, count: int, window_index: int, now: float) -> Verdict:
         reset = max(1, math.ceil((window_index + 1) * policy.window - now))
         verdict = Verdict(policy, max(0, policy.limit - count), reset)
         if count > policy.limit:

@@ -21,6 +21,21 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pricing-api"'}
 _EXEMPT_PREFIXES = ("/schema",)
 
 
+def settle_without_io(scope: Scope) -> bool:
+    """Settle access for an anonymous call with in-memory limits, without a coroutine (the estimate path);
+    False when the call needs check_access (a key to look up, or limits kept in Redis)."""
+    opt = scope["route_handler"].opt
+    limiter: RateLimiter = scope["app"].state.rate_limiter
+    if opt.get("scope") or not limiter.in_memory:
+        return False
+    policy = opt.get("rate_limit", "public")
+    if policy is not None and not scope["path"].startswith(_EXEMPT_PREFIXES):
+        client = scope.get("client")
+        verdict = limiter.check_in_memory(policy, f"ip:{client[0] if client else 'unknown'}")
+        scope["state"]["rate_limit"] = verdict
+    return True
+
+
 async def check_access(scope: Scope) -> None:
     opt = scope["route_handler"].opt
     policy = opt.get("rate_limit", "public")
