@@ -28,9 +28,3 @@ def _parse(value: str, field: str) -> datetime:
         raise invalid(field, f"{field} must be an RFC 3339 timestamp with an offset "
                              f"(2026-04-30T12:00:00Z) or a date (2026-04-30), got {value[:40]!r}")
     return instant.astimezone(UTC)
-
-
-def format_instant(value: datetime) -> str:
-    """RFC 3339 in UTC with a Z, the way every response spells instants."""
-    text = value.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")

@@ -42,7 +42,6 @@ _MONEY_IN = KwargDefinition(
 )
 MoneyIn = Annotated[Decimal, _MONEY_IN]
 MoneyInOrNull = Annotated[Decimal | None, _MONEY_IN]
-MoneyInOrUnset = Annotated[Decimal | msgspec.UnsetType, _MONEY_IN]
 
 Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset")]
 Day = date

@@ -8,6 +8,7 @@ Tests that need real commits (races) use `committed_client` and their own unique
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -75,11 +76,25 @@ def make_database(server_url: str) -> Iterator[Callable[[], str]]:
         asyncio.run(_drop_database(server_url, name))
 
 
-@pytest.fixture(scope="session")
-def database_url(make_database: Callable[[], str]) -> str:
+def _migrated(make_database: Callable[[], str]) -> str:
     url = make_database()
     migrations.upgrade(url)
     return url
+
+
+@contextlib.asynccontextmanager
+async def _running_keeper(url: str, engine: AsyncEngine) -> AsyncIterator[SnapshotKeeper]:
+    keeper = SnapshotKeeper(url, make_sessionmaker(engine))
+    await keeper.start()
+    try:
+        yield keeper
+    finally:
+        await keeper.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database: Callable[[], str]) -> str:
+    return _migrated(make_database)
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +109,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 async def snapshot_keeper(database_url: str, engine: AsyncEngine) -> AsyncIterator[SnapshotKeeper]:
     """The app's snapshot of the committed catalog, kept current by LISTEN/NOTIFY like in production."""
-    keeper = SnapshotKeeper(database_url, make_sessionmaker(engine))
-    await keeper.start()
-    yield keeper
-    await keeper.stop()
+    async with _running_keeper(database_url, engine) as keeper:
+        yield keeper
 
 
 @pytest.fixture
@@ -147,9 +160,7 @@ async def client(
 @pytest.fixture(scope="session")
 def committed_database_url(make_database: Callable[[], str]) -> str:
     """A database of its own for tests that really commit, so their rows never reach the rolled-back tests."""
-    url = make_database()
-    migrations.upgrade(url)
-    return url
+    return _migrated(make_database)
 
 
 @pytest.fixture(scope="session")
@@ -161,10 +172,8 @@ async def committed_engine(committed_database_url: str) -> AsyncIterator[AsyncEn
 
 @pytest.fixture(scope="session")
 async def committed_keeper(committed_database_url: str, committed_engine: AsyncEngine) -> AsyncIterator[SnapshotKeeper]:
-    keeper = SnapshotKeeper(committed_database_url, make_sessionmaker(committed_engine))
-    await keeper.start()
-    yield keeper
-    await keeper.stop()
+    async with _running_keeper(committed_database_url, committed_engine) as keeper:
+        yield keeper
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 import asyncpg
+from litestar import Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,7 +32,6 @@ class SnapshotKeeper:
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.current: CatalogSnapshot | None = None
-        self.reloads = 0
         # False while the database is unreachable: the snapshot is then the last one loaded, perhaps stale.
         self.connected = True
 
@@ -50,7 +51,6 @@ class SnapshotKeeper:
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             self.current = await load_snapshot(session)
             await session.rollback()
-        self.reloads += 1
 
     async def _run(self) -> None:
         while True:
@@ -85,3 +85,12 @@ class SnapshotKeeper:
         finally:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+def current_snapshot(request: Request[Any, Any, Any]) -> CatalogSnapshot:
+    """This process's snapshot, for a route that prices from it; while the database is unreachable the
+    response is marked stale (service.observability.state_headers adds the header)."""
+    keeper: SnapshotKeeper = request.app.state.snapshot_keeper
+    if not keeper.connected:
+        request.scope["state"]["stale_snapshot"] = keeper.current
+    return keeper.current  # type: ignore[return-value]

@@ -18,8 +18,6 @@ from service.pricing.timeline import EffectivePrice
 from service.pricing.usage import Usage, UsageError
 from service.problems import ProblemError, invalid, not_found
 
-Priced = tuple[EffectivePrice, Estimate]
-
 
 def usage_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas.MonthlyRequest) -> Usage:
     try:

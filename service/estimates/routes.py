@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.catalog.snapshot import CatalogSnapshot
+from service.catalog.snapshot_keeper import current_snapshot
+from service.conditional import NOT_MODIFIED, conditional
 from service.estimates import schemas
 from service.estimates.batch import MAX_ITEMS, estimate_batch, too_large
 from service.estimates.comparison import compare_models
@@ -26,7 +25,6 @@ from service.problems import invalid, responses
 
 TokensQuery = Annotated[int, Parameter(ge=0, le=MAX_TOKENS)]
 ESTIMATE_PROBLEMS = (404, 422, 503)
-NOT_MODIFIED = ResponseSpec(None, description="Not modified: the `If-None-Match` ETag still matches")
 
 
 class EstimateController(Controller):
@@ -36,9 +34,9 @@ class EstimateController(Controller):
     @idempotent_post("/", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
                      summary="Estimate a workload")
     async def estimate(self, request: Request, data: JSONBody[schemas.EstimateRequest]) -> schemas.EstimateResult:
-        return estimate_one(_snapshot(request), data)[0]
+        return estimate_one(current_snapshot(request), data)[0]
 
-    @get("/", responses={**responses(*ESTIMATE_PROBLEMS), 304: NOT_MODIFIED},
+    @get("/", responses={**responses(*ESTIMATE_PROBLEMS), **NOT_MODIFIED},
          summary="Estimate a workload (cacheable GET form)",
          description="Sends `Cache-Control` (cacheable for a minute when `at` is given) and an `ETag`; "
                      "`If-None-Match` with the same ETag gets a 304.")
@@ -54,39 +52,31 @@ class EstimateController(Controller):
             cached_input_tokens=cached_input_tokens, cache_write_tokens=cache_write_tokens, sessions=sessions,
             retry_factor=_decimal_query("retry_factor", retry_factor), at=at,
         )
-        return _cacheable(request, estimate_one(_snapshot(request), body)[0], cache_for=60 if at else 0)
+        return _cacheable(request, estimate_one(current_snapshot(request), body)[0], cache_for=60 if at else 0)
 
     @idempotent_post("/batch", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
           summary=f"Up to {MAX_ITEMS} estimates; each item succeeds or fails on its own")
     async def batch(self, request: Request, data: JSONBody[schemas.BatchRequest]) -> schemas.BatchResult:
         if len(data.items) > MAX_ITEMS:
             raise too_large(len(data.items))
-        return estimate_batch(_snapshot(request), data.items)[0]
+        return estimate_batch(current_snapshot(request), data.items)[0]
 
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
     async def compare(self, request: Request, data: JSONBody[schemas.CompareRequest]) -> schemas.CompareResult:
-        return compare_models(_snapshot(request), data)[0]
+        return compare_models(current_snapshot(request), data)[0]
 
     @idempotent_post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
     async def monthly(self, request: Request, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
-        return monthly_estimate(_snapshot(request), data)[0]
+        return monthly_estimate(current_snapshot(request), data)[0]
 
     @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="Self-hosting cost per 1M tokens, per month, and the break-even against an API model")
     async def self_host(
         self, request: Request, data: JSONBody[schemas.SelfHostRequest]
     ) -> schemas.SelfHostResult:
-        return self_host_estimate(_snapshot(request), data)[0]
-
-
-def _snapshot(request: Request) -> CatalogSnapshot:
-    # Read from the app state directly: measurably cheaper per request than a `state` or DI parameter.
-    keeper = request.app.state.snapshot_keeper
-    if not keeper.connected:
-        request.state.stale_snapshot = keeper.current
-    return keeper.current
+        return self_host_estimate(current_snapshot(request), data)[0]
 
 
 def _decimal_query(field: str, value: str) -> Decimal:
@@ -97,10 +87,5 @@ def _decimal_query(field: str, value: str) -> Decimal:
 
 
 def _cacheable(request: Request, result: schemas.EstimateResult, cache_for: int) -> Response[schemas.EstimateResult]:
-    body = msgspec.json.encode(result)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={cache_for}" if cache_for else "no-cache",
-               "Vary": "Origin"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(b"", status_code=304, headers=headers)  # type: ignore[arg-type]
-    return Response(body, media_type="application/json", headers=headers)  # type: ignore[arg-type]
+    headers = {"Cache-Control": f"public, max-age={cache_for}" if cache_for else "no-cache", "Vary": "Origin"}
+    return conditional(request, msgspec.json.encode(result), "application/json", headers)  # type: ignore[return-value]

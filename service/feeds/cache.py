@@ -8,11 +8,11 @@ conditional GETs cheap.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
+from service.conditional import strong_etag
 from service.pricing.timeline import EffectivePrice
 
 _LIMIT = 16
@@ -29,7 +29,7 @@ def cached_body(
         body, etag, _ = _bodies[key]
         return body, etag
     body = render()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    etag = strong_etag(body)
     # The entry keeps the price objects alive, so the ids in its key cannot be reused by other objects.
     _bodies[key] = (body, etag, [price for _, price in prices])
     if len(_bodies) > _LIMIT:

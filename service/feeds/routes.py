@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
 from service.auth.access import FEED_ROUTE
 from service.catalog.pagination import Cursor, decode_cursor, encode_cursor
-from service.catalog.snapshot import CatalogSnapshot
+from service.catalog.snapshot_keeper import current_snapshot
+from service.conditional import NOT_MODIFIED, conditional
 from service.db.engine import DbSession
 from service.feeds import litellm, schemas
 from service.feeds.cache import cached_body
@@ -24,7 +24,6 @@ from service.instants import parse_instant
 from service.structs import SLUG_PATTERN
 
 At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
-NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: the `If-None-Match` ETag still matches")}
 
 
 @dataclass
@@ -38,21 +37,9 @@ class AlsoCsv(Operation):
                 type=OpenAPIType.STRING, description=f"a header row ({', '.join(CSV_COLUMNS)}), then one row a model"))
 
 
-def _snapshot(request: Request) -> CatalogSnapshot:
-    return request.app.state.snapshot_keeper.current
-
-
-def _conditional(request: Request, body: bytes, etag: str, media_type: str, at: str | None) -> Response[bytes]:
-    """A strong ETag (from the bytes themselves); a matching If-None-Match gets a 304 with no body."""
-    headers = {
-        "ETag": etag,
-        # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
-        "Cache-Control": "private, max-age=300" if at else "private, no-cache",
-        "Vary": "Accept, Authorization",
-    }
-    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
-        return Response(b"", status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
+def _feed_headers(at: str | None) -> dict[str, str]:
+    # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
+    return {"Cache-Control": "private, max-age=300" if at else "private, no-cache", "Vary": "Accept, Authorization"}
 
 
 class FeedController(Controller):
@@ -67,7 +54,7 @@ class FeedController(Controller):
         self, request: Request, at: At = None,
         format: Annotated[Literal["json", "csv"] | None, Parameter(description="overrides Accept")] = None,
     ) -> Response[schemas.PriceFeed]:
-        snapshot, instant = _snapshot(request), parse_instant(at)
+        snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
         wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
         kind, media_type = ("prices.csv", "text/csv") if wants_csv else ("prices", "application/json")
@@ -77,7 +64,7 @@ class FeedController(Controller):
             return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
 
         body, etag = cached_body(kind, asked, prices_at(snapshot, instant), render)
-        return _conditional(request, body, etag, media_type, at)  # type: ignore[return-value]
+        return conditional(request, body, media_type, _feed_headers(at), etag)  # type: ignore[return-value]
 
     @get("/changes", **FEED_ROUTE,
          summary="The append-only log of catalog changes, in commit order",
@@ -101,7 +88,7 @@ class FeedController(Controller):
         self, request: Request, at: At = None,
         prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
     ) -> Response[dict[str, dict[str, object]]]:
-        snapshot, instant = _snapshot(request), parse_instant(at)
+        snapshot, instant = current_snapshot(request), parse_instant(at)
         body, etag = cached_body(f"litellm:{prefix}", instant if at else None, prices_at(snapshot, instant),
                                  lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
-        return _conditional(request, body, etag, "application/json", at)  # type: ignore[return-value]
+        return conditional(request, body, "application/json", _feed_headers(at), etag)  # type: ignore[return-value]

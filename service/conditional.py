@@ -1,0 +1,29 @@
+"""Conditional GETs: a strong ETag computed from the response bytes, and a 304 when If-None-Match matches.
+
+Litestar sets an ETag header when given one but never evaluates If-None-Match (see PITFALLS.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from litestar import Request, Response
+from litestar.openapi.datastructures import ResponseSpec
+
+NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: the `If-None-Match` ETag still matches")}
+
+
+def strong_etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def conditional(
+    request: Request[Any, Any, Any], body: bytes, media_type: str, headers: dict[str, str], etag: str | None = None
+) -> Response[bytes]:
+    """`body` with its ETag (computed unless given), or a 304 with no body when the client already has it."""
+    etag = etag or strong_etag(body)
+    headers = {**headers, "ETag": etag}
+    if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
