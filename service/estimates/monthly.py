@@ -8,9 +8,10 @@ from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
 from service.estimates.compute import price_at, retry_factor_of, usage_of
 from service.instants import parse_instant
+from service.pricing.charging import PriceGapError
 from service.pricing.estimate import estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal
-from service.pricing.monthly import PriceGapError, month_window, spread_over_window
+from service.pricing.monthly import month_window, spread_over_window
 from service.pricing.usage import Usage
 from service.problems import ProblemError, invalid, not_found
 

@@ -4,12 +4,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from service.pricing.charging import RatedStretch, rated_stretches
 from service.pricing.estimate import Estimate, check_retry_factor, check_sessions, estimate
 from service.pricing.money import MONEY_CONTEXT, round_cost
-from service.pricing.timeline import EffectivePrice, ModelTimeline, Stretch
+from service.pricing.rules import Charged
+from service.pricing.timeline import EffectivePrice, ModelTimeline
 from service.pricing.usage import Usage
+from service.pricing.windows import Span, load_zone
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 # Kept clear of year 1 and 9999 so that shifting a local midnight to UTC never leaves datetime's range.
@@ -19,7 +21,7 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @dataclass(frozen=True, slots=True)
 class MonthlyPeriod:
-    """[start, end) at one effective price.
+    """[start, end) at one effective price and one set of charged rates (`estimate` is priced at charged.rates).
 
     estimate.total is this stretch's share of the cost, rounded once from the exact share (so it need not
     equal per_session x the rounded sessions x retry_factor); estimate.sessions equals `sessions`.
@@ -29,6 +31,7 @@ class MonthlyPeriod:
     end: datetime
     sessions: Decimal
     price: EffectivePrice
+    charged: Charged
     estimate: Estimate
 
 
@@ -42,19 +45,14 @@ class MonthlyEstimate:
     warnings: tuple[str, ...]
 
 
-class PriceGapError(ValueError):
-    """Part of the window has no price at all; start and end delimit the first such stretch."""
-
-    def __init__(self, start: datetime, end: datetime) -> None:
-        super().__init__(f"no price applies from {start.isoformat()} to {end.isoformat()}")
-        self.start = start
-        self.end = end
+class NoActiveHoursError(ValueError):
+    """The distribution of requests over the day leaves no time at all in the window."""
 
 
 def month_window(month: str, tz: str) -> tuple[datetime, datetime]:
     """[first day 00:00, first day of the next month 00:00) in zone `tz`, as UTC instants."""
     year, number = _parse_month(month)
-    zone = _zone(tz)
+    zone = load_zone(tz)
     start = datetime(year, number, 1, tzinfo=zone)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=zone)
     return start.astimezone(UTC), end.astimezone(UTC)
@@ -72,14 +70,6 @@ def _parse_month(month: str) -> tuple[int, int]:
     return year, number
 
 
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    # Odd keys fail in other ways than unknown ones: "../etc" with ValueError, an overlong name with OSError.
-    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
-        raise ValueError(f"unknown IANA timezone {tz!r}") from None
-
-
 def spread_over_window(
     timeline: ModelTimeline,
     usage: Usage,
@@ -87,16 +77,21 @@ def spread_over_window(
     retry_factor: Decimal,
     start: datetime,
     end: datetime,
+    *,
+    kind: str | None = None,
+    active: list[Span] | None = None,
 ) -> MonthlyEstimate:
-    """Spread `sessions` evenly by duration over [start, end) and price each stretch at its own price."""
+    """Spread `sessions` evenly by duration over the `active` parts of [start, end) (all of it by default) and
+    price each part at its own rates: price periods, promotions and time windows all cut it.
+    """
     count = check_sessions(sessions)
     factor = check_retry_factor(retry_factor)
-    stretches = timeline.stretches(start, end)
-    for stretch in stretches:
-        if stretch.price is None:
-            raise PriceGapError(stretch.start, stretch.end)
-    window = (end - start) // _MICROSECOND
-    periods = tuple(_price_stretch(stretch, usage, count, factor, window) for stretch in stretches)
+    stretches = rated_stretches(timeline, start, end, usage.prompt_tokens, kind)
+    parts = _active_parts(stretches, [(start, end)] if active is None else active)
+    window = sum(((high - low) // _MICROSECOND for low, high, _ in parts), 0)
+    if not window:
+        raise NoActiveHoursError("the distribution of requests leaves no hour of this month to spread them over")
+    periods = tuple(_price_part(part, usage, count, factor, window) for part in parts)
     with localcontext(MONEY_CONTEXT):
         # Summing the rounded period costs, not rounding a sum, keeps total == sum(periods) exactly.
         total = sum((period.estimate.total for period in periods), Decimal(0))
@@ -104,16 +99,26 @@ def spread_over_window(
     return MonthlyEstimate(periods=periods, sessions=count, total=total, warnings=warnings)
 
 
-def _price_stretch(
-    stretch: Stretch, usage: Usage, sessions: Decimal, retry_factor: Decimal, window: int
+def _active_parts(stretches: list[RatedStretch], active: list[Span]) -> list[tuple[datetime, datetime, RatedStretch]]:
+    parts = []
+    for stretch in stretches:
+        for low, high in active:
+            low, high = max(low, stretch.start), min(high, stretch.end)
+            if low < high:
+                parts.append((low, high, stretch))
+    return parts
+
+
+def _price_part(
+    part: tuple[datetime, datetime, RatedStretch], usage: Usage, sessions: Decimal, retry_factor: Decimal,
+    window: int,
 ) -> MonthlyPeriod:
-    price = stretch.price
-    assert price is not None  # spread_over_window refuses gaps first
-    whole = estimate(price.effective, usage, sessions, retry_factor)
-    share = (stretch.end - stretch.start) // _MICROSECOND
+    low, high, stretch = part
+    whole = estimate(stretch.charged.rates, usage, sessions, retry_factor)
+    share = (high - low) // _MICROSECOND
     with localcontext(MONEY_CONTEXT):
         # One division, then one rounding: the product before it is exact.
         cost = round_cost(whole.total * share / window)
         period_sessions = round_cost(sessions * share / window)
     prorated = whole._replace(sessions=period_sessions, total=cost)
-    return MonthlyPeriod(stretch.start, stretch.end, period_sessions, price, prorated)
+    return MonthlyPeriod(low, high, period_sessions, stretch.price, stretch.charged, prorated)

@@ -8,16 +8,18 @@ from decimal import Decimal
 from itertools import pairwise
 
 from service.pricing.prices import TokenPrices, apply_discounts
+from service.pricing.rules import FLAT, PriceRules
 
 
 @dataclass(frozen=True, slots=True)
 class PricePeriod:
-    """A list price valid on [valid_from, valid_to); valid_to None means open-ended."""
+    """A list price valid on [valid_from, valid_to); valid_to None means open-ended. No rules: a flat rate."""
 
     id: int
     valid_from: datetime
     valid_to: datetime | None
     prices: TokenPrices
+    rules: PriceRules = FLAT
 
     def __post_init__(self) -> None:
         _check_range(f"price period {self.id}", self.valid_from, self.valid_to)

@@ -36,6 +36,12 @@ class Usage:
             )
 
 
+    @property
+    def prompt_tokens(self) -> int:
+        """The whole prompt a context tier looks at: input (cache hits included) plus cache writes."""
+        return self.input_tokens + self.cache_write_tokens
+
+
 def _check_count(name: str, value: object) -> None:
     # bool is an int subclass: True tokens is a client bug, not one token.
     if not isinstance(value, int) or isinstance(value, bool):

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from service.pricing.monthly import PriceGapError, month_window, spread_over_window
+from service.pricing.charging import PriceGapError
+from service.pricing.monthly import month_window, spread_over_window
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, ModelTimeline, PricePeriod
 from service.pricing.usage import Usage
