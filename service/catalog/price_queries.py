@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.catalog import schemas
 from service.catalog.preconditions import require_match
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
+from service.catalog.rules import from_document, to_document
+from service.catalog.rules import from_request as rules_from_request
 from service.db.models import Price, Promotion
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
@@ -34,6 +36,7 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
     """Insert a period; one that starts inside the open-ended current period closes it at its start."""
     # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
     # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
+    rules = rules_from_request(data.rules)  # a 422 before any lock is taken
     await get_model(session, model_id, for_update=True)
     open_period = await session.scalar(select(Price).where(Price.model_id == model_id, Price.valid_to.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
@@ -44,7 +47,7 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
         model_id=model_id, valid_from=data.valid_from, valid_to=data.valid_to, currency=data.currency,
         input_per_mtok=data.input_per_mtok, output_per_mtok=data.output_per_mtok,
         cache_read_per_mtok=data.cache_read_per_mtok, cache_write_per_mtok=data.cache_write_per_mtok,
-        source=data.source,
+        source=data.source, rules=to_document(rules),
     ))
 
 
@@ -70,6 +73,7 @@ def to_period(price: Price) -> PricePeriod:
             input_per_mtok=price.input_per_mtok, output_per_mtok=price.output_per_mtok,
             cache_read_per_mtok=price.cache_read_per_mtok, cache_write_per_mtok=price.cache_write_per_mtok,
         ),
+        rules=from_document(price.rules),
     )
 
 

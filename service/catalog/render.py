@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from service.catalog import schemas
+import msgspec
+
+from service.catalog import rules, schemas
 from service.db.models import Model, Price, Promotion, Provider
 from service.pricing.money import format_decimal
 from service.pricing.prices import TokenPrices
@@ -33,7 +35,7 @@ def price(row: Price) -> schemas.PricePeriod:
         id=row.id, model=row.model_id, valid_from=row.valid_from, valid_to=row.valid_to, currency="USD",
         input_per_mtok=format_decimal(row.input_per_mtok), output_per_mtok=format_decimal(row.output_per_mtok),
         cache_read_per_mtok=_money(row.cache_read_per_mtok), cache_write_per_mtok=_money(row.cache_write_per_mtok),
-        source=row.source, recorded_at=row.recorded_at,
+        source=row.source, recorded_at=row.recorded_at, rules=msgspec.convert(row.rules, schemas.PriceRules),
     )
 
 
@@ -80,5 +82,5 @@ def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schem
     listed, promotions, effective = _price_parts(found)
     return schemas.EffectivePrice(
         model=model_id, at=at, currency="USD", price_id=found.period.id, list=listed, promotions=promotions,
-        effective=effective,
+        effective=effective, rules=rules.render(found.period.rules),
     )

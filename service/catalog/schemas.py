@@ -87,6 +87,88 @@ class ModelPage(Schema):
     next_cursor: str | None
 
 
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Clock = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["16:30"],
+                            description="local time HH:MM")]
+ClockEnd = Annotated[str, Meta(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["00:30"],
+                               description="local time HH:MM, or 24:00; at or before `start` means the next day")]
+_MULTIPLIER = KwargDefinition(
+    description="multiplies every rate: above 0, at most 10, at most 6 fractional digits (0.5 = half price)",
+    schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["0.5"]},
+)
+MultiplierIn = Annotated[Decimal, _MULTIPLIER]
+Multiplier = Annotated[str, Meta(pattern=r"^[0-9]+(\.[0-9]+)?$", examples=["0.5"])]
+PromptTokens = Annotated[int, Meta(ge=1, le=1_000_000_000, description="the tier applies to prompts above this size")]
+VariantKind = Literal["batch", "flex", "priority"]
+WindowName = Annotated[str, Meta(min_length=1, max_length=100, examples=["off-peak"])]
+ExcludedDates = Annotated[list[Day], Meta(max_length=1000, description="local dates on which the window does not open")]
+Timezone = Annotated[str, Meta(min_length=1, max_length=64, examples=["UTC", "Asia/Shanghai"])]
+
+
+class ContextTierIn(Schema):
+    above_prompt_tokens: PromptTokens
+    input_per_mtok: MoneyIn
+    output_per_mtok: MoneyIn
+    cache_read_per_mtok: MoneyInOrNull = None
+    cache_write_per_mtok: MoneyInOrNull = None
+
+
+class TimeWindowIn(Schema):
+    name: WindowName
+    days: Annotated[list[DayName], Meta(min_length=1, max_length=7)]
+    start: Clock
+    end: ClockEnd
+    multiplier: MultiplierIn
+    timezone: Timezone = "UTC"
+    excluded_dates: ExcludedDates = []
+
+
+class VariantIn(Schema):
+    kind: Annotated[VariantKind, Meta(description="batch processing, or the flex or priority service tier")]
+    multiplier: MultiplierIn
+
+
+class PriceRulesIn(Schema):
+    """Rules that make a period more than a flat rate. Omitted or empty lists: a flat rate."""
+
+    context_tiers: Annotated[list[ContextTierIn], Meta(max_length=20)] = []
+    time_windows: Annotated[list[TimeWindowIn], Meta(max_length=20)] = []
+    variants: Annotated[list[VariantIn], Meta(max_length=3)] = []
+
+
+class ContextTier(Schema):
+    above_prompt_tokens: int
+    input_per_mtok: Money
+    output_per_mtok: Money
+    cache_read_per_mtok: MoneyOrNull
+    cache_write_per_mtok: MoneyOrNull
+
+
+class TimeWindow(Schema):
+    name: str
+    timezone: str
+    days: list[DayName]
+    start: str
+    end: str
+    excluded_dates: list[Day]
+    multiplier: Multiplier
+
+
+class Variant(Schema):
+    kind: VariantKind
+    multiplier: Multiplier
+
+
+class PriceRules(Schema):
+    """A request is charged: the highest context tier its prompt is above (else the period's rates), times its
+    variant's multiplier, times the multiplier of the first time window open at the request's instant, less
+    promotions. Empty lists: a flat rate."""
+
+    context_tiers: list[ContextTier]
+    time_windows: list[TimeWindow]
+    variants: list[Variant]
+
+
 class PricePeriod(Schema):
     id: int
     model: Slug
@@ -99,6 +181,7 @@ class PricePeriod(Schema):
     cache_write_per_mtok: MoneyOrNull
     source: str
     recorded_at: datetime
+    rules: PriceRules
 
 
 class PricePeriodCreate(Schema):
@@ -110,6 +193,7 @@ class PricePeriodCreate(Schema):
     currency: Literal["USD"] = "USD"
     cache_read_per_mtok: MoneyInOrNull = None
     cache_write_per_mtok: MoneyInOrNull = None
+    rules: PriceRulesIn | None = None
 
     def __post_init__(self) -> None:
         for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"):
@@ -189,6 +273,7 @@ class EffectivePrice(Schema):
     list: TokenPrices
     promotions: ActivePromotions
     effective: TokenPrices
+    rules: PriceRules
 
 
 def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, func
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -56,6 +56,10 @@ class Price(Base):
     cache_write_per_mtok: Mapped[Decimal | None]
     source: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Context tiers, time windows and variants (service.catalog.rules); empty lists mean a flat rate.
+    rules: Mapped[dict] = mapped_column(
+        JSONB, server_default=text("""'{"context_tiers": [], "time_windows": [], "variants": []}'::jsonb""")
+    )
 
 
 class Promotion(Base):

@@ -4,39 +4,63 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
-from service.estimates.compute import cost_of, price_at, retry_factor_of, usage_of
-from service.instants import parse_instant
+from service.estimates.compute import (
+    applied_of,
+    charge,
+    cost_of,
+    instants_of,
+    kind_of,
+    price_at,
+    retry_factor_of,
+    usage_of,
+    window_warning,
+)
 from service.pricing.compare import compare
 from service.pricing.estimate import estimate
 from service.pricing.money import format_decimal
+from service.pricing.timeline import EffectivePrice
 
 
 def compare_models(
     snapshot: CatalogSnapshot, request: schemas.CompareRequest
 ) -> tuple[schemas.CompareResult, list[int]]:
-    at = parse_instant(request.at)
+    at, requested_at = instants_of(request)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
+    kind = kind_of(request)
     baseline_price = price_at(snapshot, request.baseline, at)
     if request.models is None:
-        # Every model that has a price at that instant: a model not yet launched simply is not compared.
-        names = [m for m, timeline in snapshot.timelines.items() if timeline.price_at(at) is not None]
+        # Every model priced at that instant (and offering the variant asked for): a model not yet launched,
+        # or one without a batch rate when batch is asked for, simply is not compared.
+        names = [request.baseline, *(m for m, timeline in snapshot.timelines.items()
+                                     if _offers(timeline.price_at(at), kind))]
     else:
-        names = list(dict.fromkeys([request.baseline, *request.models]))
-    prices = {name: baseline_price if name == request.baseline else price_at(snapshot, name, at) for name in names}
-    estimates = {name: estimate(found.effective, usage, request.sessions, factor) for name, found in prices.items()}
+        names = [request.baseline, *request.models]
+    prices = {name: baseline_price if name == request.baseline else price_at(snapshot, name, at)
+              for name in dict.fromkeys(names)}
+    charged = {name: charge(found, name, usage, kind, requested_at) for name, found in prices.items()}
+    estimates = {name: estimate(rates.rates, usage, request.sessions, factor) for name, rates in charged.items()}
     rows = [
         schemas.CompareRow(
-            model=row.model, cost=cost_of(row.estimate), input_ratio=_ratio(row.input_ratio),
-            output_ratio=_ratio(row.output_ratio), total_ratio=_ratio(row.total_ratio),
-            warnings=list(row.estimate.warnings),
+            model=row.model, rates=render.token_prices(charged[row.model].rates),
+            applied_rules=applied_of(charged[row.model]), cost=cost_of(row.estimate),
+            input_ratio=_ratio(row.input_ratio), output_ratio=_ratio(row.output_ratio),
+            total_ratio=_ratio(row.total_ratio),
+            warnings=[*row.estimate.warnings, *window_warning(prices[row.model], request, requested_at)],
         )
         for row in compare(request.baseline, estimates)
     ]
     ids = sorted({found.period.id for found in prices.values()})
     return schemas.CompareResult(baseline=request.baseline, at=at, rows=rows), ids
+
+
+def _offers(found: EffectivePrice | None, kind: str | None) -> bool:
+    if found is None:
+        return False
+    return kind is None or any(variant.kind == kind for variant in found.period.rules.variants)
 
 
 def _ratio(value: Decimal | None) -> str | None:

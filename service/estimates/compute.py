@@ -12,8 +12,10 @@ from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
 from service.instants import parse_instant
+from service.pricing.charging import charged_at
 from service.pricing.estimate import Estimate, check_retry_factor, estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal
+from service.pricing.rules import Charged, RuleError, variant_kind
 from service.pricing.timeline import EffectivePrice
 from service.pricing.usage import Usage, UsageError
 from service.problems import ProblemError, invalid, not_found
@@ -45,6 +47,56 @@ def price_at(snapshot: CatalogSnapshot, model: str, at: datetime) -> EffectivePr
     return found
 
 
+def kind_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas.MonthlyRequest) -> str | None:
+    """The variant asked for (batch, flex, priority), or None for the standard rate."""
+    if request.processing == "standard" and request.service_tier == "standard":
+        return None  # the usual case, on the estimate hot path
+    try:
+        return variant_kind(request.processing, request.service_tier)
+    except RuleError as exc:
+        raise invalid(exc.field, str(exc)) from None
+
+
+def instants_of(
+    request: schemas.EstimateRequest | schemas.CompareRequest, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """`at` (which price) and `requested_at` (which time window): each defaults to the other, both to now."""
+    if request.requested_at is None:
+        at = parse_instant(request.at) if request.at is not None else (now or parse_instant(None))
+        return at, at
+    requested_at = parse_instant(request.requested_at, field="requested_at")
+    return (requested_at if request.at is None else parse_instant(request.at)), requested_at
+
+
+def charge(found: EffectivePrice, model: str, usage: Usage, kind: str | None, requested_at: datetime) -> Charged:
+    try:
+        return charged_at(found, usage.prompt_tokens, kind, requested_at)
+    except RuleError as exc:
+        raise invalid(exc.field, f"model '{model}': {exc}") from None
+
+
+NO_RULES_APPLIED = schemas.AppliedRules(context_tier=None, variant=None, time_window=None)
+
+
+def applied_of(charged: Charged) -> schemas.AppliedRules:
+    if charged.tier is None and charged.variant is None and charged.window is None:
+        return NO_RULES_APPLIED
+    return schemas.AppliedRules(
+        context_tier=None if charged.tier is None else charged.tier.above_prompt_tokens,
+        variant=None if charged.variant is None else charged.variant.kind,  # type: ignore[arg-type]
+        time_window=None if charged.window is None else charged.window.name,
+    )
+
+
+def window_warning(found: EffectivePrice, request: schemas.EstimateRequest | schemas.CompareRequest,
+                   requested_at: datetime) -> list[str]:
+    if request.requested_at is not None or not found.period.rules.windows:
+        return []
+    names = ", ".join(window.name for window in found.period.rules.windows)
+    return [f"this price changes with the time of day ({names}): it was priced for a request at "
+            f"{requested_at.isoformat()}; send requested_at to price another instant"]
+
+
 def cost_of(result: Estimate) -> schemas.Cost:
     cost = result.cost
     per_session = format_decimal(cost.per_session)
@@ -61,15 +113,18 @@ def estimate_one(
     snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime | None = None
 ) -> tuple[schemas.EstimateResult, Estimate, int]:
     """The estimate body, the core result (for totals) and the price row used."""
-    at = parse_instant(request.at) if request.at is not None else (now or parse_instant(None))
+    at, requested_at = instants_of(request, now)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
     found = price_at(snapshot, request.model, at)
-    result = estimate(found.effective, usage, request.sessions, factor)
+    charged = charge(found, request.model, usage, kind_of(request), requested_at)
+    result = estimate(charged.rates, usage, request.sessions, factor)
+    price = render.effective_price(request.model, at, found)
     body = schemas.EstimateResult(
-        model=request.model, at=at, currency="USD", price=render.effective_price(request.model, at, found),
-        cost=cost_of(result), sessions=request.sessions, retry_factor=format_decimal(factor),
-        warnings=list(result.warnings),
+        model=request.model, at=at, requested_at=requested_at, currency="USD", price=price,
+        rates=price.effective if charged.rates is found.effective else render.token_prices(charged.rates),
+        applied_rules=applied_of(charged), cost=cost_of(result), sessions=request.sessions,
+        retry_factor=format_decimal(factor), warnings=[*result.warnings, *window_warning(found, request, requested_at)],
     )
     return body, result, found.period.id
 

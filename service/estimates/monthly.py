@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
+import msgspec
+
+from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
-from service.estimates.compute import price_at, retry_factor_of, usage_of
+from service.estimates.compute import applied_of, charge, kind_of, price_at, retry_factor_of, usage_of
 from service.instants import parse_instant
 from service.pricing.charging import PriceGapError
 from service.pricing.estimate import estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal
-from service.pricing.monthly import month_window, spread_over_window
+from service.pricing.monthly import NoActiveHoursError, month_window, spread_over_window
+from service.pricing.rules import RuleError
 from service.pricing.usage import Usage
+from service.pricing.windows import DailyWindow, WindowError, parse_clock, parse_days
 from service.problems import ProblemError, invalid, not_found
 
 
@@ -39,41 +44,48 @@ def monthly_estimate(
 ) -> tuple[schemas.MonthlyResult, list[int]]:
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
+    kind = kind_of(request)
+    hours = _distribution(request)
     periods: list[schemas.MonthlyPeriod] = []
     warnings: list[str] = []
     for model, share in _shares(request):
         with localcontext(MONEY_CONTEXT):
             sessions = request.sessions_per_month * share
         if request.month is None:
-            periods.append(_at_instant(snapshot, request, model, usage, sessions, factor, warnings))
+            periods.append(_at_instant(snapshot, request, model, usage, sessions, factor, kind, warnings))
         else:
-            periods += _over_month(snapshot, request, model, usage, sessions, factor, warnings)
+            periods += _over_month(snapshot, request, model, usage, sessions, factor, kind, hours, warnings)
     with localcontext(MONEY_CONTEXT):
         total = sum((Decimal(p.cost) for p in periods), Decimal(0))
     return schemas.MonthlyResult(
         month=request.month, timezone=request.timezone, sessions=request.sessions_per_month,
         total=format_decimal(total), periods=periods, warnings=list(dict.fromkeys(warnings)),
+        distribution=request.distribution,
     ), sorted({p.price_id for p in periods})
 
 
 def _at_instant(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest, model: str, usage: Usage, sessions: Decimal,
-    factor: Decimal, warnings: list[str],
+    factor: Decimal, kind: str | None, warnings: list[str],
 ) -> schemas.MonthlyPeriod:
     at = parse_instant(request.at)
     found = price_at(snapshot, model, at)
-    result = estimate(found.effective, usage, sessions, factor)
+    charged = charge(found, model, usage, kind, at)
+    result = estimate(charged.rates, usage, sessions, factor)
     warnings += result.warnings
+    if found.period.rules.windows:
+        warnings.append(f"model '{model}' changes price with the time of day: every session was priced at "
+                        f"{at.isoformat()}; send `month` to spread them over the day")
     return schemas.MonthlyPeriod(
         model=model, from_=at, to=None, sessions=format_decimal(sessions),
         per_session=format_decimal(result.cost.per_session), cost=format_decimal(result.total),
-        price_id=found.period.id,
+        price_id=found.period.id, rates=render.token_prices(charged.rates), applied_rules=applied_of(charged),
     )
 
 
 def _over_month(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest, model: str, usage: Usage, sessions: Decimal,
-    factor: Decimal, warnings: list[str],
+    factor: Decimal, kind: str | None, hours: DailyWindow | None, warnings: list[str],
 ) -> list[schemas.MonthlyPeriod]:
     try:
         start, end = month_window(request.month or "", request.timezone)
@@ -83,17 +95,52 @@ def _over_month(
     timeline = snapshot.timelines.get(model)
     if timeline is None:
         raise not_found("model", model)
+    active = None if hours is None else hours.spans(start, end)
     try:
-        spread = spread_over_window(timeline, usage, sessions, factor, start, end)
+        spread = spread_over_window(timeline, usage, sessions, factor, start, end, kind=kind, active=active)
     except PriceGapError as gap:
         detail = f"model '{model}' has no price from {gap.start.isoformat()} to {gap.end.isoformat()}"
         raise ProblemError(404, "no-price-at-instant", "No price for part of the month", detail) from None
+    except RuleError as exc:
+        raise invalid(exc.field, f"model '{model}': {exc}") from None
+    except NoActiveHoursError as exc:
+        raise invalid("distribution", str(exc)) from None
     warnings += spread.warnings
     return [
         schemas.MonthlyPeriod(
             model=model, from_=p.start, to=p.end, sessions=format_decimal(p.sessions),
             per_session=format_decimal(p.estimate.cost.per_session), cost=format_decimal(p.estimate.total),
-            price_id=p.price.period.id,
+            price_id=p.price.period.id, rates=render.token_prices(p.charged.rates),
+            applied_rules=applied_of(p.charged),
         )
         for p in spread.periods
     ]
+
+
+_OFFICE_HOURS = schemas.Distribution(kind="hours", days=["mon", "tue", "wed", "thu", "fri"], start="09:00",
+                                     end="17:00")
+
+
+def _distribution(request: schemas.MonthlyRequest) -> DailyWindow | None:
+    """The hours of the day the sessions fall in, or None for evenly over the whole month."""
+    chosen = request.distribution
+    if chosen is None or chosen.kind == "uniform":
+        if chosen is not None and (chosen.days or chosen.start or chosen.end or chosen.timezone):
+            raise invalid("distribution", "a uniform distribution takes no days, start, end or timezone")
+        return None
+    if request.month is None:
+        raise invalid("distribution", "a distribution over the day needs `month`: without it every session is "
+                                      "priced at the one instant `at`")
+    if chosen.kind == "office_hours":
+        if chosen.days or chosen.start or chosen.end:
+            raise invalid("distribution", "office_hours means Monday to Friday 09:00-17:00: send kind `hours` "
+                                          "to choose other days or hours")
+        chosen = msgspec.structs.replace(_OFFICE_HOURS, timezone=chosen.timezone)
+    if chosen.start is None or chosen.end is None:
+        raise invalid("distribution", "a distribution of kind `hours` needs `start` and `end` (HH:MM)")
+    days = chosen.days or ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    try:
+        return DailyWindow(chosen.timezone or request.timezone, parse_days(days),
+                           parse_clock(chosen.start, "start"), parse_clock(chosen.end, "end", allow_24=True))
+    except WindowError as exc:
+        raise invalid(f"distribution.{exc.field}", str(exc)) from None

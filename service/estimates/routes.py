@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get
@@ -46,13 +46,19 @@ class EstimateController(Controller):
         cache_write_tokens: TokensQuery = 0, sessions: Annotated[int, Parameter(ge=0, le=10**12)] = 1,
         retry_factor: Annotated[str, Parameter(max_length=40, pattern=r"^[0-9]+(\.[0-9]+)?$")] = "1",
         at: Annotated[str | None, Parameter(max_length=64)] = None,
+        requested_at: Annotated[str | None, Parameter(max_length=64)] = None,
+        processing: Annotated[Literal["standard", "batch"], Parameter(description="batch: the batch rate")] = "standard",
+        service_tier: Annotated[Literal["standard", "flex", "priority"], Parameter(
+            description="flex or priority: that variant's rate")] = "standard",
     ) -> Response[schemas.EstimateResult]:
         body = schemas.EstimateRequest(
             model=model, input_tokens=input_tokens, output_tokens=output_tokens,
             cached_input_tokens=cached_input_tokens, cache_write_tokens=cache_write_tokens, sessions=sessions,
-            retry_factor=_decimal_query("retry_factor", retry_factor), at=at,
+            retry_factor=_decimal_query("retry_factor", retry_factor), at=at, requested_at=requested_at,
+            processing=processing, service_tier=service_tier,
         )
-        return _cacheable(request, estimate_one(current_snapshot(request), body)[0], cache_for=60 if at else 0)
+        fixed = at is not None or requested_at is not None  # "now" must not be cached
+        return _cacheable(request, estimate_one(current_snapshot(request), body)[0], cache_for=60 if fixed else 0)
 
     @idempotent_post("/batch", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
           summary=f"Up to {MAX_ITEMS} estimates; each item succeeds or fails on its own")

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from litestar.params import KwargDefinition
 from msgspec import Meta
 
-from service.catalog.schemas import EffectivePrice
+from service.catalog.schemas import EffectivePrice, TokenPrices
 from service.pricing.usage import MAX_TOKENS
 from service.structs import MONEY_IN_PATTERN, Money, MoneyOrNull, Schema, Slug
 
@@ -28,6 +28,12 @@ Amount = Annotated[Decimal, _AMOUNT]
 At = Annotated[str, Meta(max_length=64, description="RFC 3339 instant with offset, or a date; default now")] | None
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-05"])]
 Timezone = Annotated[str, Meta(max_length=64, examples=["UTC", "Europe/Berlin"])]
+RequestedAt = Annotated[str, Meta(
+    max_length=64, description="the instant the request runs, which decides time-of-day windows "
+                               "(RFC 3339 with offset, or a date); default `at`, and `at` defaults to it")] | None
+Processing = Annotated[Literal["standard", "batch"], Meta(description="batch: the price's batch variant")]
+ServiceTier = Annotated[Literal["standard", "flex", "priority"], Meta(
+    description="flex or priority: the price's variant of that name; 422 where the price offers none")]
 
 
 class EstimateRequest(Schema):
@@ -39,6 +45,9 @@ class EstimateRequest(Schema):
     sessions: Sessions = 1
     retry_factor: RetryFactor = Decimal(1)
     at: At = None
+    requested_at: RequestedAt = None
+    processing: Processing = "standard"
+    service_tier: ServiceTier = "standard"
 
 
 class Cost(Schema):
@@ -50,11 +59,23 @@ class Cost(Schema):
     total: Money
 
 
+class AppliedRules(Schema):
+    """Which of the price's rules set `rates`: null where none did."""
+
+    context_tier: Annotated[int | None, Meta(description="above_prompt_tokens of the tier charged")]
+    variant: Literal["batch", "flex", "priority"] | None
+    time_window: Annotated[str | None, Meta(description="name of the time window open at requested_at")]
+
+
 class EstimateResult(Schema):
     model: Slug
     at: datetime
+    requested_at: datetime
     currency: Literal["USD"]
     price: EffectivePrice
+    rates: Annotated[TokenPrices, Meta(description="what this request is charged per 1M tokens, after every "
+                                                   "rule and promotion; equals price.effective for a flat rate")]
+    applied_rules: AppliedRules
     cost: Cost
     sessions: int
     retry_factor: Money
@@ -104,10 +125,15 @@ class CompareRequest(Schema):
     sessions: Sessions = 1
     retry_factor: RetryFactor = Decimal(1)
     at: At = None
+    requested_at: RequestedAt = None
+    processing: Processing = "standard"
+    service_tier: ServiceTier = "standard"
 
 
 class CompareRow(Schema):
     model: Slug
+    rates: TokenPrices
+    applied_rules: AppliedRules
     cost: Cost
     input_ratio: MoneyOrNull
     output_ratio: MoneyOrNull
@@ -126,6 +152,23 @@ class MixItem(Schema):
     share: Share
 
 
+DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Clock = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"])]
+ClockEnd = Annotated[str, Meta(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["17:00"])]
+
+
+class Distribution(Schema):
+    """How the sessions fall over the day. `uniform`: evenly over the whole month. `office_hours`: Monday to
+    Friday 09:00-17:00 in `timezone`. `hours`: the `days`, from `start` to `end` local time in `timezone` (an
+    `end` at or before `start` runs into the next day). Sessions are spread evenly over the hours chosen."""
+
+    kind: Literal["uniform", "office_hours", "hours"] = "uniform"
+    timezone: Timezone | None = None
+    days: Annotated[list[DayName], Meta(min_length=1, max_length=7)] | None = None
+    start: Clock | None = None
+    end: ClockEnd | None = None
+
+
 class MonthlyRequest(Schema):
     input_tokens: Tokens
     output_tokens: Tokens
@@ -138,6 +181,9 @@ class MonthlyRequest(Schema):
     month: Month | None = None
     timezone: Timezone = "UTC"
     at: At = None
+    processing: Processing = "standard"
+    service_tier: ServiceTier = "standard"
+    distribution: Annotated[Distribution | None, Meta(description="needs `month`; default uniform")] = None
 
 
 class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
@@ -148,6 +194,8 @@ class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python key
     per_session: Money
     cost: Money
     price_id: int
+    rates: TokenPrices
+    applied_rules: AppliedRules
 
 
 class MonthlyResult(Schema):
@@ -157,6 +205,7 @@ class MonthlyResult(Schema):
     total: Money
     periods: list[MonthlyPeriod]
     warnings: list[str]
+    distribution: Distribution | None = None
 
 
 class SelfHostRequest(Schema):

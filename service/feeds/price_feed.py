@@ -6,6 +6,8 @@ import csv
 import io
 from datetime import datetime
 
+import msgspec
+
 from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
 from service.feeds import schemas
@@ -15,7 +17,7 @@ CSV_COLUMNS = (
     "model", "provider", "price_id", "currency",
     "input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok",
     "effective_input_per_mtok", "effective_output_per_mtok", "effective_cache_read_per_mtok",
-    "effective_cache_write_per_mtok", "promotions",
+    "effective_cache_write_per_mtok", "promotions", "rules",
 )
 
 
@@ -31,7 +33,7 @@ def price_feed(snapshot: CatalogSnapshot, at: datetime, asked: datetime | None) 
         price = render.effective_price(model_id, at, found)
         data.append(schemas.FeedPrice(
             model=model_id, provider=snapshot.models[model_id].provider, price_id=price.price_id,
-            list=price.list, promotions=price.promotions, effective=price.effective,
+            list=price.list, promotions=price.promotions, effective=price.effective, rules=price.rules,
         ))
     return schemas.PriceFeed(at=asked, currency="USD", data=data)
 
@@ -45,6 +47,9 @@ def as_csv(feed: schemas.PriceFeed) -> bytes:
                   row.list.cache_write_per_mtok, row.effective.input_per_mtok, row.effective.output_per_mtok,
                   row.effective.cache_read_per_mtok, row.effective.cache_write_per_mtok]
         promotions = ";".join(f"{p.name} ({p.percent_off}% off)" for p in row.promotions)
+        # The rules as their compact JSON document, empty for a flat rate: CSV has no better place for a tree.
+        flat = not (row.rules.context_tiers or row.rules.time_windows or row.rules.variants)
+        rules = "" if flat else msgspec.json.encode(row.rules).decode()
         writer.writerow([row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices],
-                         promotions])
+                         promotions, rules])
     return out.getvalue().encode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from service.catalog.schemas import ActivePromotions, TokenPrices
+from service.catalog.schemas import ActivePromotions, PriceRules, TokenPrices
 from service.structs import Schema, Slug
 
 
@@ -16,6 +16,7 @@ class FeedPrice(Schema):
     list: TokenPrices
     promotions: ActivePromotions
     effective: TokenPrices
+    rules: PriceRules
 
 
 FeedPrices = list[FeedPrice]  # named outside PriceFeed-like bodies whose field `list` shadows the builtin
