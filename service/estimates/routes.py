@@ -47,7 +47,8 @@ class EstimateController(Controller):
         retry_factor: Annotated[str, Parameter(max_length=40, pattern=r"^[0-9]+(\.[0-9]+)?$")] = "1",
         at: Annotated[str | None, Parameter(max_length=64)] = None,
         requested_at: Annotated[str | None, Parameter(max_length=64)] = None,
-        processing: Annotated[Literal["standard", "batch"], Parameter(description="batch: the batch rate")] = "standard",
+        processing: Annotated[Literal["standard", "batch"], Parameter(
+            description="batch: the price's batch rate")] = "standard",
         service_tier: Annotated[Literal["standard", "flex", "priority"], Parameter(
             description="flex or priority: that variant's rate")] = "standard",
     ) -> Response[schemas.EstimateResult]:

@@ -95,3 +95,47 @@ def test_the_database_allows_closing_an_open_period(database_url):
         database_url, *SETUP, PRICE.format(from_="'2026-01-01Z'", to="NULL", input="1"),
         "UPDATE prices SET valid_to = '2026-03-01Z' WHERE model_id = 'db-test-model'",
     ))
+
+
+FLAT = '{"context_tiers": [], "time_windows": [], "variants": []}'
+RULED_PRICE = ("INSERT INTO prices (model_id, valid_from, input_per_mtok, output_per_mtok, source, rules) "
+               "VALUES ('db-test-model', '2026-01-01Z', 1, 1, 'test', '{rules}')")
+TIER = '{{"above_prompt_tokens": {above}, "input_per_mtok": "{price}", "output_per_mtok": "1", ' \
+       '"cache_read_per_mtok": null, "cache_write_per_mtok": null}}'
+WINDOW = '{{"name": "w", "timezone": "UTC", "days": {days}, "start": "{start}", "end": "{end}", ' \
+         '"excluded_dates": [], "multiplier": "{multiplier}"}}'
+
+
+def _rules(tiers: str = "", windows: str = "", variants: str = "") -> str:
+    return f'{{"context_tiers": [{tiers}], "time_windows": [{windows}], "variants": [{variants}]}}'
+
+
+def _window(days: str = '["mon"]', start: str = "16:30", end: str = "00:30", multiplier: str = "0.5") -> str:
+    return WINDOW.format(days=days, start=start, end=end, multiplier=multiplier)
+
+
+@pytest.mark.parametrize("rules", [
+    "[]", '{"context_tiers": []}', _rules(tiers=TIER.format(above=0, price="1")),
+    _rules(tiers=TIER.format(above=10, price="1") + "," + TIER.format(above=10, price="2")),
+    _rules(tiers=TIER.format(above=10, price="NaN")), _rules(tiers=TIER.format(above=10, price="-1")),
+    _rules(tiers=TIER.format(above="1.5", price="1")), _rules(windows=_window(start="10:00", end="10:00")),
+    _rules(windows=_window(days='["monday"]')), _rules(windows=_window(days="[]")),
+    _rules(windows=_window(start="25:00")), _rules(windows=_window(multiplier="0")),
+    _rules(windows=_window(multiplier="11")), _rules(variants='{"kind": "cheap", "multiplier": "0.5"}'),
+    _rules(variants='{"kind": "batch", "multiplier": "0.5"}, {"kind": "batch", "multiplier": "0.4"}'),
+    _rules(variants='{"kind": "batch", "multiplier": 0.5}'),
+], ids=["not-an-object", "missing-lists", "tier-at-zero", "tiers-not-rising", "nan-price", "negative-price",
+        "fractional-threshold", "empty-window", "unknown-day", "no-days", "bad-clock", "zero-multiplier",
+        "huge-multiplier", "unknown-variant", "duplicate-variant", "float-multiplier"])
+def test_the_database_refuses_malformed_rules(database_url, rules):
+    with pytest.raises(asyncpg.CheckViolationError):
+        asyncio.run(_execute_in_rolled_back(database_url, *SETUP, RULED_PRICE.format(rules=rules)))
+
+
+def test_the_database_accepts_rules_and_never_lets_them_change(database_url):
+    rules = _rules(TIER.format(above=200000, price="2.5"), _window(), '{"kind": "batch", "multiplier": "0.5"}')
+    asyncio.run(_execute_in_rolled_back(database_url, *SETUP, RULED_PRICE.format(rules=rules)))
+    with pytest.raises(asyncpg.IntegrityConstraintViolationError, match="only have its open period closed"):
+        asyncio.run(_execute_in_rolled_back(
+            database_url, *SETUP, RULED_PRICE.format(rules=rules),
+            f"UPDATE prices SET rules = '{FLAT}' WHERE model_id = 'db-test-model'"))
