@@ -3,20 +3,53 @@
 LiteLLM prices per token, not per million, and reads JSON numbers: each number is written exactly (a decimal in
 JSON number syntax), never through a float. Keys are model ids, under `prefix/` when one is asked for, which keeps
 them apart from LiteLLM's own bundled entries (its register_model() merges into an existing key).
+
+Pricing rules go out as far as LiteLLM's keys can say them, every number priced by `charge` like an estimate, with
+the promotions active at the instant: context tiers at whole thousands of tokens (`..._above_200k_tokens`), the
+batch, flex and priority variants (`..._batches`, `..._flex`, `..._priority`, and flex or priority above a tier),
+and one off-peak rate (`off_peak_pricing`) for windows in UTC that open every day. LiteLLM cannot express the rest,
+so it is left out of the export: windows on some weekdays only, in a timezone other than UTC, with excluded dates
+or with a multiplier above 1 (peak surcharges); tiers at thresholds that are not a whole number of thousands; and
+any off-peak rate after the first one. LiteLLM's off-peak rates are a standard request's: it has none for a long
+prompt or a variant inside the window. Estimates and the price feed (`/v1/feeds/prices`, whose `rules` carries
+everything) price all of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
-from service.catalog.snapshot import CatalogSnapshot
+from service.catalog.snapshot import CatalogSnapshot, ModelInfo
 from service.pricing.money import MONEY_CONTEXT
+from service.pricing.prices import TokenPrices
+from service.pricing.rules import ContextTier, TimeWindow, charge
+from service.pricing.timeline import EffectivePrice
+from service.pricing.windows import MINUTES_PER_DAY, format_clock
 
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
+
+INPUT = "input_cost_per_token"
+OUTPUT = "output_cost_per_token"
+CACHE_READ = "cache_read_input_token_cost"
+CACHE_WRITE = "cache_creation_input_token_cost"
+_ATTRIBUTE = {INPUT: "input_per_mtok", OUTPUT: "output_per_mtok", CACHE_READ: "cache_read_per_mtok",
+              CACHE_WRITE: "cache_write_per_mtok"}
+_EVERY_PRICE = (INPUT, OUTPUT, CACHE_READ, CACHE_WRITE)
+# LiteLLM's key suffix for each variant, and the prices it has a key for under that suffix.
+_VARIANT_KEYS = {
+    "batch": ("_batches", (INPUT, OUTPUT)),
+    "flex": ("_flex", (INPUT, OUTPUT, CACHE_READ)),
+    "priority": ("_priority", (INPUT, OUTPUT, CACHE_READ)),
+}
+# LiteLLM has no batch rate above a context threshold, only service tiers.
+_TIERED_VARIANTS = ("flex", "priority")
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
+_EVERY_DAY = frozenset(range(7))
 
 
 def _per_token(price_per_mtok: Decimal) -> Decimal:
@@ -27,24 +60,90 @@ def litellm_map(snapshot: CatalogSnapshot, at: datetime, prefix: str | None) -> 
     result: dict[str, dict[str, Any]] = {}
     for model_id, timeline in sorted(snapshot.timelines.items()):
         found = timeline.price_at(at)
-        if found is None:
-            continue
-        prices = found.effective
-        entry: dict[str, Any] = {
-            "litellm_provider": snapshot.models[model_id].provider,
-            "mode": "chat",
-            "input_cost_per_token": _per_token(prices.input_per_mtok),
-            "output_cost_per_token": _per_token(prices.output_per_mtok),
-        }
-        if prices.cache_read_per_mtok is not None:
-            entry["cache_read_input_token_cost"] = _per_token(prices.cache_read_per_mtok)
-        if prices.cache_write_per_mtok is not None:
-            entry["cache_creation_input_token_cost"] = _per_token(prices.cache_write_per_mtok)
-        if (window := snapshot.models[model_id].context_window) is not None:
-            entry["max_input_tokens"] = window
-        result[f"{prefix}/{model_id}" if prefix else model_id] = entry
+        if found is not None:
+            result[f"{prefix}/{model_id}" if prefix else model_id] = _entry(snapshot.models[model_id], found)
     return result
 
 
 def encode(mapping: dict[str, dict[str, Any]]) -> bytes:
     return _ENCODER.encode(mapping)
+
+
+def _entry(model: ModelInfo, found: EffectivePrice) -> dict[str, Any]:
+    entry: dict[str, Any] = {"litellm_provider": model.provider, "mode": "chat"}
+    # The base keys are the standard rate: no tier, no variant, no window open.
+    entry |= _costs(_rates(found), _EVERY_PRICE)
+    entry |= _variant_costs(found)
+    for tier in found.period.rules.tiers:
+        entry |= _tier_costs(found, tier)
+    if (off_peak := _off_peak(found)) is not None:
+        entry["off_peak_pricing"] = off_peak
+    if model.context_window is not None:
+        entry["max_input_tokens"] = model.context_window
+    return entry
+
+
+def _rates(
+    found: EffectivePrice, prompt_tokens: int = 0, kind: str | None = None, window: TimeWindow | None = None,
+) -> TokenPrices:
+    # Through `charge`, as estimates price, so promotions and multipliers compose exactly as they do there.
+    percents = tuple(discount.percent_off for discount in found.discounts)
+    return charge(found.period.prices, found.period.rules, percents, prompt_tokens, kind, window).rates
+
+
+def _costs(rates: TokenPrices, keys: Iterable[str], suffix: str = "") -> dict[str, Decimal]:
+    """Per-token costs under LiteLLM's `keys` plus `suffix`; an unknown (None) price gets no key."""
+    costs = {}
+    for key in keys:
+        price = getattr(rates, _ATTRIBUTE[key])
+        if price is not None:
+            costs[f"{key}{suffix}"] = _per_token(price)
+    return costs
+
+
+def _variant_costs(found: EffectivePrice) -> dict[str, Decimal]:
+    costs: dict[str, Decimal] = {}
+    for variant in found.period.rules.variants:
+        suffix, keys = _VARIANT_KEYS[variant.kind]
+        costs |= _costs(_rates(found, kind=variant.kind), keys, suffix)
+    return costs
+
+
+def _tier_costs(found: EffectivePrice, tier: ContextTier) -> dict[str, Decimal]:
+    # LiteLLM names thresholds in whole thousands ("above_200k"); any other threshold has no key.
+    thousands, rest = divmod(tier.above_prompt_tokens, 1000)
+    if rest:
+        return {}
+    above = f"_above_{thousands}k_tokens"
+    prompt_tokens = tier.above_prompt_tokens + 1  # the smallest prompt this tier prices
+    costs = _costs(_rates(found, prompt_tokens), _EVERY_PRICE, above)
+    for variant in found.period.rules.variants:
+        if variant.kind in _TIERED_VARIANTS:
+            suffix, keys = _VARIANT_KEYS[variant.kind]
+            costs |= _costs(_rates(found, prompt_tokens, variant.kind), keys, above + suffix)
+    return costs
+
+
+def _off_peak(found: EffectivePrice) -> dict[str, Any] | None:
+    """LiteLLM's one off-peak rate: the first expressible window's, with every expressible window at that rate."""
+    windows = [window for window in found.period.rules.windows if _expressible(window)]
+    if not windows:
+        return None
+    first = windows[0]
+    hours = list(dict.fromkeys(_hours_utc(w) for w in windows if w.multiplier == first.multiplier))
+    block: dict[str, Any] = {"hours_utc": hours[0] if len(hours) == 1 else hours}
+    # LiteLLM reads a missing off-peak key as the standard rate, so cache writes go in too when known.
+    return block | _costs(_rates(found, window=first), _EVERY_PRICE)
+
+
+def _expressible(window: TimeWindow) -> bool:
+    # LiteLLM's off-peak hours are UTC, every day of the week, and only ever a discount.
+    daily = window.window
+    return (daily.timezone in _UTC_ZONES and daily.days == _EVERY_DAY and not daily.excluded_dates
+            and window.multiplier < 1)
+
+
+def _hours_utc(window: TimeWindow) -> str:
+    # LiteLLM writes midnight as 00:00 at either end: 18:00-24:00 is "18:00-00:00", a whole day "00:00-00:00".
+    daily = window.window
+    return f"{format_clock(daily.start)}-{format_clock(daily.end % MINUTES_PER_DAY)}"

@@ -83,7 +83,16 @@ class FeedController(Controller):
     @get("/litellm", **{**FEED_ROUTE, "responses": {**FEED_ROUTE["responses"], **NOT_MODIFIED}},
          summary="The effective prices at an instant in LiteLLM's model_prices_and_context_window.json shape",
          description="Per-token JSON numbers, written exactly. Load with `litellm.register_model(feed)`; "
-                     "pass `prefix` to keep the keys apart from LiteLLM's bundled entries.")
+                     "pass `prefix` to keep the keys apart from LiteLLM's bundled entries. Promotions active at "
+                     "`at` are applied to every number. Pricing rules are exported as far as LiteLLM can express "
+                     "them: context tiers at whole thousands of tokens (`input_cost_per_token_above_200k_tokens`, "
+                     "...), batch, flex and priority rates (`_batches`, `_flex`, `_priority`, also above a tier "
+                     "for flex and priority), and one `off_peak_pricing` for discount windows in UTC that open "
+                     "every day. Left out of the export: windows on some weekdays only, in a timezone other than "
+                     "UTC, with excluded dates or with a multiplier above 1 (peak surcharges); tiers at "
+                     "thresholds that are not a whole number of thousands; and more than one off-peak rate. "
+                     "Estimates and the price feed (`/v1/feeds/prices`, whose `rules` carries everything) "
+                     "price them.")
     async def litellm_feed(
         self, request: Request, at: At = None,
         prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
