@@ -4,6 +4,7 @@ running between calls, which breaks pytest-asyncio's session loop)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import shutil
 import socket
@@ -28,6 +29,20 @@ OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output"
 @pytest.fixture(scope="session")
 def live_url(database_url: str, engine: AsyncEngine) -> Iterator[str]:
     """The app served over HTTP on a free port; `engine` is requested only so the seed catalog is committed."""
+    with _served(database_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def committed_live_url(committed_database_url: str) -> Iterator[str]:
+    """The app over HTTP on the suite's committed database (no seed), for tests that add catalog rows for real:
+    the seeded database of `live_url` stays exactly the six models the other browser tests expect."""
+    with _served(committed_database_url) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _served(database_url: str) -> Iterator[str]:
     unlimited = "1000000/minute"
     app = create_app(Settings(database_url=database_url, load_seed=False, rate_limit_public=unlimited,
                               rate_limit_feeds=unlimited, rate_limit_write=unlimited))
@@ -48,10 +63,12 @@ def live_url(database_url: str, engine: AsyncEngine) -> Iterator[str]:
     # run, so the rest of the suite gets its collector back as it was.
     gc.unfreeze()
     gc.set_threshold(*threshold)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture(scope="session")

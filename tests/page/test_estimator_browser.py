@@ -1,12 +1,17 @@
 """The estimator page in a real browser against the real service: the article's figures, inputs, shared URLs,
-errors, sorting and both charts; screenshots land in test-output/."""
+errors, sorting, both charts and prices with rules; screenshots land in test-output/."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from playwright.async_api import expect
+
+from tests.factories import committed_model_and_key
 
 FLASH, GPT41 = "deepseek-v4-flash", "gpt-4.1"
 DEFAULT_QUERY = {"in": "50000", "out": "20000", "cache": "0", "retry": "1", "spm": "1000", "at": "2026-05-10",
@@ -169,3 +174,111 @@ async def test_a_preset_fills_the_inputs_and_the_log_scale_redraws_the_bars(page
     await expect(bars.locator("rect.bar")).to_have_count(6)
     assert await bars.inner_html() != linear
     assert query_of(page)["log"] == "1"
+
+
+# A long-context tier above 200K prompt tokens, an off-peak window from 02:00 to 08:00 UTC every day, and a batch
+# rate at half price; the flat model next to it offers no batch rate.
+EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+RULED_PRICE = {
+    "valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "2", "output_per_mtok": "8", "source": "page test",
+    "rules": {
+        "context_tiers": [{"above_prompt_tokens": 200000, "input_per_mtok": "4", "output_per_mtok": "12"}],
+        "time_windows": [{"name": "off-peak", "timezone": "UTC", "days": EVERY_DAY, "start": "02:00", "end": "08:00",
+                          "multiplier": "0.5"}],
+        "variants": [{"kind": "batch", "multiplier": "0.5"}],
+    },
+}
+FLAT_PRICE = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2",
+              "source": "page test"}
+
+
+async def priced_model(live_url: str, engine, prefix: str, price: dict) -> str:
+    """A committed model priced through the live server's API, returned once that server's snapshot has it."""
+    model_id, headers = await committed_model_and_key(engine, prefix)
+    async with httpx.AsyncClient(base_url=live_url) as api:
+        created = await api.post(f"/v1/models/{model_id}/prices", json=price, headers=headers)
+        assert created.status_code == 201, created.text
+        probe = {"model": model_id, "input_tokens": 1, "output_tokens": 1, "at": "2026-05-10"}
+        for _ in range(200):
+            if (await api.post("/v1/estimate", json=probe)).status_code == 200:
+                return model_id
+            await asyncio.sleep(0.02)
+    raise AssertionError("the live server's snapshot never saw the new price")
+
+
+async def test_a_price_with_rules_shows_its_tier_its_batch_rate_and_its_time_window(
+    page, committed_live_url, committed_engine, output_dir
+):
+    ruled = await priced_model(committed_live_url, committed_engine, "pageruled", RULED_PRICE)
+    flat = await priced_model(committed_live_url, committed_engine, "pageflat", FLAT_PRICE)
+    await page.goto(f"{committed_live_url}/?baseline={ruled}")
+    # 50K input and 20K output tokens at $2 and $8 per 1M, at 2026-05-10 00:00 UTC: outside the window.
+    await expect_value(page, ruled, "per_session", "0.26")
+    await expect(cell(page, ruled, "rates")).to_have_text("$2 / $8")
+    await expect(page.locator("#notes")).to_contain_text("this price changes with the time of day (off-peak)")
+
+    # A 250,000-token prompt is above the tier: all its tokens at $4 and $12.
+    await page.fill("#in", "250000")
+    await expect_value(page, ruled, "per_session", "1.24")
+    rates = cell(page, ruled, "rates")
+    await expect(rates).to_have_attribute("data-value", "4")
+    await expect(rates).to_contain_text("$4 / $12")
+    await expect(rates.locator(".sub")).to_have_text("long-context tier above 200,000 tokens")
+
+    # Batch halves the cost; the flat model, which has no batch rate, says so in its row instead of failing.
+    await page.select_option("#processing", "batch")
+    await expect_value(page, ruled, "per_session", "0.62")
+    await expect(rates.locator(".sub")).to_have_text("long-context tier above 200,000 tokens · batch")
+    await expect_value(page, ruled, "monthly", "620")
+    await expect(cell(page, flat, "per_session")).to_have_text("no batch price on 2026-05-10")
+    await expect(cell(page, flat, "monthly")).to_contain_text("offers no batch rate")
+    await expect(page.locator("#alert")).to_be_hidden()
+
+    # A request at 03:00 UTC is inside the off-peak window: half again, per session and for the month.
+    await page.fill("#requested", "2026-05-10T03:00")
+    await expect_value(page, ruled, "per_session", "0.31")
+    await expect(rates.locator(".sub")).to_have_text("long-context tier above 200,000 tokens · batch · off-peak window")
+    await expect(rates).to_contain_text("$1 / $3")
+    await expect_value(page, ruled, "monthly", "310")
+    await expect(page.locator("#notes")).not_to_contain_text("changes with the time of day")
+    assert query_of(page) == {**DEFAULT_QUERY, "baseline": ruled, "in": "250000", "processing": "batch",
+                              "requested": "2026-05-10T03:00"}
+    # The price's rules in words, under the history of the baseline model.
+    rules = page.locator("#rules")
+    await expect(rules).to_be_visible()
+    await expect(rules.locator("li")).to_have_text([
+        "long-context tier above 200,000 prompt tokens: input $4, output $12 per 1M tokens",
+        "off-peak window, every day 02:00–08:00 UTC: rates × 0.5",
+        "batch: rates × 0.5",
+    ])
+    await expect(page.locator("#history-text")).to_contain_text("; batch: rates × 0.5")
+    await page.screenshot(path=output_dir / "estimator-rules.png", full_page=True)
+
+    # Over a calendar month, sessions spread evenly meet the window a quarter of the time (6 of 24 hours);
+    # office hours (09:00-17:00 UTC on weekdays) never do.
+    await page.check("#mode-month")
+    await page.fill("#month", "2026-05")
+    await expect_value(page, ruled, "monthly", "542.5")
+    await page.select_option("#spread", "office")
+    monthly = cell(page, ruled, "monthly")
+    await expect(monthly).to_contain_text("21 price periods")  # the 21 weekdays of May 2026
+    assert abs(Decimal(await monthly.get_attribute("data-value")) - 620) < Decimal("0.000001")
+    assert query_of(page)["spread"] == "office"
+
+    # The settings come back from a shared URL.
+    await page.goto(page.url)
+    await expect(monthly).to_contain_text("21 price periods")
+    assert await page.input_value("#processing") == "batch"
+    assert await page.input_value("#requested") == "2026-05-10T03:00"
+    assert await page.input_value("#spread") == "office"
+
+    # A request the API refuses is a problem in the alert region: batch has no service tier, and a baseline
+    # without a priority rate cannot be compared at that rate.
+    alert = page.locator('[role="alert"]')
+    await page.select_option("#tier", "priority")
+    await expect(alert).to_contain_text("batch processing has no service tier")
+    await page.select_option("#processing", "standard")
+    await expect(alert).to_have_text(f"model '{ruled}': this price offers no priority rate (variants offered: batch)")
+    await page.select_option("#tier", "standard")
+    await expect(alert).to_be_hidden()
+    await expect_value(page, ruled, "per_session", "0.62")  # the month's first day, at 03:00: off-peak, no batch

@@ -60,6 +60,28 @@ async def test_the_page_loads_nothing_from_elsewhere_and_calls_only_the_public_a
     assert "/prices`" in text
 
 
+async def test_the_request_settings_are_labelled_controls_whose_defaults_are_the_apis(client):
+    html = (await client.get("/")).text
+    # Each control sits inside its label, so the label names it for a screen reader and a click focuses it.
+    pairs = re.findall(r'<label>([^<]+?) <(?:input|select) id="([a-z]+)"', html)
+    labelled = {control: label for label, control in pairs}
+    assert labelled["requested"] == "Request time (UTC)"
+    assert labelled["processing"] == "Processing"
+    assert labelled["tier"] == "Service tier"
+    assert labelled["spread"] == "Requests over the day"
+    assert re.search(r'id="requested" name="requested" type="datetime-local"', html)
+
+    def options(select: str) -> list[str]:
+        body = re.search(rf'<select id="{select}".*?</select>', html, re.DOTALL)
+        assert body, select
+        return re.findall(r'<option value="([^"]*)"', body.group())
+
+    # The first option is the one shown, and the API's default: the page sends nothing for it.
+    assert options("processing") == ["standard", "batch"]
+    assert options("tier") == ["standard", "flex", "priority"]
+    assert options("spread") == ["uniform", "office"]
+
+
 @pytest.mark.parametrize("path", ["/", "/static/{name}"])
 async def test_the_page_is_not_part_of_the_openapi_contract(client, path):
     spec = (await client.get("/schema/openapi.json")).json()

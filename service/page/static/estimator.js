@@ -1,7 +1,9 @@
 /* The estimator page: reads the inputs (and the URL, so a view can be shared), asks the public v1 API for
  * per-session costs (/v1/estimate/compare) and monthly costs (/v1/estimate/monthly, one call per model), and
- * renders the table and charts. Money values are the API's decimal strings, shown exactly as they arrive;
- * Number() is used only to sort and to draw. Every API error is an RFC 9457 problem whose `detail` is shown. */
+ * renders the table and charts. A request time, a batch or service-tier variant and a spread over the day are
+ * sent only when chosen, so without them every request is the one it always was. Money values are the API's
+ * decimal strings, shown exactly as they arrive; Number() is used only to sort and to draw. Every API error is
+ * an RFC 9457 problem whose `detail` is shown. */
 "use strict";
 
 (() => {
@@ -10,16 +12,20 @@
   const make = (tag, props) => Object.assign(document.createElement(tag), props);
   const charts = window.EstimatorCharts;
   const DEFAULTS = { in: "50000", out: "20000", cache: "0", retry: "1", spm: "1000", at: "2026-05-10",
-    month: "", baseline: "deepseek-v4-flash", mode: "at", hist: "", log: false };
-  const FIELDS = ["in", "out", "cache", "retry", "spm", "at", "month", "baseline"];
-  const COLUMNS = ["model", "per_session", "monthly", "input_ratio", "output_ratio", "total_ratio"];
+    month: "", baseline: "deepseek-v4-flash", mode: "at", hist: "", log: false,
+    requested: "", processing: "standard", tier: "standard", spread: "uniform" };
+  // The pricing-rule inputs: in the URL only when not the default, so links made before them stay the same.
+  const RULE_FIELDS = ["requested", "processing", "tier", "spread"];
+  const FIELDS = ["in", "out", "cache", "retry", "spm", "at", "month", "baseline", ...RULE_FIELDS];
+  const COLUMNS = ["model", "per_session", "monthly", "input_ratio", "output_ratio", "total_ratio", "rates"];
   const DEBOUNCE_MS = 250;
 
   const names = new Map(); // model id -> display name, from the catalog
   let models = []; // the catalog's model ids: one table row and one monthly call each
   let sort = { key: "per_session", order: "asc" }; // the API's own order: cheapest first
-  // What the table shows: the last compare answer and monthly result per model ({total, periods} or {missing}).
-  const view = { rows: null, at: null, monthly: new Map() };
+  // What the table shows: the last compare answer (and the variant and cache share it was asked with) and the
+  // monthly result per model ({total, periods} or {missing, note}).
+  const view = { rows: null, at: null, variant: null, cached: false, monthly: new Map() };
   const problems = { catalog: [], estimate: [], history: [] }; // shown together in the alert region
   let generation = 0; // answers to an older set of inputs are dropped, and their requests aborted
   let controller = null;
@@ -103,6 +109,8 @@
   function readForm() {
     const state = {};
     for (const key of FIELDS) state[key] = $(key).value.trim();
+    // A select given an unknown value by a URL has no option chosen and reads "": that means the default.
+    for (const key of RULE_FIELDS) state[key] = state[key] || DEFAULTS[key];
     state.mode = $("mode-month").checked ? "month" : "at";
     state.hist = $("history-model").value;
     state.log = $("log").checked;
@@ -115,6 +123,7 @@
     if (state.mode === "month") query.set("month", state.month);
     else query.set("at", state.at);
     query.set("baseline", state.baseline);
+    for (const key of RULE_FIELDS) if (state[key] !== DEFAULTS[key]) query.set(key, state[key]);
     if (state.hist) query.set("hist", state.hist);
     if (state.log) query.set("log", "1");
     if (sort.key !== "per_session" || sort.order !== "asc") {
@@ -129,6 +138,7 @@
     const month = $("mode-month").checked;
     $("at").disabled = month;
     $("month").disabled = !month;
+    $("spread").disabled = !month; // the API spreads sessions over the day only across a calendar month
     if (month && !$("month").value && $("at").value) $("month").value = $("at").value.slice(0, 7);
   }
 
@@ -152,8 +162,24 @@
     if (!state[state.mode]) throw new Problem(0, `Choose a ${state.mode === "month" ? "month" : "date"}.`);
     const usage = { input_tokens: input, output_tokens: wholeNumber(state.out, "Output tokens per session"),
       cached_input_tokens: Math.round(input * share), retry_factor: state.retry };
-    return { usage, sessions: wholeNumber(state.spm, "Sessions per month") };
+    return { usage, sessions: wholeNumber(state.spm, "Sessions per month"), ...rulesOf(state) };
   }
+
+  // The request time and the variant, as the API's fields; only what differs from the API's defaults is sent.
+  function rulesOf(state) {
+    const variant = {};
+    if (state.processing !== "standard") variant.processing = state.processing;
+    if (state.tier !== "standard") variant.service_tier = state.tier;
+    // datetime-local has no zone: the label says UTC, and RFC 3339 wants the seconds the browser may leave out.
+    const requested = state.requested
+      ? (state.requested.length === 16 ? state.requested + ":00" : state.requested) + "Z" : null;
+    return { requestedAt: requested, variant };
+  }
+
+  // "batch", "flex tier", "priority tier": a variant the way the page names it.
+  const variantName = (kind) => (kind === "batch" ? "batch" : `${kind} tier`);
+  const variantOf = (state) =>
+    (state.processing === "batch" ? "batch" : state.tier !== "standard" ? variantName(state.tier) : null);
 
   function schedule() {
     clearTimeout(timer);
@@ -173,29 +199,45 @@
     problems.estimate = [];
     let usage;
     let sessions;
+    let requestedAt;
+    let variant;
     try {
-      ({ usage, sessions } = requestOf(state));
+      ({ usage, sessions, requestedAt, variant } = requestOf(state));
     } catch (problem) {
       return failed(gen, problem);
     }
     setBusy(true);
     // With a month, per-session costs and ratios are those of the month's first instant.
     const at = state.mode === "month" ? `${state.month}-01` : state.at;
-    const when = state.mode === "month" ? { month: state.month } : { at: state.at };
-    const compare = api("/v1/estimate/compare", { baseline: state.baseline, ...usage, at }, signal)
+    const requested = requestedAt ? { requested_at: requestedAt } : {};
+    // The monthly API prices a date's sessions at one instant, which picks both the price and the time window:
+    // with a request time that instant is the request time, so the month agrees with the per-session cost.
+    const spread = state.spread === "office" ? { distribution: { kind: "office_hours", timezone: "UTC" } } : {};
+    const when = state.mode === "month" ? { month: state.month, ...spread } : { at: requestedAt || state.at };
+    const asked = variantOf(state);
+    const compare = api("/v1/estimate/compare",
+      { baseline: state.baseline, ...usage, at, ...requested, ...variant }, signal)
       .then((body) => {
         if (gen !== generation) return;
         view.rows = body.rows;
         view.at = body.at;
+        view.variant = asked;
+        view.cached = usage.cached_input_tokens > 0;
         renderTable();
       })
       .catch((error) => failed(gen, error));
     const monthly = catalogReady.then(() => Promise.all(models.map((model) =>
-      api("/v1/estimate/monthly", { model, ...usage, sessions_per_month: sessions, ...when }, signal)
+      api("/v1/estimate/monthly", { model, ...usage, sessions_per_month: sessions, ...variant, ...when }, signal)
         .then((body) => gen === generation && view.monthly.set(model, body))
-        // A model without a price for (part of) the period is a fact to show in its cell, not a page error.
-        .catch((error) => (error.status === 404 && gen === generation
-          ? view.monthly.set(model, { missing: error.detail }) : failed(gen, error)))
+        // A model without a price for (part of) the period, or without the variant asked for, is a fact to show
+        // in its cell, not a page error.
+        .catch((error) => {
+          if (gen !== generation) return;
+          const missing = error.detail;
+          if (error.status === 404) view.monthly.set(model, { missing, note: "no price for the whole period" });
+          else if (lacksVariant(error, model)) view.monthly.set(model, { missing, note: `no ${asked} rate` });
+          else failed(gen, error);
+        })
         .then(() => gen === generation && renderSoon()))));
     Promise.all([compare, monthly]).then(() => {
       if (gen !== generation) return;
@@ -204,6 +246,10 @@
       showProblems();
     });
   }
+
+  // A 422 about one model's price (the variant asked for is not offered) names that model first; a 422 about the
+  // request itself (batch with a service tier) does not, and is the page's problem to show.
+  const lacksVariant = (error, model) => error.status === 422 && error.detail.startsWith(`model '${model}':`);
 
   function failed(gen, error) {
     if (gen !== generation || error.name === "AbortError") return;
@@ -245,6 +291,7 @@
     if (key === "model") return nameOf(item.id).toLowerCase();
     if (key === "monthly") return item.monthly && item.monthly.total != null ? Number(item.monthly.total) : null;
     if (!item.row) return null;
+    if (key === "rates") return Number(item.row.rates.input_per_mtok);
     return Number(key === "per_session" ? item.row.cost.per_session : item.row[key]);
   }
 
@@ -290,13 +337,18 @@
       if (warnings.length) name.append(make("span", { className: "warn", textContent: " *", title }));
       if (id === baseline) name.append(make("span", { className: "tag", textContent: "baseline" }));
       if (row) cell(tr, money(row.cost.per_session), { col: "per_session", value: row.cost.per_session });
-      else if (view.rows) cell(tr, `no price on ${view.at.slice(0, 10)}`, { col: "per_session", className: "missing" });
-      else cell(tr, null, { col: "per_session" });
+      else if (view.rows) {
+        // The API leaves out a model with no price then, or without the variant asked for.
+        const what = view.variant ? `no ${view.variant} price` : "no price";
+        cell(tr, `${what} on ${view.at.slice(0, 10)}`, { col: "per_session", className: "missing" });
+      } else cell(tr, null, { col: "per_session" });
       monthlyCell(tr, monthly);
       for (const key of ["input_ratio", "output_ratio", "total_ratio"]) {
         if (row) cell(tr, row[key] + "×", { col: key, value: row[key] });
         else cell(tr, view.rows ? "—" : null, { col: key });
       }
+      if (row) ratesCell(tr, row);
+      else cell(tr, view.rows ? "—" : null, { col: "rates" });
       body.append(tr);
     }
     $("results").tBodies[0].replaceWith(body);
@@ -305,15 +357,51 @@
     drawBars();
   }
 
+  // What a token is charged per 1M after rules and promotions, and the rules that made it so, in words.
+  function ratesCell(tr, row) {
+    const { rates } = row;
+    const td = cell(tr, `${money(rates.input_per_mtok)} / ${money(rates.output_per_mtok)}`,
+      { col: "rates", value: rates.input_per_mtok, className: "rates" });
+    td.title = ratesText(rates) + " per 1M tokens";
+    const parts = appliedText(row.applied_rules);
+    // Cached tokens are charged the cache-read rate: worth a mention only when the workload has some.
+    const cacheRead = rates.cache_read_per_mtok;
+    if (view.cached && cacheRead != null) parts.unshift(`cache read ${money(cacheRead)}`);
+    if (parts.length) td.append(make("span", { className: "sub", textContent: parts.join(" · ") }));
+  }
+
+  function ratesText(p) {
+    let text = `input $${p.input_per_mtok}, output $${p.output_per_mtok}`;
+    if (p.cache_read_per_mtok != null) text += `, cache read $${p.cache_read_per_mtok}`;
+    if (p.cache_write_per_mtok != null) text += `, cache write $${p.cache_write_per_mtok}`;
+    return text;
+  }
+
+  const tokens = (n) => n.toLocaleString("en-US");
+
+  // applied_rules as words: ["long-context tier above 200,000 tokens", "batch", "off-peak window"].
+  function appliedText(applied) {
+    const parts = [];
+    if (applied.context_tier != null) parts.push(`long-context tier above ${tokens(applied.context_tier)} tokens`);
+    if (applied.variant) parts.push(variantName(applied.variant));
+    if (applied.time_window) parts.push(`${applied.time_window} window`);
+    return parts;
+  }
+
   function monthlyCell(tr, monthly) {
     if (!monthly) return cell(tr, null, { col: "monthly" });
     if (monthly.missing) return cell(tr, monthly.missing, { col: "monthly", className: "missing" });
     const td = cell(tr, money(monthly.total), { col: "monthly", value: monthly.total });
     if (monthly.periods.length > 1) {
       // A month that spans a price change or a promotion's end is priced in parts: say so, and how.
-      const parts = monthly.periods.map((p) =>
-        `${p.from.slice(0, 10)} – ${p.to.slice(0, 10)}: ${p.sessions} sessions × $${p.per_session} = $${p.cost}`);
-      const title = parts.join("\n");
+      const parts = monthly.periods.map((p) => {
+        const rules = appliedText(p.applied_rules);
+        return `${p.from.slice(0, 16).replace("T", " ")} – ${p.to.slice(0, 16).replace("T", " ")}: `
+          + `${p.sessions} sessions × $${p.per_session} = $${p.cost}${rules.length ? ` (${rules.join(", ")})` : ""}`;
+      });
+      // A time window cuts a month into dozens of stretches: the tooltip keeps to the first few.
+      const shown = parts.length > 12 ? [...parts.slice(0, 12), `… and ${parts.length - 12} more`] : parts;
+      const title = shown.join("\n");
       td.append(make("span", { className: "sub", textContent: `${parts.length} price periods`, title }));
     }
     return td;
@@ -331,7 +419,10 @@
       : `prices at ${view.at ? view.at.slice(0, 10) : state.at}`;
     const priced = view.rows ? view.rows.length : 0;
     const total = Math.max(models.length, priced);
-    $("summary").textContent = `${priced} of ${total} models priced · ${when} · baseline ${nameOf(state.baseline)}.`;
+    const how = [variantOf(state), state.requested && `requests at ${state.requested.replace("T", " ")} UTC`,
+      state.mode === "month" && state.spread === "office" && "office hours"].filter(Boolean).map((x) => ` · ${x}`);
+    $("summary").textContent = `${priced} of ${total} models priced · ${when}${how.join("")} `
+      + `· baseline ${nameOf(state.baseline)}.`;
   }
 
   let renderPending = false;
@@ -348,7 +439,7 @@
     const items = tableItems()
       .map((item) => ({ label: nameOf(item.id), baseline: item.id === $("baseline").value,
         value: item.monthly && item.monthly.total != null ? item.monthly.total : null,
-        note: item.monthly && item.monthly.missing ? "no price for the whole period" : "…" }))
+        note: item.monthly && item.monthly.missing ? item.monthly.note : "…" }))
       .sort((a, b) => (a.value === null) - (b.value === null) || Number(a.value) - Number(b.value));
     charts.drawBars($("bars"), items, { log: $("log").checked });
   }
@@ -403,7 +494,8 @@
       const day = (instant, open) => (instant ? instant.slice(0, 10) : open);
       $("history-text").replaceChildren(
         ...data.prices.map((p) => make("li", { textContent: `${day(p.valid_from)} to ${day(p.valid_to, "now")}: `
-          + `input $${p.input_per_mtok}, output $${p.output_per_mtok} per 1M tokens` })),
+          + `input $${p.input_per_mtok}, output $${p.output_per_mtok} per 1M tokens`
+          + rulesText(p.rules).map((rule) => `; ${rule}`).join("") })),
         ...data.promotions.map((p) => make("li", { textContent: `${p.name}: ${p.percent_off}% off `
           + `from ${day(p.valid_from)} to ${day(p.valid_to, "further notice")}` })));
     } catch (error) {
@@ -413,10 +505,40 @@
     showProblems();
   }
 
+  const DAY_NAMES = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
+
+  function daysText(days) {
+    const text = days.map((d) => DAY_NAMES[d]).join(", ");
+    return { "Mon, Tue, Wed, Thu, Fri, Sat, Sun": "every day", "Mon, Tue, Wed, Thu, Fri": "Mon–Fri" }[text] || text;
+  }
+
+  // A price's rules as sentences: its context tiers, time windows and variants.
+  function rulesText(rules) {
+    return [
+      ...rules.context_tiers.map((t) =>
+        `long-context tier above ${tokens(t.above_prompt_tokens)} prompt tokens: ${ratesText(t)} per 1M tokens`),
+      ...rules.time_windows.map((w) => `${w.name} window, ${daysText(w.days)} ${w.start}–${w.end} ${w.timezone}`
+        + `${w.excluded_dates.length ? ` except ${w.excluded_dates.join(", ")}` : ""}: rates × ${w.multiplier}`),
+      ...rules.variants.map((v) => `${variantName(v.kind)}: rates × ${v.multiplier}`),
+    ];
+  }
+
+  // The rules of the history model's price at the chosen date (or the month's start), where it has any.
+  function showRules(data, mark) {
+    const price = mark && data.prices.find((p) => Date.parse(p.valid_from) <= mark.from
+      && (!p.valid_to || mark.from < Date.parse(p.valid_to)));
+    const lines = price ? rulesText(price.rules) : [];
+    $("rules").hidden = !lines.length;
+    $("rules-title").textContent = lines.length
+      ? `Pricing rules of ${nameOf(data.id)} on ${new Date(mark.from).toISOString().slice(0, 10)}:` : "";
+    $("rules-list").replaceChildren(...lines.map((line) => make("li", { textContent: line })));
+  }
+
   function drawHistory() {
     if (!lastHistory) return;
     const { data, marker: mark } = lastHistory;
     charts.drawHistory($("history"), { ...data, model: nameOf(data.id) }, mark);
+    showRules(data, mark);
   }
 
   /* ---- presets, catalog, wiring ---- */
