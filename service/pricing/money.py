@@ -1,7 +1,10 @@
 """The one place that parses, rounds and formats money: exact Decimals in, plain decimal strings out."""
 
+import math
 import re
+from collections.abc import Sequence
 from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
+from fractions import Fraction
 
 MAX_FRACTION_DIGITS = 12
 MAX_VALUE = Decimal("1e12")
@@ -111,6 +114,22 @@ def format_decimal(value: Decimal) -> str:
 def round_cost(value: Decimal) -> Decimal:
     """Round a cost that came out of a division: half-even to COST_PLACES decimal places."""
     return value.quantize(_COST_QUANTUM, rounding=ROUND_HALF_EVEN, context=MONEY_CONTEXT)
+
+
+def apportion(exact: Sequence[Fraction]) -> list[Decimal]:
+    """Round each exact part to COST_PLACES so that the parts add up to their exact sum rounded half-even.
+
+    Largest remainder: every part is first rounded down, then the units left over go to the parts that lost the
+    most (earlier parts first on ties). Each part stays within one unit of its exact value.
+    """
+    unit = 10**COST_PLACES
+    scaled = [part * unit for part in exact]
+    floors = [math.floor(part) for part in scaled]
+    target = round(sum(scaled, Fraction(0)))  # round() on a Fraction is half-even
+    by_loss = sorted(range(len(scaled)), key=lambda index: (-(scaled[index] - floors[index]), index))
+    for index in by_loss[: target - sum(floors)]:
+        floors[index] += 1
+    return [Decimal(units).scaleb(-COST_PLACES, MONEY_CONTEXT) for units in floors]
 
 
 def round_price(value: Decimal) -> Decimal:

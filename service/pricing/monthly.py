@@ -4,10 +4,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
+from fractions import Fraction
 
 from service.pricing.charging import RatedStretch, rated_stretches
 from service.pricing.estimate import Estimate, check_retry_factor, check_sessions, estimate
-from service.pricing.money import MONEY_CONTEXT, round_cost
+from service.pricing.money import MONEY_CONTEXT, apportion
 from service.pricing.rules import Charged
 from service.pricing.timeline import EffectivePrice, ModelTimeline
 from service.pricing.usage import Usage
@@ -91,11 +92,21 @@ def spread_over_window(
     window = sum(((high - low) // _MICROSECOND for low, high, _ in parts), 0)
     if not window:
         raise NoActiveHoursError("the distribution of requests leaves no hour of this month to spread them over")
-    periods = tuple(_price_part(part, usage, count, factor, window) for part in parts)
+    wholes = [estimate(stretch.charged.rates, usage, count, factor) for _, _, stretch in parts]
+    shares = [Fraction((high - low) // _MICROSECOND, window) for low, high, _ in parts]
+    # Each part's exact share, rounded so that the parts add up to the rounded exact total: a flat price
+    # spread over 21 office days costs exactly what it costs at one instant, not 2e-10 less.
+    costs = apportion([Fraction(whole.total) * share for whole, share in zip(wholes, shares, strict=True)])
+    sessions_by_part = apportion([Fraction(count) * share for share in shares])
+    periods = tuple(
+        MonthlyPeriod(low, high, part_sessions, stretch.price, stretch.charged,
+                      whole._replace(sessions=part_sessions, total=cost))
+        for (low, high, stretch), whole, cost, part_sessions in zip(parts, wholes, costs, sessions_by_part,
+                                                                     strict=True)
+    )
     with localcontext(MONEY_CONTEXT):
-        # Summing the rounded period costs, not rounding a sum, keeps total == sum(periods) exactly.
-        total = sum((period.estimate.total for period in periods), Decimal(0))
-    warnings = tuple(dict.fromkeys(text for period in periods for text in period.estimate.warnings))
+        total = sum(costs, Decimal(0))
+    warnings = tuple(dict.fromkeys(text for whole in wholes for text in whole.warnings))
     return MonthlyEstimate(periods=periods, sessions=count, total=total, warnings=warnings)
 
 
@@ -107,18 +118,3 @@ def _active_parts(stretches: list[RatedStretch], active: list[Span]) -> list[tup
             if low < high:
                 parts.append((low, high, stretch))
     return parts
-
-
-def _price_part(
-    part: tuple[datetime, datetime, RatedStretch], usage: Usage, sessions: Decimal, retry_factor: Decimal,
-    window: int,
-) -> MonthlyPeriod:
-    low, high, stretch = part
-    whole = estimate(stretch.charged.rates, usage, sessions, retry_factor)
-    share = (high - low) // _MICROSECOND
-    with localcontext(MONEY_CONTEXT):
-        # One division, then one rounding: the product before it is exact.
-        cost = round_cost(whole.total * share / window)
-        period_sessions = round_cost(sessions * share / window)
-    prorated = whole._replace(sessions=period_sessions, total=cost)
-    return MonthlyPeriod(low, high, period_sessions, stretch.price, stretch.charged, prorated)

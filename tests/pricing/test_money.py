@@ -10,6 +10,7 @@ from service.pricing.money import (
     MAX_FRACTION_DIGITS,
     MONEY_CONTEXT,
     MoneyError,
+    apportion,
     canonical,
     format_decimal,
     parse_decimal,
@@ -220,3 +221,15 @@ def test_money_context_keeps_the_largest_products_of_validated_inputs_exact() ->
     for factor in factors:
         expected *= Fraction(factor)
     assert Fraction(product) == expected
+
+
+def test_apportion_keeps_the_rounded_exact_sum_where_rounding_each_part_would_lose_it() -> None:
+    thirds = [Fraction(620, 21)] * 21  # 620 spread over 21 office days
+    assert sum(apportion(thirds)) == Decimal(620)
+    assert sum(round_cost(Decimal(620) / 21) for _ in range(21)) != Decimal(620)  # the naive way slips
+
+
+def test_apportion_gives_the_leftover_units_to_the_largest_remainders_first() -> None:
+    unit = Fraction(1, 10**10)
+    assert apportion([unit * Fraction(4, 10), unit * Fraction(7, 10), unit * Fraction(9, 10)]) == [
+        Decimal(0), Decimal("1E-10"), Decimal("1E-10")]
