@@ -21,6 +21,7 @@ from service.problems import invalid
 
 FLAT_DOCUMENT: dict[str, list] = {"context_tiers": [], "time_windows": [], "variants": []}
 _MAX_MULTIPLIER_DIGITS = 6
+_PRICE_LIMIT = Decimal(10**12)
 
 
 def from_request(body: schemas.PriceRulesIn | None) -> core.PriceRules:
@@ -46,9 +47,12 @@ def _tier(number: int, tier: schemas.ContextTierIn) -> core.ContextTier:
         if value is None:
             return None
         try:
-            return parse_decimal(value, field=name)
+            price = parse_decimal(value, field=name)
         except MoneyError as exc:
             raise invalid(f"{where}.{name}", str(exc)) from None
+        if price >= _PRICE_LIMIT:  # what the prices table's numeric(24, 12) holds, so tiers hold it too
+            raise invalid(f"{where}.{name}", f"{name} must be less than 10^12 per million tokens")
+        return price
 
     prices = TokenPrices(
         money(tier.input_per_mtok, "input_per_mtok") or Decimal(0),

@@ -19,6 +19,7 @@ TIER = {"above_prompt_tokens": 200000, "input_per_mtok": "2", "output_per_mtok":
     ({"time_windows": [{**WINDOW, "multiplier": "0.1234567"}]}, "rules.time_windows[0].multiplier"),
     ({"context_tiers": [TIER, {**TIER, "above_prompt_tokens": 100000}]}, "rules.context_tiers"),
     ({"context_tiers": [{**TIER, "input_per_mtok": "0.0000000000001"}]}, "rules.context_tiers[0].input_per_mtok"),
+    ({"context_tiers": [{**TIER, "output_per_mtok": "1000000000000"}]}, "rules.context_tiers[0].output_per_mtok"),
     ({"variants": [{"kind": "batch", "multiplier": "0.5"}, {"kind": "batch", "multiplier": "0.4"}]},
      "rules.variants"),
     ({"variants": [{"kind": "priority", "multiplier": "10.5"}]}, "rules.variants[0].multiplier"),
