@@ -1,25 +1,35 @@
 """Reading other catalogs: LiteLLM's model_prices_and_context_window.json and genai-prices' data.json.
 
-Both are turned into the same plain entries: a model, its provider, and one or more dated flat prices per
-million tokens. What this catalog cannot hold yet (context tiers, audio or image prices) is left out and
-counted, never guessed.
+Both are turned into the same plain entries: a model, its provider, and one or more dated prices per million
+tokens with the pricing rules the file states: context tiers from both, and from LiteLLM also batch, flex and
+priority rates and daily off-peak hours in UTC (service/catalog/import_rules.py says how exactly). What our rules
+cannot hold is left out and counted, never guessed: genai-prices' time-of-day prices, audio and image prices, and
+LiteLLM rules whose prices are not one multiple of the standard ones, or off-peak hours by weekday or together with
+tiers or variants.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
-from service.pricing.money import MONEY_CONTEXT, MoneyError, parse_decimal, round_price
+from service.catalog.import_rules import INPUT, OUTPUT, PRICE_KEYS, litellm_rules, mtok
+from service.pricing.money import MoneyError
+from service.pricing.prices import TokenPrices
+from service.pricing.rules import FLAT, ContextTier, PriceRules, RuleError
+from service.pricing.windows import WindowError
 
 # Numbers are read as exact decimals: 2.5e-06 dollars per token must become exactly 2.5 per million.
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
 _NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
+_GENAI_KINDS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")  # in TokenPrices' order
+# The API's limit on a tier's above_prompt_tokens (schemas.PromptTokens), so an update can take the tier too.
+_MAX_TIER_START = 1_000_000_000
 _PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 
 
@@ -30,6 +40,12 @@ class ImportedPrice:
     output_per_mtok: Decimal
     cache_read_per_mtok: Decimal | None = None
     cache_write_per_mtok: Decimal | None = None
+    rules: PriceRules = FLAT
+
+    @classmethod
+    def of(cls, valid_from: datetime | None, prices: TokenPrices, rules: PriceRules) -> ImportedPrice:
+        return cls(valid_from, prices.input_per_mtok, prices.output_per_mtok, prices.cache_read_per_mtok,
+                   prices.cache_write_per_mtok, rules)
 
     def values(self) -> tuple[Decimal | None, ...]:
         return tuple(getattr(self, name) for name in _PRICE_FIELDS)
@@ -55,34 +71,17 @@ def slug(text: str) -> str:
     return _NOT_SLUG.sub("-", text.lower()).strip("-._")[:100]
 
 
-def _mtok(value: Any, field_name: str, per_token: bool) -> Decimal | None:
-    if value is None:
-        return None
-    number = value if isinstance(value, Decimal) else Decimal(value) if isinstance(value, int) else None
-    if number is None:
-        raise MoneyError(f"{field_name} is not a number: {value!r}")
-    if per_token:  # dollars per token, as a float in the source: per million, rounded to 12 fractional digits
-        number = round_price(number.scaleb(6, MONEY_CONTEXT))
-    return parse_decimal(number.normalize(MONEY_CONTEXT), field=field_name)
-
-
 def parse_litellm(raw: bytes) -> Parsed:
     parsed = Parsed()
     for key, entry in _DECODER.decode(raw).items():
         if key == "sample_spec" or not isinstance(entry, dict):
             continue
-        if entry.get("input_cost_per_token") is None or entry.get("output_cost_per_token") is None:
+        if entry.get(INPUT) is None or entry.get(OUTPUT) is None:
             parsed.skipped.append(f"{key}: no input and output price per token")
             continue
         try:
-            price = ImportedPrice(
-                valid_from=None,
-                input_per_mtok=_mtok(entry["input_cost_per_token"], "input_cost_per_token", True),
-                output_per_mtok=_mtok(entry["output_cost_per_token"], "output_cost_per_token", True),
-                cache_read_per_mtok=_mtok(entry.get("cache_read_input_token_cost"), "cache_read", True),
-                cache_write_per_mtok=_mtok(entry.get("cache_creation_input_token_cost"), "cache_write", True),
-            )
-        except MoneyError as exc:
+            price = _litellm_price(key, entry, parsed.skipped)
+        except (MoneyError, RuleError, WindowError) as exc:
             parsed.skipped.append(f"{key}: {exc}")
             continue
         window = entry.get("max_input_tokens")
@@ -92,17 +91,46 @@ def parse_litellm(raw: bytes) -> Parsed:
     return parsed
 
 
-def _genai_price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice:
-    def flat(name: str) -> Decimal | None:
-        value = prices.get(name)
-        if isinstance(value, dict):  # context tiers: the base rate only; tiers need pricing rules (issue 8)
-            value = value.get("base")
-        return _mtok(value, name, per_token=False)
+def _litellm_price(key: str, entry: dict[str, Any], skipped: list[str]) -> ImportedPrice:
+    base = TokenPrices(*(mtok(entry.get(name), name, per_token=True) for name in PRICE_KEYS))
+    left_out: list[str] = []  # reported only when the entry is imported: a skipped entry gets its one line
+    rules = litellm_rules(key, entry, base, left_out)
+    skipped.extend(left_out)
+    return ImportedPrice.of(None, base, rules)
 
-    input_price, output_price = flat("input_mtok"), flat("output_mtok")
-    if input_price is None or output_price is None:
+
+def _genai_price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice:
+    base = _genai_prices(prices, start=None)
+    if base.input_per_mtok is None or base.output_per_mtok is None:
         raise MoneyError("no input and output price per million tokens")
-    return ImportedPrice(valid_from, input_price, output_price, flat("cache_read_mtok"), flat("cache_write_mtok"))
+    # genai-prices charges a whole request at a kind's tier price once its input tokens (cache reads and writes
+    # included) are above the tier's `start`, and at `base` up to it: our tier above `start` prompt tokens.
+    starts = sorted({tier["start"] for name in _GENAI_KINDS for tier in _genai_tiers(prices.get(name))})
+    for start in starts:
+        if isinstance(start, bool) or not isinstance(start, int) or not 1 <= start <= _MAX_TIER_START:
+            raise MoneyError(f"a tier starts at {start!r} tokens, not a whole number from 1 to {_MAX_TIER_START}")
+    tiers = tuple(ContextTier(start, _genai_prices(prices, start)) for start in starts)
+    return ImportedPrice.of(valid_from, base, PriceRules(tiers=tiers))
+
+
+def _genai_prices(prices: dict[str, Any], start: int | None) -> TokenPrices:
+    """The prices of every kind for prompts just above `start` tokens (None: the base rates).
+
+    A kind's price there is its tier with the highest start at or below `start`, else its base; a kind without
+    tiers is one price at every prompt size, cache prices included: genai-prices charges it that way.
+    """
+    values = []
+    for name in _GENAI_KINDS:
+        value = prices.get(name)
+        if isinstance(value, dict):
+            reached = [tier for tier in _genai_tiers(value) if start is not None and tier["start"] <= start]
+            value = max(reached, key=lambda tier: tier["start"])["price"] if reached else value.get("base")
+        values.append(mtok(value, name, per_token=False))
+    return TokenPrices(*values)
+
+
+def _genai_tiers(value: Any) -> list[dict[str, Any]]:
+    return value["tiers"] if isinstance(value, dict) else []
 
 
 def parse_genai_prices(raw: bytes, now: datetime | None = None) -> Parsed:
@@ -121,7 +149,7 @@ def parse_genai_prices(raw: bytes, now: datetime | None = None) -> Parsed:
                 variants = [{"prices": variants}]
             try:
                 dated = [_genai_price(v["prices"], _start_date(v.get("constraint"))) for v in variants or []]
-            except (MoneyError, KeyError, TypeError) as exc:
+            except (MoneyError, RuleError, KeyError, TypeError) as exc:
                 parsed.skipped.append(f"{key}: {exc}")
                 continue
             prices = _from_now_on(dated, now)
@@ -140,7 +168,7 @@ def _from_now_on(dated: list[ImportedPrice], now: datetime) -> list[ImportedPric
     started = [p for p in dated if p.valid_from is None or p.valid_from <= now]
     later = sorted((p for p in dated if p.valid_from is not None and p.valid_from > now), key=lambda p: p.valid_from)
     current = max(started, key=lambda p: p.valid_from or datetime.min.replace(tzinfo=UTC), default=None)
-    head = [] if current is None else [ImportedPrice(None, *current.values())]
+    head = [] if current is None else [replace(current, valid_from=None)]
     return head + later
 
 
@@ -148,6 +176,6 @@ def _start_date(constraint: Any) -> datetime | None:
     if constraint is None:
         return None
     if not isinstance(constraint, dict) or set(constraint) != {"start_date"}:
-        # Time-of-day windows and other conditions need pricing rules this catalog does not hold yet.
+        # genai-prices' time-of-day prices replace every rate in their hours, whatever the tier: not imported.
         raise MoneyError(f"conditional prices ({', '.join(constraint)}) are not imported")
     return datetime.fromisoformat(constraint["start_date"]).replace(tzinfo=UTC)

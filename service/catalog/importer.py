@@ -1,7 +1,8 @@
 """Importing another catalog into ours without rewriting the past: a changed price becomes a new period.
 
-New providers and models (with their prices) are inserted in bulk; a model we already price gets a new period
-only where the file's price differs from ours at that instant, so re-importing the same file changes nothing.
+New providers and models (with their prices and pricing rules) are inserted in bulk; a model we already price gets
+a new period only where the file's price or its rules differ from ours at that instant, so re-importing the same
+file changes nothing.
 """
 
 from __future__ import annotations
@@ -10,17 +11,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import price_queries, schemas
 from service.catalog.import_formats import ImportedModel, ImportedPrice, Parsed
+from service.catalog.rules import to_document
 from service.catalog.snapshot import load_snapshot
 from service.db.models import Model, Price, Provider
 from service.pricing.prices import TokenPrices
-from service.pricing.timeline import ModelTimeline
+from service.pricing.rules import PriceRules
+from service.pricing.timeline import ModelTimeline, PricePeriod
 from service.problems import ProblemError
+
+_PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 
 
 @dataclass(slots=True)
@@ -74,8 +80,7 @@ def _periods(model: ImportedModel, source: str, now: datetime) -> list[dict]:
     ends = [*starts[1:], None]
     return [
         {"model_id": model.id, "valid_from": start, "valid_to": end, "source": source,
-         **dict(zip(("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"),
-                    price.values(), strict=True))}
+         "rules": to_document(price.rules), **dict(zip(_PRICE_COLUMNS, price.values(), strict=True))}
         for price, start, end in zip(model.prices, starts, ends, strict=True)
     ]
 
@@ -87,23 +92,44 @@ async def _update_prices(
     for price in model.prices:
         at = price.valid_from or now
         found = timeline.price_at(at)
-        if found is not None and found.period.prices == TokenPrices(*price.values()):
+        if found is not None and _same(found.period, price):
             report.unchanged += 1
             continue
-        data = schemas.PricePeriodCreate(
-            valid_from=at, input_per_mtok=price.input_per_mtok, output_per_mtok=price.output_per_mtok,
-            cache_read_per_mtok=price.cache_read_per_mtok, cache_write_per_mtok=price.cache_write_per_mtok,
-            source=source)
         try:
+            data = schemas.PricePeriodCreate(
+                valid_from=at, input_per_mtok=price.input_per_mtok, output_per_mtok=price.output_per_mtok,
+                cache_read_per_mtok=price.cache_read_per_mtok, cache_write_per_mtok=price.cache_write_per_mtok,
+                source=source, rules=_rules_in(price.rules))
             async with session.begin_nested():
                 await price_queries.add_price(session, model.id, data)
-        except (ProblemError, IntegrityError) as exc:
-            detail = exc.problem.detail if isinstance(exc, ProblemError) else "it overlaps stored history"
-            report.refused.append(f"{model.id}: a new price from {at.isoformat()} was refused: {detail}")
+        except (ProblemError, IntegrityError, msgspec.ValidationError) as exc:
+            report.refused.append(f"{model.id}: a new price from {at.isoformat()} was refused: {_refusal(exc)}")
             continue
         report.prices_added += 1
         report.changes.append(f"~ model {model.id}: new period from {at.isoformat()} at {_describe(price)}")
 
 
+def _same(period: PricePeriod, price: ImportedPrice) -> bool:
+    # The rules count too: a re-imported file changes nothing, and a changed tier alone is a new period.
+    return period.prices == TokenPrices(*price.values()) and period.rules == price.rules
+
+
+def _rules_in(rules: PriceRules) -> schemas.PriceRulesIn | None:
+    # The request form of the rules, so the update path validates them exactly as the API does.
+    return None if rules.is_flat else msgspec.convert(to_document(rules), schemas.PriceRulesIn)
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, ProblemError):
+        return exc.problem.detail
+    return "it overlaps stored history" if isinstance(exc, IntegrityError) else str(exc)
+
+
 def _describe(price: ImportedPrice) -> str:
-    return f"{price.input_per_mtok}/{price.output_per_mtok} per 1M (in/out)"
+    text = f"{price.input_per_mtok}/{price.output_per_mtok} per 1M (in/out)"
+    rules = price.rules
+    thresholds = ", ".join(str(tier.above_prompt_tokens) for tier in rules.tiers)
+    parts = [f"context {'tiers' if len(rules.tiers) > 1 else 'tier'} above {thresholds}"] if rules.tiers else []
+    parts += [f"{variant.kind} x{variant.multiplier}" for variant in rules.variants]
+    parts += [f"{window.name} x{window.multiplier}" for window in rules.windows[:1]]
+    return f"{text} with {', '.join(parts)}" if parts else text

@@ -11,17 +11,23 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from service.catalog.import_formats import parse_genai_prices, parse_litellm
 from service.catalog.importer import apply_import
+from service.catalog.rules import from_document
 from service.catalog.seed import load_seed_if_empty
 from service.db import migrations
 from service.db.engine import make_engine, make_sessionmaker
 from service.db.models import Price
+from service.pricing.prices import TokenPrices
+from service.pricing.rules import FLAT, ContextTier, PriceRules, TimeWindow, Variant
+from service.pricing.windows import DailyWindow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+EVERY_DAY = frozenset(range(7))
 
 
 def test_litellm_entries_become_prices_per_million_tokens_exactly():
@@ -107,3 +113,128 @@ def test_float_noise_in_per_token_prices_is_rounded_to_12_fractional_digits_per_
           b' "litellm_provider": "openai", "mode": "chat"}}'
     price = parse_litellm(raw).models[0].prices[0]
     assert (price.input_per_mtok, price.output_per_mtok) == (Decimal("1.2"), Decimal(3))
+
+
+def test_litellm_rules_become_tiers_variants_and_off_peak_hours_exactly():
+    parsed = parse_litellm((FIXTURES / "litellm_rules.json").read_bytes())
+    by_id = {m.id: m.prices[0] for m in parsed.models}
+    ruled = by_id["gpt-ruled"]
+    assert ruled.values() == (Decimal("2.5"), Decimal(15), Decimal("0.25"), Decimal("3.125"))
+    # The tier states no cache write price: unknown, never the base rate's 3.125.
+    tier = ContextTier(200_000, TokenPrices(Decimal(5), Decimal("22.5"), Decimal("0.5"), None))
+    variants = (Variant("batch", Decimal("0.5")), Variant("flex", Decimal("0.5")), Variant("priority", Decimal(2)))
+    assert ruled.rules == PriceRules(tiers=(tier,), variants=variants)
+    off_peak = by_id["deepseek-offpeak"]
+    assert off_peak.values() == (Decimal("0.28"), Decimal("0.42"), Decimal("0.028"), None)
+    assert off_peak.rules == PriceRules(windows=(
+        TimeWindow("off-peak", DailyWindow("UTC", EVERY_DAY, 16 * 60 + 30, 30), Decimal("0.5")),
+        TimeWindow("off-peak", DailyWindow("UTC", EVERY_DAY, 12 * 60, 13 * 60), Decimal("0.5")),
+    ))
+
+
+def test_litellm_rules_that_our_rules_cannot_say_exactly_are_left_out_with_a_reason():
+    parsed = parse_litellm((FIXTURES / "litellm_rules.json").read_bytes())
+    by_id = {m.id: m.prices[0] for m in parsed.models}
+    assert by_id["uneven-batch"].rules == FLAT and by_id["uneven-batch"].input_per_mtok == 2  # still imported
+    tiered = by_id["tiered-offpeak"].rules
+    assert tiered == PriceRules(tiers=(ContextTier(128_000, TokenPrices(Decimal(2), Decimal(8))),))
+    assert parsed.skipped == [
+        "uneven-batch: batch prices are not one multiple of the standard ones (0.5 on input, 0.4 on output); "
+        "batch rate left out",
+        "uneven-batch: flex prices have no input and output price; flex rate left out",
+        "tiered-offpeak: the tier above 256000 prompt tokens has no input and output price; tier left out",
+        "tiered-offpeak: off-peak prices replace the tier and variant rates in LiteLLM, where our window would "
+        "multiply them; off-peak rate left out",
+    ]
+
+
+def _litellm_entry(extra: str) -> tuple[PriceRules, list[str]]:
+    raw = '{"m": {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06, ' + extra + "}}"
+    parsed = parse_litellm(raw.encode())
+    return parsed.models[0].prices[0].rules, parsed.skipped
+
+
+@pytest.mark.parametrize(("hours", "start", "end"), [
+    ('"16:30-00:30"', 990, 30),  # past midnight
+    ('"18:00-00:00"', 1080, 1440),  # to midnight: the same hours, without crossing a day
+    ('["05:00-05:00"]', 0, 1440),  # start == end: LiteLLM's whole day
+])
+def test_litellm_off_peak_hours_are_utc_every_day(hours, start, end):
+    rules, skipped = _litellm_entry('"off_peak_pricing": {"hours_utc": ' + hours + ', "input_cost_per_token": 5e-07,'
+                                    ' "output_cost_per_token": 2e-06}')
+    assert skipped == []
+    assert rules.windows == (TimeWindow("off-peak", DailyWindow("UTC", EVERY_DAY, start, end), Decimal("0.25")),)
+
+
+@pytest.mark.parametrize(("extra", "reason"), [
+    ('"input_cost_per_token_batches": 2.469134e-07, "output_cost_per_token_batches": 9.876536e-07',
+     "m: batch prices are 0.1234567 times the standard ones, which is no multiplier (above 0, at most 10, "
+     "at most 6 decimals); batch rate left out"),
+    ('"input_cost_per_token_priority": 4e-06, "output_cost_per_token_priority": 1.6e-05, '
+     '"input_cost_per_token_above_200k_tokens_priority": 1e-05',
+     "m: priority prices above 200000 prompt tokens have no standard tier to multiply; priority rate left out"),
+    ('"off_peak_pricing": {"hours_utc": "16:30-00:30", "input_cost_per_token": 1e-06}',
+     "m: off-peak prices are not one multiple of the standard ones (0.5 on input, 1 on output); off-peak rate "
+     "left out"),  # a price the block leaves out stays the standard one, as LiteLLM reads it
+    ('"off_peak_pricing": {"windows": [{"hours_utc": "00:00-00:00", "weekdays": [6, 7]}], '
+     '"input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06}',
+     "m: off-peak hours by weekday are not imported; off-peak rate left out"),
+    ('"off_peak_pricing": {"hours_utc": "4pm-6pm", "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06}',
+     "m: off-peak hours '4pm-6pm' are not HH:MM-HH:MM; off-peak rate left out"),
+])
+def test_litellm_rules_without_one_exact_multiplier_are_left_out(extra, reason):
+    rules, skipped = _litellm_entry(extra)
+    assert (rules, skipped) == (FLAT, [reason])
+
+
+def test_a_variant_price_above_a_tier_must_be_the_tier_price_times_the_variant_multiplier():
+    # LiteLLM states priority above 200K at the standard tier's price; our priority would double the tier's.
+    rules, skipped = _litellm_entry(
+        '"input_cost_per_token_above_200k_tokens": 4e-06, "output_cost_per_token_above_200k_tokens": 1.6e-05, '
+        '"input_cost_per_token_priority": 4e-06, "output_cost_per_token_priority": 1.6e-05, '
+        '"input_cost_per_token_above_200k_tokens_priority": 4e-06')
+    assert rules == PriceRules(tiers=(ContextTier(200_000, TokenPrices(Decimal(4), Decimal(16))),))
+    assert skipped == [
+        "m: priority input price above 200000 prompt tokens is not 2 times the tier's; priority rate left out"]
+
+
+def test_genai_prices_tiers_take_each_kind_at_its_highest_tier_reached():
+    raw = b"""[{"id": "google", "models": [{"id": "gemini-tiered", "prices": {
+        "input_mtok": {"base": 1.25, "tiers": [{"start": 128000, "price": 2.5}, {"start": 200000, "price": 5}]},
+        "output_mtok": {"base": 10, "tiers": [{"start": 200000, "price": 15}]},
+        "cache_read_mtok": 0.125}}]}]"""
+    price = parse_genai_prices(raw, now=NOW).models[0].prices[0]
+    assert price.values() == (Decimal("1.25"), Decimal(10), Decimal("0.125"), None)
+    # The untiered cache read price is one price at every prompt size, as genai-prices charges it.
+    assert price.rules == PriceRules(tiers=(
+        ContextTier(128_000, TokenPrices(Decimal("2.5"), Decimal(10), Decimal("0.125"))),
+        ContextTier(200_000, TokenPrices(Decimal(5), Decimal(15), Decimal("0.125"))),
+    ))
+    fixture = parse_genai_prices((FIXTURES / "genai_prices_small.json").read_bytes(), now=NOW)
+    sonnet = next(m for m in fixture.models if m.id == "claude-sonnet-4-5").prices[0]
+    assert sonnet.rules.tiers == (ContextTier(200_000, TokenPrices(Decimal(6), Decimal("22.5"))),)
+
+
+async def test_rules_are_stored_a_reimport_changes_nothing_and_a_changed_tier_is_a_new_period(session):
+    raw = (FIXTURES / "litellm_rules.json").read_bytes()
+    parsed = parse_litellm(raw)
+    report = await apply_import(session, parsed, "import:litellm_rules.json", NOW)
+    assert (report.models_created, report.prices_added) == (4, 4)
+    assert "+ model gpt-ruled (openai) at 2.5/15 per 1M (in/out) with context tier above 200000, batch x0.5, " \
+           "flex x0.5, priority x2" in report.changes
+    stored = await session.scalar(select(Price).where(Price.model_id == "gpt-ruled"))
+    assert from_document(stored.rules) == parsed.models[0].prices[0].rules
+    again = await apply_import(session, parse_litellm(raw), "import:litellm_rules.json", NOW.replace(hour=13))
+    assert (again.prices_added, again.unchanged, again.refused) == (0, 4, [])
+    # The tier's input price goes up, and the priority price above it with it (else priority would be left out).
+    changed = raw.replace(b'_above_200k_tokens": 5e-06', b'_above_200k_tokens": 6e-06').replace(
+        b'_above_200k_tokens_priority": 1e-05', b'_above_200k_tokens_priority": 1.2e-05')
+    later = NOW.replace(hour=14)
+    third = await apply_import(session, parse_litellm(changed), "import:litellm_rules.json", later)
+    assert (third.prices_added, third.unchanged, third.refused) == (1, 3, [])
+    history = list(await session.scalars(
+        select(Price).where(Price.model_id == "gpt-ruled").order_by(Price.valid_from)))
+    assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in history] == [
+        (NOW, later, Decimal("2.5")), (later, None, Decimal("2.5"))]
+    assert [from_document(p.rules).tiers[0].prices.input_per_mtok for p in history] == [Decimal(5), Decimal(6)]
+    assert from_document(history[1].rules).variants == parsed.models[0].prices[0].rules.variants
