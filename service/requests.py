@@ -43,7 +43,9 @@ def _checked(body: bytes, body_type: Any) -> Any:
         raise SerializationException(reason) from exc
     if body_type is not None:
         try:
-            msgspec.convert(value, body_type, strict=True)
+            # The converted body is what the handler gets: Litestar's own conversion passes a value that already
+            # has the declared type through untouched, so a 10,000-item batch is converted once, not twice.
+            return msgspec.convert(value, body_type, strict=True)
         except msgspec.ValidationError as exc:
             message = str(exc)
             match = _PATH.search(message)

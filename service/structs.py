@@ -16,8 +16,12 @@ MONEY_OUT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONEY_IN_PATTERN = r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 
 
-class Schema(msgspec.Struct, forbid_unknown_fields=True):
+class Schema(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """Every request and response body: unknown fields are an error, not silently dropped.
+
+    gc=False: bodies are plain trees of values that never refer back to themselves, so the garbage collector
+    need not track them; a 10,000-item batch builds 100,000 of them, and tracking them cost a quarter of its
+    time (measured in one process, side by side).
 
     msgspec does not inherit `kw_only` (it applies to the fields of the class that sets it), so subclasses
     list required fields before defaulted ones.

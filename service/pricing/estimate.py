@@ -13,6 +13,7 @@ RETRY_FACTOR_MAX = Decimal(10)
 # The context's methods are called directly on this hot path: cheaper than entering `localcontext` each time,
 # and just as exact (MONEY_CONTEXT's precision holds every product of validated inputs).
 _EXACT = MONEY_CONTEXT
+_ZERO = Decimal(0)
 
 
 # SessionCost and Estimate are NamedTuples rather than frozen dataclasses: just as immutable, and built in a
@@ -107,6 +108,8 @@ def _fallback_warnings(prices: TokenPrices, usage: Usage) -> tuple[str, ...]:
 
 
 def _cost(tokens: int, price_per_mtok: Decimal) -> Decimal:
+    if not tokens:
+        return _ZERO  # most sessions have no cache reads or writes: skip two Decimal operations each
     # Dividing by 10^6 only moves the decimal point (scaleb), so the cost is exact.
     return _EXACT.multiply(price_per_mtok, tokens).scaleb(-6, _EXACT)
 
