@@ -20,6 +20,7 @@ from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.cors import CorsPolicy
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.edge import EdgeMiddleware
+from service.estimates import fast_path
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
@@ -66,7 +67,8 @@ def create_app(settings: Settings) -> Litestar:
             estimator_page, estimator_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},
-        middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins))],
+        middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
+                                     fast_posts={fast_path.PATH: fast_path.answer_estimate})],
         request_class=ExactRequest,
         # A full 10,000-item batch is about 1.5 MB; anything far larger is refused with 413 before it is read.
         request_max_body_size=MAX_BODY_BYTES,

@@ -8,6 +8,7 @@ own module; this file only runs them in order and adds their response headers in
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Mapping
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,10 +21,16 @@ from service.problems import ProblemError, send_problem
 _WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization"}
 
 
+FastPost = Callable[[Scope, Receive, Send], Awaitable[Receive | None]]
+
+
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, cors: CorsPolicy) -> None:
+    def __init__(self, app: ASGIApp, cors: CorsPolicy, fast_posts: Mapping[str, FastPost] | None = None) -> None:
         self.app = app
         self.cors = cors
+        # POST paths answered by hand on their happy path (service/estimates/fast_path.py says why); they return
+        # a `receive` replaying the body when the route must answer instead.
+        self.fast_posts = dict(fast_posts or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,8 +69,13 @@ class EdgeMiddleware:
             if key is not None and method == "POST":
                 await run_idempotently(self.app, scope, receive, send_with_headers, key,
                                        found.get(b"authorization", b""))
-            else:
-                await self.app(scope, receive, send_with_headers)
+                return
+            if method == "POST" and (fast := self.fast_posts.get(scope["path"])) is not None:
+                replay = await fast(scope, receive, send_with_headers)
+                if replay is None:
+                    return
+                receive = replay
+            await self.app(scope, receive, send_with_headers)
         except ProblemError as exc:
             # Answered here, not by the app's exception handlers, so the problem carries the same headers.
             await send_problem(send_with_headers, exc)
