@@ -104,8 +104,11 @@ def format_decimal(value: Decimal) -> str:
         raise ValueError(f"cannot format {value!r} as money: it is not a finite number")
     if value.is_zero():
         return "0"  # also "-0" and "0.000"; and cheap, since unused token kinds cost zero on every estimate
-    # The "f" format writes every digit in plain notation and never rounds.
-    text = format(value, "f")
+    # str() is the fast way, and writes every digit without rounding; it switches to an exponent only for very
+    # small numbers or a positive exponent, where the "f" format (slower) takes over.
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

@@ -23,6 +23,13 @@ class Usage:
     cache_write_tokens: int = 0
 
     def __post_init__(self) -> None:
+        inputs, outputs, cached, writes = (
+            self.input_tokens, self.output_tokens, self.cached_input_tokens, self.cache_write_tokens)
+        # One expression for the usual, valid usage (every estimate and batch item passes here); the checks
+        # below run only to say what is wrong.
+        if (type(inputs) is int and type(outputs) is int and type(cached) is int and type(writes) is int
+                and 0 <= cached <= inputs <= MAX_TOKENS and 0 <= outputs <= MAX_TOKENS and 0 <= writes <= MAX_TOKENS):
+            return
         # Named explicitly rather than through dataclasses.fields(), which costs more than the whole estimate.
         _check_count("input_tokens", self.input_tokens)
         _check_count("output_tokens", self.output_tokens)
