@@ -9,7 +9,7 @@ import msgspec
 
 from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
-from service.estimates.compute import estimate_one, total_of
+from service.estimates.compute import PricesSeen, estimate_one, total_of
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
 from service.problems import ProblemError
@@ -35,10 +35,11 @@ def estimate_batch(
     data: list[schemas.BatchItem] = []
     results: list[Estimate] = []
     price_ids: set[int] = set()
+    seen: PricesSeen = {}  # items of a batch mostly share their model and instant: look each up once
     for index, item in enumerate(items):
         try:
             request = msgspec.convert(item, schemas.EstimateRequest)
-            body, result, price_id = estimate_one(snapshot, request, now)
+            body, result, price_id = estimate_one(snapshot, request, now, seen)
         except msgspec.ValidationError as exc:
             data.append(schemas.BatchItem(ok=False, error=_item_problem(
                 422, "validation-error", "Invalid request", f"items[{index}]: {exc}")))

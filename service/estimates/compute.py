@@ -109,17 +109,29 @@ def cost_of(result: Estimate) -> schemas.Cost:
     )
 
 
+PricesSeen = dict[tuple[str, datetime], tuple[EffectivePrice, schemas.EffectivePrice]]
+
+
 def estimate_one(
-    snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime | None = None
+    snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime | None = None,
+    seen: PricesSeen | None = None,
 ) -> tuple[schemas.EstimateResult, Estimate, int]:
-    """The estimate body, the core result (for totals) and the price row used."""
+    """The estimate body, the core result (for totals) and the price row used.
+
+    `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
+    """
     at, requested_at = instants_of(request, now)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
-    found = price_at(snapshot, request.model, at)
+    known = None if seen is None else seen.get((request.model, at))
+    if known is None:
+        found = price_at(snapshot, request.model, at)
+        known = found, render.effective_price(request.model, at, found)
+        if seen is not None:
+            seen[(request.model, at)] = known
+    found, price = known
     charged = charge(found, request.model, usage, kind_of(request), requested_at)
     result = estimate(charged.rates, usage, request.sessions, factor)
-    price = render.effective_price(request.model, at, found)
     body = schemas.EstimateResult(
         model=request.model, at=at, requested_at=requested_at, currency="USD", price=price,
         rates=price.effective if charged.rates is found.effective else render.token_prices(charged.rates),
