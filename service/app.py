@@ -68,7 +68,7 @@ def create_app(settings: Settings) -> Litestar:
         ],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
-                                     fast_posts={fast_path.PATH: fast_path.answer_estimate})],
+                                     fast_posts=fast_path.ROUTES)],
         request_class=ExactRequest,
         # A full 10,000-item batch is about 1.5 MB; anything far larger is refused with 413 before it is read.
         request_max_body_size=MAX_BODY_BYTES,

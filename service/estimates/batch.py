@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,9 +27,16 @@ def _item_problem(status: int, kind: str, title: str, detail: str) -> schemas.Ba
     return schemas.BatchItemProblem(type=f"/problems/{kind}", title=title, status=status, detail=detail)
 
 
+def _from_dict(item: Any) -> schemas.EstimateRequest:
+    return msgspec.convert(item, schemas.EstimateRequest)
+
+
 def estimate_batch(
-    snapshot: CatalogSnapshot, items: list[dict[str, Any]]
+    snapshot: CatalogSnapshot, items: Sequence[Any],
+    read_item: Callable[[Any], schemas.EstimateRequest] = _from_dict,
 ) -> tuple[schemas.BatchResult, list[int]]:
+    """Each item read by `read_item` (from a decoded dict by default; it raises msgspec.ValidationError for an
+    item that is not an estimate request), then estimated on its own."""
     if len(items) > MAX_ITEMS:
         raise too_large(len(items))
     now = datetime.now(UTC)  # items without `at` are priced at one instant, so the batch is consistent
@@ -38,7 +46,7 @@ def estimate_batch(
     seen: PricesSeen = {}  # items of a batch mostly share their model and instant: look each up once
     for index, item in enumerate(items):
         try:
-            request = msgspec.convert(item, schemas.EstimateRequest)
+            request = read_item(item)
             body, result, price_id = estimate_one(snapshot, request, now, seen)
         except msgspec.ValidationError as exc:
             data.append(schemas.BatchItem(ok=False, error=_item_problem(

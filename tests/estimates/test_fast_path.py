@@ -1,4 +1,4 @@
-"""POST /v1/estimate's hand-made answers equal the route's byte for byte, and everything else is the route's."""
+"""The hand-made answers of POST /v1/estimate and its batch equal the routes' byte for byte; the rest is theirs."""
 
 from __future__ import annotations
 
@@ -70,3 +70,24 @@ async def test_the_fast_path_answers_the_usual_request_and_leaves_problems_to_th
     assert (ok.status_code, calls) == (200, {"fast": 1, "route": 0})
     missing = await client.post(FAST, json={"model": "no-such-model", "input_tokens": 1, "output_tokens": 1})
     assert (missing.status_code, calls) == (404, {"fast": 2, "route": 1})
+
+
+BATCH, BATCH_ROUTE = "/v1/estimate/batch", "/v1/estimate/batch?via=route"
+ITEM = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
+
+
+@pytest.mark.parametrize("items", [
+    [ITEM, {**ITEM, "sessions": 3, "retry_factor": 1.8}, {**ITEM, "model": "gpt-5.5"}],
+    [ITEM, {**ITEM, "model": "no-such-model"}, {**ITEM, "input_tokens": "1"}, 5, {**ITEM, "extra": 1}],
+    [],
+])
+async def test_a_batch_answered_by_hand_equals_the_routes_answer(client, items):
+    raw = json.dumps({"items": items}).encode()
+    fast = await client.post(BATCH, content=raw, headers={"content-type": "application/json"})
+    route = await client.post(BATCH_ROUTE, content=raw, headers={"content-type": "application/json"})
+    assert (fast.status_code, fast.content) == (route.status_code, route.content)
+
+
+async def test_a_batch_of_more_than_10000_items_is_the_routes_413(client):
+    raw = json.dumps({"items": [ITEM] * 10_001}).encode()
+    assert (await client.post(BATCH, content=raw, headers={"content-type": "application/json"})).status_code == 413
