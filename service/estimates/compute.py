@@ -136,8 +136,10 @@ def estimate_one(
         model=request.model, at=at, requested_at=requested_at, currency="USD", price=price,
         rates=price.effective if charged.rates is found.effective else render.token_prices(charged.rates),
         applied_rules=applied_of(charged), cost=cost_of(result), sessions=request.sessions,
-        retry_factor=format_decimal(factor), warnings=[*result.warnings, *window_warning(found, request, requested_at)],
+        retry_factor=format_decimal(factor), warnings=list(result.warnings),
     )
+    if found.period.rules.windows:
+        body.warnings += window_warning(found, request, requested_at)
     return body, result, found.period.id
 
 
