@@ -105,6 +105,17 @@ ExcludedDates = Annotated[list[Day], Meta(max_length=1000, description="local da
 Timezone = Annotated[str, Meta(min_length=1, max_length=64, examples=["UTC", "Asia/Shanghai"])]
 
 
+RULES_DESCRIPTION = (
+    "Pricing rules; omitted or empty lists: a flat rate. A request is charged: the rates of the highest context "
+    "tier whose above_prompt_tokens is below the prompt size (input_tokens + cache_write_tokens), else the "
+    "period's; times the multiplier of the variant asked for (processing batch, service_tier flex or priority; "
+    "422 where the price offers none); times the multiplier of the first time window, in list order, open at "
+    "requested_at (on the local clock of its timezone, from start to end on its days; an end at or before start "
+    "runs into the next day; excluded_dates are local dates on which it does not open); less promotions. Rules "
+    "belong to their period: a rule that changes is a new period."
+)
+
+
 class ContextTierIn(Schema):
     above_prompt_tokens: PromptTokens
     input_per_mtok: MoneyIn
@@ -181,7 +192,7 @@ class PricePeriod(Schema):
     cache_write_per_mtok: MoneyOrNull
     source: str
     recorded_at: datetime
-    rules: PriceRules
+    rules: Annotated[PriceRules, Meta(description=RULES_DESCRIPTION)]
 
 
 class PricePeriodCreate(Schema):
@@ -193,7 +204,7 @@ class PricePeriodCreate(Schema):
     currency: Literal["USD"] = "USD"
     cache_read_per_mtok: MoneyInOrNull = None
     cache_write_per_mtok: MoneyInOrNull = None
-    rules: PriceRulesIn | None = None
+    rules: Annotated[PriceRulesIn | None, Meta(description=RULES_DESCRIPTION)] = None
 
     def __post_init__(self) -> None:
         for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"):
@@ -273,7 +284,8 @@ class EffectivePrice(Schema):
     list: TokenPrices
     promotions: ActivePromotions
     effective: TokenPrices
-    rules: PriceRules
+    rules: Annotated[PriceRules, Meta(description="the period's pricing rules, before promotions (which apply on "
+                                                  "top): " + RULES_DESCRIPTION)]
 
 
 def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:

@@ -183,7 +183,11 @@ class MonthlyRequest(Schema):
     at: At = None
     processing: Processing = "standard"
     service_tier: ServiceTier = "standard"
-    distribution: Annotated[Distribution | None, Meta(description="needs `month`; default uniform")] = None
+    distribution: Annotated[Distribution | None, Meta(description=(
+        "when in the day the sessions come (needs `month`): {kind: uniform} (default) spreads them evenly over "
+        "the month; {kind: office_hours, timezone} over Monday to Friday 09:00-17:00; {kind: hours, days, start, "
+        "end, timezone} over those local hours. Each stretch is priced at its own rates, time windows included"
+    ))] = None
 
 
 class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
