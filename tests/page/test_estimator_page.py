@@ -34,7 +34,8 @@ async def test_the_page_is_html_served_at_the_root_with_a_same_origin_only_polic
 async def test_the_page_with_its_css_and_javascript_weighs_under_100_kb(client):
     html, assets = await page_and_assets(client)
     assert {path.split("?")[0] for path in assets} == {
-        "/static/estimator.css", "/static/charts.js", "/static/estimator.js"}
+        "/static/estimator.css", "/static/charts.js", "/static/estimator.js", "/static/estimator-render.js",
+        "/static/estimator-requests.js"}
     total = len(html.encode()) + sum(len(body) for body in assets.values())
     print(f"page size: {total} bytes")
     assert total < PAGE_BUDGET_BYTES
