@@ -14,6 +14,9 @@ RETRY_FACTOR_MAX = Decimal(10)
 # and just as exact (MONEY_CONTEXT's precision holds every product of validated inputs).
 _EXACT = MONEY_CONTEXT
 _ZERO = Decimal(0)
+# A NamedTuple's own constructor is Python code; tuple.__new__ with the fields in order builds the same object in
+# a third of the time (twice per estimate, 20,000 times per batch).
+_new = tuple.__new__
 
 
 # SessionCost and Estimate are NamedTuples rather than frozen dataclasses: just as immutable, and built in a
@@ -69,26 +72,22 @@ def estimate(
     factor = check_retry_factor(retry_factor)
     cost, warnings = session_cost(prices, usage)
     total = _EXACT.multiply(_EXACT.multiply(cost.per_session, count), factor)
-    return Estimate(cost=cost, sessions=count, retry_factor=factor, total=total, warnings=warnings)
+    return _new(Estimate, (cost, count, factor, total, warnings))
 
 
 def session_cost(prices: TokenPrices, usage: Usage) -> tuple[SessionCost, tuple[str, ...]]:
     """The exact cost of one session, and a warning for every unknown price that was replaced."""
     # An unknown cache price is never taken as zero: the input price is the safe upper guess.
-    read_price = _or_input(prices.cache_read_per_mtok, prices)
-    write_price = _or_input(prices.cache_write_per_mtok, prices)
+    read_price = prices.input_per_mtok if prices.cache_read_per_mtok is None else prices.cache_read_per_mtok
+    write_price = prices.input_per_mtok if prices.cache_write_per_mtok is None else prices.cache_write_per_mtok
     uncached = usage.input_tokens - usage.cached_input_tokens
     input_cost = _cost(uncached, prices.input_per_mtok)
     cached_cost = _cost(usage.cached_input_tokens, read_price)
     output_cost = _cost(usage.output_tokens, prices.output_per_mtok)
     write_cost = _cost(usage.cache_write_tokens, write_price)
     total = _EXACT.add(_EXACT.add(input_cost, cached_cost), _EXACT.add(output_cost, write_cost))
-    cost = SessionCost(input_cost, cached_cost, output_cost, write_cost, total)
+    cost = _new(SessionCost, (input_cost, cached_cost, output_cost, write_cost, total))
     return cost, _fallback_warnings(prices, usage)
-
-
-def _or_input(price: Decimal | None, prices: TokenPrices) -> Decimal:
-    return prices.input_per_mtok if price is None else price
 
 
 def _fallback_warnings(prices: TokenPrices, usage: Usage) -> tuple[str, ...]:
