@@ -8,6 +8,8 @@ from typing import NamedTuple
 from service.pricing.rules import Charged, charge, window_spans
 from service.pricing.timeline import EffectivePrice, ModelTimeline, PricePeriod
 
+_new = tuple.__new__
+
 
 class PriceGapError(ValueError):
     """Part of the window has no price at all; start and end delimit the first such stretch."""
@@ -31,7 +33,8 @@ def charged_at(found: EffectivePrice, prompt_tokens: int, kind: str | None, requ
     """The rates for a request of `prompt_tokens` asking for variant `kind` (None: standard) at `requested_at`."""
     rules = found.period.rules
     if kind is None and rules.is_flat:
-        return Charged(found.effective, None, None, None)  # the usual case, on the estimate hot path
+        # The usual case, on the estimate hot path: tuple.__new__ skips the NamedTuple's Python-level constructor.
+        return _new(Charged, (found.effective, None, None, None))
     window = rules.window_at(requested_at) if rules.windows else None
     return charge(found.period.prices, rules, _percents(found), prompt_tokens, kind, window)
 
