@@ -18,7 +18,8 @@ from typing import Any
 
 import msgspec
 
-from service.catalog.import_rules import INPUT, OUTPUT, PRICE_KEYS, litellm_rules, mtok
+from service.catalog.import_rules import litellm_rules, mtok
+from service.catalog.litellm_keys import INPUT, OUTPUT, PRICE_KEYS
 from service.pricing.money import MoneyError
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import FLAT, ContextTier, PriceRules, RuleError

@@ -15,20 +15,16 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from service.catalog.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
 from service.pricing.money import MONEY_CONTEXT, MoneyError, parse_decimal, round_price
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import MAX_MULTIPLIER, VARIANT_KINDS, ContextTier, PriceRules, TimeWindow, Variant
 from service.pricing.windows import MINUTES_PER_DAY, DailyWindow, WindowError, parse_clock
 
-INPUT = "input_cost_per_token"
-OUTPUT = "output_cost_per_token"
-CACHE_READ = "cache_read_input_token_cost"
-CACHE_WRITE = "cache_creation_input_token_cost"
-PRICE_KEYS = (INPUT, OUTPUT, CACHE_READ, CACHE_WRITE)  # in the order of TokenPrices' fields
 _LABELS = dict(zip(PRICE_KEYS, ("input", "output", "cache read", "cache write"), strict=True))
-_SUFFIXES = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}
 # `input_cost_per_token_above_200k_tokens`; with a variant's suffix, that variant's price above the threshold.
-_TIER_KEY = re.compile(rf"({'|'.join(PRICE_KEYS)})_above_([0-9]{{1,12}})(k?)_tokens({'|'.join(_SUFFIXES.values())})?")
+_TIER_KEY = re.compile(
+    rf"({'|'.join(PRICE_KEYS)})_above_([0-9]{{1,12}})(k?)_tokens({'|'.join(VARIANT_SUFFIXES.values())})?")
 # The limits a price period's rules have through the API (schemas.PriceRulesIn), so an update can take them too.
 _MAX_THRESHOLD = 1_000_000_000
 _MAX_WINDOWS = 20
@@ -67,7 +63,7 @@ def litellm_rules(name: str, entry: dict[str, Any], base: TokenPrices, skipped: 
     variants = []
     for kind in VARIANT_KINDS:
         try:
-            variant = _variant(kind, entry, base, tiers, tiered.get(_SUFFIXES[kind], {}))
+            variant = _variant(kind, entry, base, tiers, tiered.get(VARIANT_SUFFIXES[kind], {}))
         except LeftOut as exc:
             skipped.append(f"{name}: {kind} {exc}; {kind} rate left out")
             continue
@@ -114,7 +110,7 @@ def _tiers(name: str, tiered: TieredKeys, skipped: list[str]) -> tuple[ContextTi
 def _variant(
     kind: str, entry: dict[str, Any], base: TokenPrices, tiers: tuple[ContextTier, ...], tiered: TieredKeys,
 ) -> Variant | None:
-    suffix = _SUFFIXES[kind]
+    suffix = VARIANT_SUFFIXES[kind]
     stated = {key: mtok(entry.get(key + suffix), key + suffix, per_token=True) for key in PRICE_KEYS}
     if all(price is None for price in stated.values()) and not tiered:
         return None

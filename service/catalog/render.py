@@ -55,7 +55,7 @@ def token_prices(prices: TokenPrices) -> schemas.TokenPrices:
     )
 
 
-_PriceParts = tuple[schemas.TokenPrices, list[schemas.ActivePromotion], schemas.TokenPrices]
+_PriceParts = tuple[schemas.TokenPrices, list[schemas.ActivePromotion], schemas.TokenPrices, schemas.PriceRules]
 # Rendered parts by the identity of the snapshot's EffectivePrice objects: one model's price is formatted once,
 # not on every estimate. Each entry holds its key object, so an id is never reused while cached.
 _PARTS: dict[int, tuple[EffectivePrice, _PriceParts]] = {}
@@ -71,6 +71,7 @@ def _price_parts(found: EffectivePrice) -> _PriceParts:
         [schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
          for d in found.discounts],
         token_prices(found.effective),
+        rules.render(found.period.rules),
     )
     if len(_PARTS) >= _PARTS_LIMIT:
         _PARTS.clear()  # snapshots were reloaded many times; start afresh rather than track ages
@@ -79,8 +80,8 @@ def _price_parts(found: EffectivePrice) -> _PriceParts:
 
 
 def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schemas.EffectivePrice:
-    listed, promotions, effective = _price_parts(found)
+    listed, promotions, effective, price_rules = _price_parts(found)
     return schemas.EffectivePrice(
         model=model_id, at=at, currency="USD", price_id=found.period.id, list=listed, promotions=promotions,
-        effective=effective, rules=rules.render(found.period.rules),
+        effective=effective, rules=price_rules,
     )

@@ -151,16 +151,6 @@ def _parsed(encoded: bytes) -> core.PriceRules:
     return core.PriceRules(tiers, windows, variants)
 
 
-_RENDERED: dict[int, tuple[core.PriceRules, schemas.PriceRules]] = {}
-
-
 def render(rules: core.PriceRules) -> schemas.PriceRules:
-    """The response form; rendered once per rule set (the estimate hot path embeds it in every answer)."""
-    cached = _RENDERED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    rendered = msgspec.convert(to_document(rules), schemas.PriceRules)
-    if len(_RENDERED) >= 4096:
-        _RENDERED.clear()
-    _RENDERED[id(rules)] = (rules, rendered)
-    return rendered
+    """The response form (service.catalog.render caches it with the rest of an effective price)."""
+    return msgspec.convert(to_document(rules), schemas.PriceRules)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from litestar.params import KwargDefinition
 from msgspec import Meta
 
-from service.catalog.schemas import EffectivePrice, TokenPrices
+from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePrice, TokenPrices
 from service.pricing.usage import MAX_TOKENS
 from service.structs import MONEY_IN_PATTERN, Money, MoneyOrNull, Schema, Slug
 
@@ -152,9 +152,6 @@ class MixItem(Schema):
     share: Share
 
 
-DayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Clock = Annotated[str, Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"])]
-ClockEnd = Annotated[str, Meta(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", examples=["17:00"])]
 
 
 class Distribution(Schema):

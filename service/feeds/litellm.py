@@ -24,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from service.catalog.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
 from service.catalog.snapshot import CatalogSnapshot, ModelInfo
 from service.pricing.money import MONEY_CONTEXT
 from service.pricing.prices import TokenPrices
@@ -33,18 +34,14 @@ from service.pricing.windows import MINUTES_PER_DAY, format_clock
 
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
-INPUT = "input_cost_per_token"
-OUTPUT = "output_cost_per_token"
-CACHE_READ = "cache_read_input_token_cost"
-CACHE_WRITE = "cache_creation_input_token_cost"
 _ATTRIBUTE = {INPUT: "input_per_mtok", OUTPUT: "output_per_mtok", CACHE_READ: "cache_read_per_mtok",
               CACHE_WRITE: "cache_write_per_mtok"}
-_EVERY_PRICE = (INPUT, OUTPUT, CACHE_READ, CACHE_WRITE)
+_EVERY_PRICE = PRICE_KEYS
 # LiteLLM's key suffix for each variant, and the prices it has a key for under that suffix.
 _VARIANT_KEYS = {
-    "batch": ("_batches", (INPUT, OUTPUT)),
-    "flex": ("_flex", (INPUT, OUTPUT, CACHE_READ)),
-    "priority": ("_priority", (INPUT, OUTPUT, CACHE_READ)),
+    "batch": (VARIANT_SUFFIXES["batch"], (INPUT, OUTPUT)),
+    "flex": (VARIANT_SUFFIXES["flex"], (INPUT, OUTPUT, CACHE_READ)),
+    "priority": (VARIANT_SUFFIXES["priority"], (INPUT, OUTPUT, CACHE_READ)),
 }
 # LiteLLM has no batch rate above a context threshold, only service tiers.
 _TIERED_VARIANTS = ("flex", "priority")
