@@ -10,10 +10,13 @@ import msgspec
 from litestar.params import KwargDefinition, PathParameter
 from msgspec import Meta
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
+# Input patterns end in `$(?!\n)`: msgspec checks a pattern with Python's re.search, where a bare `$` also matches
+# before a final newline ("gpt-4.1\n" would pass, then hit the database's own check as a 409). In ECMA-262, the
+# spec's dialect, `$` only matches at the end, so the lookahead changes nothing there.
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$(?!\n)"
 # Money leaves as a plain decimal string (service.pricing.money formats it), never a float or an exponent.
 MONEY_OUT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-MONEY_IN_PATTERN = r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+MONEY_IN_PATTERN = r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$(?!\n)"
 
 
 class Schema(msgspec.Struct, forbid_unknown_fields=True, gc=False):

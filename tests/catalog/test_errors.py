@@ -41,7 +41,7 @@ async def test_a_bad_price_names_the_field_in_errors(client, session, writer):
 
 
 async def test_a_bad_slug_is_a_422(client, writer):
-    for bad in ("Upper", "-dash", "a/b", "a\u0000b", "x" * 101):
+    for bad in ("Upper", "-dash", "a/b", "a\u0000b", "x" * 101, "trailing-newline\n"):
         response = await client.post("/v1/providers", json={"id": bad, "name": "X"}, headers=writer)
         assert_problem(response, 422)
 

@@ -26,6 +26,12 @@ async def test_a_retry_factor_outside_1_to_10_is_a_422(client):
         assert response.json()["errors"][0]["field"] == "retry_factor"
 
 
+async def test_a_model_with_a_trailing_newline_is_a_422(client):
+    response = await client.post("/v1/estimate", json={"model": "gpt-4.1\n", **SESSION})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "model"
+
+
 async def test_a_json_number_retry_factor_is_read_exactly(client):
     body = (await client.post("/v1/estimate", json={"model": "deepseek-v4-flash", **SESSION,
                                                     "retry_factor": 1.8})).json()
