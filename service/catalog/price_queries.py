@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -14,6 +15,7 @@ from service.catalog.queries import apply_changes, changes_of, get_model, insert
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
 from service.db.models import Price, Promotion
+from service.pricing.money import canonical
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
 from service.problems import ProblemError, conflict, invalid, not_found
@@ -67,18 +69,25 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
 
 
 def to_period(price: Price) -> PricePeriod:
+    # numeric(…, 12) columns read back as 0.140000000000: canonical() drops those zeros once here, or every cost
+    # computed from the price would carry them into the formatter (a third of its time, on every estimate).
     return PricePeriod(
         id=price.id, valid_from=price.valid_from, valid_to=price.valid_to,
         prices=TokenPrices(
-            input_per_mtok=price.input_per_mtok, output_per_mtok=price.output_per_mtok,
-            cache_read_per_mtok=price.cache_read_per_mtok, cache_write_per_mtok=price.cache_write_per_mtok,
+            input_per_mtok=canonical(price.input_per_mtok), output_per_mtok=canonical(price.output_per_mtok),
+            cache_read_per_mtok=_canonical_or_none(price.cache_read_per_mtok),
+            cache_write_per_mtok=_canonical_or_none(price.cache_write_per_mtok),
         ),
         rules=from_document(price.rules),
     )
 
 
+def _canonical_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else canonical(value)
+
+
 def to_discount(promotion: Promotion) -> Discount:
-    return Discount(id=promotion.id, name=promotion.name, percent_off=promotion.percent_off,
+    return Discount(id=promotion.id, name=promotion.name, percent_off=canonical(promotion.percent_off),
                     valid_from=promotion.valid_from, valid_to=promotion.valid_to)
 
 

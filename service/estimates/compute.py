@@ -100,13 +100,18 @@ def window_warning(found: EffectivePrice, request: schemas.EstimateRequest | sch
 def cost_of(result: Estimate) -> schemas.Cost:
     cost = result.cost
     per_session = format_decimal(cost.per_session)
-    # One session at a retry factor of 1, the usual request, costs per_session in total: format it once.
-    total = per_session if result.total == cost.per_session else format_decimal(result.total)
+    # One session at a retry factor of 1, the usual request, costs per_session in total: format it once. Most
+    # sessions have no cache reads or writes: their zeros skip the formatter.
+    total = per_session if result.total is cost.per_session else format_decimal(result.total)
     return schemas.Cost(
-        input=format_decimal(cost.input), cached_input=format_decimal(cost.cached_input),
-        output=format_decimal(cost.output), cache_write=format_decimal(cost.cache_write),
+        input=format_decimal(cost.input), cached_input=format_decimal(cost.cached_input) if cost.cached_input else "0",
+        output=format_decimal(cost.output), cache_write=format_decimal(cost.cache_write) if cost.cache_write else "0",
         per_session=per_session, total=total,
     )
+
+
+def factor_text(factor: Decimal) -> str:
+    return "1" if factor == 1 else format_decimal(factor)  # the default, on nearly every estimate
 
 
 PricesSeen = dict[tuple[str, datetime], tuple[EffectivePrice, schemas.EffectivePrice]]
@@ -136,7 +141,7 @@ def estimate_one(
         model=request.model, at=at, requested_at=requested_at, currency="USD", price=price,
         rates=price.effective if charged.rates is found.effective else render.token_prices(charged.rates),
         applied_rules=applied_of(charged), cost=cost_of(result), sessions=request.sessions,
-        retry_factor=format_decimal(factor), warnings=list(result.warnings),
+        retry_factor=factor_text(factor), warnings=[*result.warnings],
     )
     if found.period.rules.windows:
         body.warnings += window_warning(found, request, requested_at)

@@ -44,6 +44,8 @@ class Estimate(NamedTuple):
 
 def check_retry_factor(value: Decimal | int) -> Decimal:
     """Return the retry factor as a Decimal, or raise ValueError when it is outside [1, 10]."""
+    if type(value) is Decimal and value.is_finite() and RETRY_FACTOR_MIN <= value <= RETRY_FACTOR_MAX:
+        return value  # the usual case, on the estimate hot path
     factor = _as_decimal(value, "retry_factor")
     if not RETRY_FACTOR_MIN <= factor <= RETRY_FACTOR_MAX:
         raise ValueError(
@@ -55,6 +57,8 @@ def check_retry_factor(value: Decimal | int) -> Decimal:
 
 def check_sessions(value: Decimal | int) -> Decimal:
     """Return the number of sessions as a Decimal, or raise ValueError when it is negative."""
+    if type(value) is int and value >= 0:
+        return Decimal(value)  # the usual case, on the estimate hot path: a count from a request body
     count = _as_decimal(value, "sessions")
     if count < 0:
         raise ValueError(f"sessions must not be negative, got {count}")
@@ -71,23 +75,34 @@ def estimate(
     count = check_sessions(sessions)
     factor = check_retry_factor(retry_factor)
     cost, warnings = session_cost(prices, usage)
-    total = _EXACT.multiply(_EXACT.multiply(cost.per_session, count), factor)
+    # Multiplying by one leaves the value as it is: most requests are one session at one attempt.
+    total = cost.per_session if count == 1 else _EXACT.multiply(cost.per_session, count)
+    if factor != 1:
+        total = _EXACT.multiply(total, factor)
     return _new(Estimate, (cost, count, factor, total, warnings))
 
 
 def session_cost(prices: TokenPrices, usage: Usage) -> tuple[SessionCost, tuple[str, ...]]:
     """The exact cost of one session, and a warning for every unknown price that was replaced."""
+    inputs, outputs, cached, writes = usage
+    input_price = prices.input_per_mtok
     # An unknown cache price is never taken as zero: the input price is the safe upper guess.
-    read_price = prices.input_per_mtok if prices.cache_read_per_mtok is None else prices.cache_read_per_mtok
-    write_price = prices.input_per_mtok if prices.cache_write_per_mtok is None else prices.cache_write_per_mtok
-    uncached = usage.input_tokens - usage.cached_input_tokens
-    input_cost = _cost(uncached, prices.input_per_mtok)
-    cached_cost = _cost(usage.cached_input_tokens, read_price)
-    output_cost = _cost(usage.output_tokens, prices.output_per_mtok)
-    write_cost = _cost(usage.cache_write_tokens, write_price)
-    total = _EXACT.add(_EXACT.add(input_cost, cached_cost), _EXACT.add(output_cost, write_cost))
-    cost = _new(SessionCost, (input_cost, cached_cost, output_cost, write_cost, total))
-    return cost, _fallback_warnings(prices, usage)
+    read_price = input_price if prices.cache_read_per_mtok is None else prices.cache_read_per_mtok
+    write_price = input_price if prices.cache_write_per_mtok is None else prices.cache_write_per_mtok
+    # Dividing by 10^6 only moves the decimal point (scaleb), so each cost is exact. Token kinds with no tokens
+    # (most sessions have no cache reads or writes) skip the arithmetic.
+    input_cost = _EXACT.multiply(input_price, inputs - cached).scaleb(-6, _EXACT) if inputs > cached else _ZERO
+    output_cost = _EXACT.multiply(prices.output_per_mtok, outputs).scaleb(-6, _EXACT) if outputs else _ZERO
+    if cached or writes:
+        cached_cost = _EXACT.multiply(read_price, cached).scaleb(-6, _EXACT) if cached else _ZERO
+        write_cost = _EXACT.multiply(write_price, writes).scaleb(-6, _EXACT) if writes else _ZERO
+        total = _EXACT.add(_EXACT.add(input_cost, cached_cost), _EXACT.add(output_cost, write_cost))
+        warnings = _fallback_warnings(prices, usage)
+    else:
+        cached_cost = write_cost = _ZERO
+        total = _EXACT.add(input_cost, output_cost)
+        warnings = ()
+    return _new(SessionCost, (input_cost, cached_cost, output_cost, write_cost, total)), warnings
 
 
 def _fallback_warnings(prices: TokenPrices, usage: Usage) -> tuple[str, ...]:
@@ -104,13 +119,6 @@ def _fallback_warnings(prices: TokenPrices, usage: Usage) -> tuple[str, ...]:
         for field, price, tokens, kind in replaced
         if price is None and tokens > 0
     )
-
-
-def _cost(tokens: int, price_per_mtok: Decimal) -> Decimal:
-    if not tokens:
-        return _ZERO  # most sessions have no cache reads or writes: skip two Decimal operations each
-    # Dividing by 10^6 only moves the decimal point (scaleb), so the cost is exact.
-    return _EXACT.multiply(price_per_mtok, tokens).scaleb(-6, _EXACT)
 
 
 def _as_decimal(value: Decimal | int, field: str) -> Decimal:

@@ -1,6 +1,6 @@
 """The token usage of one session, validated once so the arithmetic can trust it."""
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_TOKENS = 10**15
 
@@ -13,40 +13,49 @@ class UsageError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Tokens of one session. input_tokens is the whole prompt, cache hits included."""
-
+class _Tokens(NamedTuple):
     input_tokens: int
     output_tokens: int
-    cached_input_tokens: int = 0
-    cache_write_tokens: int = 0
+    cached_input_tokens: int
+    cache_write_tokens: int
 
-    def __post_init__(self) -> None:
-        inputs, outputs, cached, writes = (
-            self.input_tokens, self.output_tokens, self.cached_input_tokens, self.cache_write_tokens)
-        # One expression for the usual, valid usage (every estimate and batch item passes here); the checks
-        # below run only to say what is wrong.
-        if (type(inputs) is int and type(outputs) is int and type(cached) is int and type(writes) is int
-                and 0 <= cached <= inputs <= MAX_TOKENS and 0 <= outputs <= MAX_TOKENS and 0 <= writes <= MAX_TOKENS):
-            return
-        # Named explicitly rather than through dataclasses.fields(), which costs more than the whole estimate.
-        _check_count("input_tokens", self.input_tokens)
-        _check_count("output_tokens", self.output_tokens)
-        _check_count("cached_input_tokens", self.cached_input_tokens)
-        _check_count("cache_write_tokens", self.cache_write_tokens)
-        if self.cached_input_tokens > self.input_tokens:
-            raise UsageError(
-                "cached_input_tokens",
-                f"cached_input_tokens ({self.cached_input_tokens}) must not exceed input_tokens "
-                f"({self.input_tokens}): input_tokens counts the whole prompt, cache hits included",
-            )
 
+class Usage(_Tokens):
+    """Tokens of one session. input_tokens is the whole prompt, cache hits included.
+
+    A validated NamedTuple rather than a frozen dataclass: just as immutable, and built in a third of the time
+    (a frozen dataclass sets each field through object.__setattr__), which counts once per estimate and
+    10,000 times per batch.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0,
+                cache_write_tokens: int = 0) -> "Usage":
+        # One expression for the usual, valid usage; _explain runs only to say what is wrong.
+        if not (type(input_tokens) is int and type(output_tokens) is int and type(cached_input_tokens) is int
+                and type(cache_write_tokens) is int and 0 <= cached_input_tokens <= input_tokens <= MAX_TOKENS
+                and 0 <= output_tokens <= MAX_TOKENS and 0 <= cache_write_tokens <= MAX_TOKENS):
+            _explain(input_tokens, output_tokens, cached_input_tokens, cache_write_tokens)
+        return tuple.__new__(cls, (input_tokens, output_tokens, cached_input_tokens, cache_write_tokens))
 
     @property
     def prompt_tokens(self) -> int:
         """The whole prompt a context tier looks at: input (cache hits included) plus cache writes."""
         return self.input_tokens + self.cache_write_tokens
+
+
+def _explain(input_tokens: object, output_tokens: object, cached_input_tokens: object,
+             cache_write_tokens: object) -> None:
+    _check_count("input_tokens", input_tokens)
+    _check_count("output_tokens", output_tokens)
+    _check_count("cached_input_tokens", cached_input_tokens)
+    _check_count("cache_write_tokens", cache_write_tokens)
+    raise UsageError(
+        "cached_input_tokens",
+        f"cached_input_tokens ({cached_input_tokens}) must not exceed input_tokens "
+        f"({input_tokens}): input_tokens counts the whole prompt, cache hits included",
+    )
 
 
 def _check_count(name: str, value: object) -> None:
