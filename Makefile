@@ -27,8 +27,9 @@ fuzz: $(STAMP)  ## schemathesis against the live app and the committed spec (FUZ
 openapi: $(STAMP)  ## regenerate the committed spec from the app
 	$(BIN)/pricing-api openapi > openapi/openapi.json
 
-bench: $(STAMP)  ## benchmarks (need wrk); they print figures, see docs/benchmarks.md
+bench: $(STAMP)  ## benchmarks (need wrk and valgrind); they print figures, see docs/benchmarks.md
 	$(BIN)/python -m bench.estimate_throughput
+	$(BIN)/python -m bench.batch_instructions
 	$(BIN)/python -m bench.feed_size
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.import_catalog
