@@ -14,7 +14,7 @@ from service.estimates import schemas
 from service.instants import parse_instant
 from service.pricing.charging import charged_at
 from service.pricing.estimate import Estimate, check_retry_factor, estimate
-from service.pricing.money import MONEY_CONTEXT, format_decimal
+from service.pricing.money import MONEY_CONTEXT, MoneyError, format_decimal, parse_decimal
 from service.pricing.rules import Charged, RuleError, variant_kind
 from service.pricing.timeline import EffectivePrice
 from service.pricing.usage import Usage, UsageError
@@ -29,9 +29,21 @@ def usage_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas
         raise invalid(exc.field, str(exc)) from None
 
 
-def retry_factor_of(value: Decimal) -> Decimal:
+def amount_of(value: Decimal, field: str) -> Decimal:
+    """A decimal input held to the rules of every amount: finite, not negative, at most 10^12, at most 12 decimal
+    places. msgspec already read it exactly, as a string or a JSON number; these bounds keep every product exact
+    in MONEY_CONTEXT and refuse NaN, infinities and 1e-200."""
     try:
-        return check_retry_factor(value)
+        return parse_decimal(value, field=field)
+    except MoneyError as exc:
+        raise invalid(field, str(exc)) from None
+
+
+def retry_factor_of(value: Decimal) -> Decimal:
+    if value.is_finite() and value == 1:
+        return value  # the default, on nearly every estimate: nothing to check
+    try:
+        return check_retry_factor(amount_of(value, "retry_factor"))
     except ValueError as exc:
         raise invalid("retry_factor", str(exc)) from None
 

@@ -9,7 +9,15 @@ import msgspec
 from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
-from service.estimates.compute import applied_of, charge, kind_of, price_at, retry_factor_of, usage_of
+from service.estimates.compute import (
+    amount_of,
+    applied_of,
+    charge,
+    kind_of,
+    price_at,
+    retry_factor_of,
+    usage_of,
+)
 from service.instants import parse_instant
 from service.pricing.charging import PriceGapError
 from service.pricing.estimate import estimate
@@ -29,14 +37,15 @@ def _shares(request: schemas.MonthlyRequest) -> list[tuple[str, Decimal]]:
     mix = request.mix or []
     if len({item.model for item in mix}) != len(mix):
         raise invalid("mix", "each model may appear once in `mix`")
-    for item in mix:
-        if not item.share.is_finite() or not 0 < item.share <= 1:
-            raise invalid("mix", f"share of {item.model} must be above 0 and at most 1, got {item.share}")
+    shares = [amount_of(item.share, "mix") for item in mix]
+    for item, share in zip(mix, shares, strict=True):
+        if not 0 < share <= 1:
+            raise invalid("mix", f"share of {item.model} must be above 0 and at most 1, got {format_decimal(share)}")
     with localcontext(MONEY_CONTEXT):
-        total = sum((item.share for item in mix), Decimal(0))
+        total = sum(shares, Decimal(0))
     if total != 1:
         raise invalid("mix", f"the shares of `mix` must add up to exactly 1, they add up to {format_decimal(total)}")
-    return [(item.model, item.share) for item in mix]
+    return [(item.model, share) for item, share in zip(mix, shares, strict=True)]
 
 
 def monthly_estimate(

@@ -16,14 +16,16 @@ from service.structs import MONEY_IN_PATTERN, Money, MoneyOrNull, Schema, Slug
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
 Sessions = Annotated[int, Meta(ge=0, le=1_000_000_000_000)]
 _FACTOR = KwargDefinition(
-    description="expected attempts per session, from 1 to 10, as a decimal string (1.8 = 80% retries)",
+    description="expected attempts per session, from 1 to 10, as a decimal string (1.8 = 80% retries) with at most "
+                "12 decimal places",
     schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["1.8"]},
 )
 RetryFactor = Annotated[Decimal, _FACTOR]
-_SHARE = KwargDefinition(description="the part of the sessions, above 0 and at most 1",
+_SHARE = KwargDefinition(description="the part of the sessions, above 0 and at most 1, with at most 12 decimal places",
                          schema_extra={"pattern": MONEY_IN_PATTERN, "examples": ["0.25"]})
 Share = Annotated[Decimal, _SHARE]
-_AMOUNT = KwargDefinition(description="a non-negative decimal string", schema_extra={"pattern": MONEY_IN_PATTERN})
+_AMOUNT = KwargDefinition(description="a decimal string from 0 to 10^12 with at most 12 decimal places",
+                          schema_extra={"pattern": MONEY_IN_PATTERN})
 Amount = Annotated[Decimal, _AMOUNT]
 At = Annotated[str, Meta(max_length=64, description="RFC 3339 instant with offset, or a date; default now")] | None
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-05"])]

@@ -6,7 +6,7 @@ from decimal import Decimal, localcontext
 
 from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
-from service.estimates.compute import price_at
+from service.estimates.compute import amount_of, price_at
 from service.instants import parse_instant
 from service.pricing.money import MONEY_CONTEXT, format_decimal
 from service.pricing.selfhost import blended_price_per_mtok, break_even_tokens, self_host_cost
@@ -19,8 +19,11 @@ _MTOK = 1_000_000
 def self_host_estimate(
     snapshot: CatalogSnapshot, request: schemas.SelfHostRequest
 ) -> tuple[schemas.SelfHostResult, list[int]]:
+    hourly = amount_of(request.gpu_hourly_usd, "gpu_hourly_usd")
+    speed = amount_of(request.tokens_per_second, "tokens_per_second")
+    utilization = amount_of(request.utilization, "utilization")
     try:
-        cost = self_host_cost(request.gpu_hourly_usd, request.gpus, request.tokens_per_second, request.utilization)
+        cost = self_host_cost(hourly, request.gpus, speed, utilization)
     except ValueError as exc:
         field = next((f for f in ("gpu_hourly_usd", "gpus", "tokens_per_second", "utilization") if f in str(exc)),
                      "body")

@@ -65,3 +65,42 @@ async def test_odd_ids_and_parameters_are_4xx_problems(client, path):
 @pytest.mark.parametrize("cursor", ["%%%", "eyJhZnRlciI6IFtdfQ", "a" * 300, "eyJhZnRlciI6MX0"])
 async def test_bad_cursors_are_422(client, cursor):
     assert_problem(await client.get("/v1/models", params={"cursor": cursor}), 422)
+
+
+SELF_HOST = {"gpu_hourly_usd": "2", "gpus": 1, "tokens_per_second": "1000", "utilization": "0.5"}
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("gpu_hourly_usd", "1e200"), ("tokens_per_second", "1e-200"), ("utilization", "1e-200"),
+    ("gpu_hourly_usd", "NaN"), ("tokens_per_second", "sNaN"), ("utilization", "0.1234567890123"),
+    ("gpu_hourly_usd", "-1"),
+])
+async def test_absurd_self_host_amounts_are_422_naming_the_field(client, field, value):
+    response = await client.post("/v1/estimate/self-host", json={**SELF_HOST, field: value})
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize("path", ["/v1/estimate", "/v1/estimate/compare"])
+@pytest.mark.parametrize("factor", ["1.0000000000001", "sNaN", "-Infinity", "1" + "0" * 20])
+async def test_a_retry_factor_that_is_not_a_plain_amount_is_a_422(client, path, factor):
+    model_field = "model" if path == "/v1/estimate" else "baseline"
+    body = {model_field: "gpt-4.1", "input_tokens": 1, "output_tokens": 1, "retry_factor": factor}
+    response = await client.post(path, json=body)
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == "retry_factor"
+
+
+async def test_trailing_zeros_do_not_count_as_decimal_places(client):
+    body = {"model": "gpt-4.1", "input_tokens": 1, "output_tokens": 1, "retry_factor": "1.8" + "0" * 20}
+    response = await client.post("/v1/estimate", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["retry_factor"] == "1.8"
+
+
+async def test_a_mix_share_with_more_than_12_decimal_places_is_a_422(client):
+    body = {"input_tokens": 1, "output_tokens": 1, "sessions_per_month": 10,
+            "mix": [{"model": "gpt-4.1", "share": "0.5000000000001"}, {"model": "gpt-5.5", "share": "0.4999999999999"}]}
+    response = await client.post("/v1/estimate/monthly", json=body)
+    assert_problem(response, 422)
+    assert response.json()["errors"][0]["field"] == "mix"
