@@ -86,15 +86,15 @@ class EstimateResult(Schema):
 
 _ITEMS = KwargDefinition(
     description="up to 10,000 estimate requests (see EstimateRequest); more is refused with 413 (not expressed as "
-                "maxItems, which would make it a 422). Each item is checked on its own: an invalid item fails "
-                "alone, with its problem in its place in `data`, so any object is accepted here",
-    schema_extra={"items": {"type": "object"}},
+                "maxItems, which would make it a 422). Each item is checked on its own: an invalid item, even one "
+                "that is not an object, fails alone, with its problem in its place in `data`, so any JSON value "
+                "is accepted here",
 )
 
 
 class BatchRequest(Schema):
     # Items stay undecoded here so that a bad item becomes that item's problem, not the whole batch's.
-    items: Annotated[list[dict[str, Any]], _ITEMS]
+    items: Annotated[list[Any], _ITEMS]
 
 
 class BatchItemProblem(Schema):

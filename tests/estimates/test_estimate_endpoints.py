@@ -75,6 +75,18 @@ async def test_a_batch_answers_each_item_and_totals_the_good_ones(client):
     assert (body["succeeded"], body["failed"]) == (2, 2)
 
 
+async def test_a_batch_item_that_is_not_an_object_fails_alone(client):
+    items = [{"model": "gpt-4.1", **SESSION}, None, 5, "x", []]
+    response = await client.post("/v1/estimate/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [item["ok"] for item in body["data"]] == [True, False, False, False, False]
+    assert body["succeeded"] == 1 and body["total"] == body["data"][0]["result"]["cost"]["total"]
+    for index, item in enumerate(body["data"][1:], start=1):
+        assert item["error"]["status"] == 422
+        assert item["error"]["detail"].startswith(f"items[{index}]: Expected `object`"), item
+
+
 async def test_a_batch_of_more_than_10000_items_is_a_413(client):
     response = await client.post("/v1/estimate/batch", json={"items": [{"model": "x"}] * 10_001})
     assert response.status_code == 413
