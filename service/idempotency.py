@@ -27,9 +27,10 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.problems import ProblemError
+from service.problems import FieldError, ProblemError, invalid
 
 HEADER = b"idempotency-key"
+KEY_HEADER = "Idempotency-Key"  # as the spec and problems name it
 KEEP = "24 hours"
 # A request still "in flight" after this long died with its process; its key may be taken over.
 ABANDONED = "2 minutes"
@@ -40,7 +41,7 @@ async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: S
                            authorization: bytes) -> None:
     """Run a POST that carries an Idempotency-Key: replay what that key answered before, or answer and keep it."""
     if not 1 <= len(key) <= 255:
-        raise ProblemError(422, "validation-error", "Invalid request", "Idempotency-Key must be 1 to 255 characters")
+        raise invalid(KEY_HEADER, f"{KEY_HEADER} must be 1 to 255 characters")
     body = await _read_body(receive, scope["app"].request_max_body_size)
     principal = hashlib.sha256(authorization).digest()
     fingerprint = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
@@ -111,8 +112,9 @@ async def _claim(engine: AsyncEngine, principal: bytes, key: str, fingerprint: b
             "SELECT request_hash, status, headers::text, body FROM idempotency_keys WHERE principal = :p AND key = :k"),
             {"p": principal, "k": key})).one()
     if row.request_hash != fingerprint:
-        raise ProblemError(422, "idempotency-key-reused", "Idempotency-Key reused",
-                           "this Idempotency-Key was used with a different request; use a new key for a new request")
+        reused = "this Idempotency-Key was used with a different request; use a new key for a new request"
+        raise ProblemError(422, "idempotency-key-reused", "Idempotency-Key reused", reused,
+                           errors=[FieldError(field=KEY_HEADER, message=reused)])
     if row.status is None:
         raise ProblemError(409, "idempotency-key-in-flight", "Request in progress",
                            "a request with this Idempotency-Key is still being processed; retry shortly",
@@ -148,7 +150,7 @@ class IdempotentOperation(Operation):
 
     def __post_init__(self) -> None:
         header = OpenAPIParameter(
-            name="Idempotency-Key", param_in=ParamType.HEADER, required=False,
+            name=KEY_HEADER, param_in=ParamType.HEADER, required=False,
             schema=OpenAPISchema(type=OpenAPIType.STRING, min_length=1, max_length=255),
             description="Retry-safe POST: a retry with the same key and request replays the first response byte "
                         "for byte (`Idempotent-Replayed: true`); the same key with another request is a 422; a "

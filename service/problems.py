@@ -33,6 +33,12 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     detail: str
     errors: list[FieldError] | None = None
 
+    def __post_init__(self) -> None:
+        # The contract promises every 422 an `errors` list. Where no single field is to blame (a value the
+        # database refused, a check of the whole body), the list names the body.
+        if self.status == 422 and not self.errors:
+            self.errors = [FieldError(field="body", message=self.detail)]
+
 
 class ProblemError(Exception):
     """Raised anywhere below a route to answer with a problem; `kind` becomes the `type` URI."""

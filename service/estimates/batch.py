@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from service.estimates import schemas
 from service.estimates.compute import PricesSeen, estimate_one, total_of
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
-from service.problems import ProblemError
+from service.problems import FieldError, Problem, ProblemError
 
 MAX_ITEMS = 10_000
 
@@ -23,8 +24,24 @@ def too_large(count: int) -> ProblemError:
                         f"a batch holds at most {MAX_ITEMS} items, got {count}: split it into several requests")
 
 
-def _item_problem(status: int, kind: str, title: str, detail: str) -> schemas.BatchItemProblem:
-    return schemas.BatchItemProblem(type=f"/problems/{kind}", title=title, status=status, detail=detail)
+# msgspec ends a message with where in the item it failed ("... - at `$.input_tokens`"), or names the field
+# ("Object missing required field `output_tokens`"); neither: the item as a whole.
+_FIELD_AT = re.compile(r"- at `\$\.([A-Za-z_]+)|field `([A-Za-z_]+)`")
+
+
+def _validation_problem(index: int, exc: msgspec.ValidationError) -> schemas.BatchItemProblem:
+    message = str(exc)
+    found = _FIELD_AT.search(message)
+    field = (found.group(1) or found.group(2)) if found else "body"
+    return schemas.BatchItemProblem(
+        type="/problems/validation-error", title="Invalid request", status=422, detail=f"items[{index}]: {message}",
+        errors=[FieldError(field=field, message=message)])
+
+
+def _item_problem(index: int, problem: Problem) -> schemas.BatchItemProblem:
+    return schemas.BatchItemProblem(
+        type=problem.type, title=problem.title, status=problem.status, detail=f"items[{index}]: {problem.detail}",
+        errors=problem.errors)
 
 
 def _from_dict(item: Any) -> schemas.EstimateRequest:
@@ -49,14 +66,10 @@ def estimate_batch(
             request = read_item(item)
             body, result, price_id = estimate_one(snapshot, request, now, seen)
         except msgspec.ValidationError as exc:
-            data.append(schemas.BatchItem(ok=False, error=_item_problem(
-                422, "validation-error", "Invalid request", f"items[{index}]: {exc}")))
+            data.append(schemas.BatchItem(ok=False, error=_validation_problem(index, exc)))
             continue
         except ProblemError as exc:
-            problem = exc.problem
-            data.append(schemas.BatchItem(ok=False, error=_item_problem(
-                problem.status, problem.type.removeprefix("/problems/"), problem.title,
-                f"items[{index}]: {problem.detail}")))
+            data.append(schemas.BatchItem(ok=False, error=_item_problem(index, exc.problem)))
             continue
         data.append(schemas.BatchItem(ok=True, result=body))
         results.append(result)

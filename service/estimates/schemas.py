@@ -11,6 +11,7 @@ from msgspec import Meta
 
 from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePrice, TokenPrices
 from service.pricing.usage import MAX_TOKENS
+from service.problems import FieldError
 from service.structs import MONEY_IN_PATTERN, Money, MoneyOrNull, Schema, Slug
 
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
@@ -97,11 +98,13 @@ class BatchRequest(Schema):
     items: Annotated[list[Any], _ITEMS]
 
 
-class BatchItemProblem(Schema):
+class BatchItemProblem(Schema, omit_defaults=True):
     type: str
     title: str
     status: int
     detail: str
+    errors: Annotated[list[FieldError] | None, Meta(description=(
+        "for a 422: each field of the item at fault (relative to the item; `body` for the item as a whole)"))] = None
 
 
 class BatchItem(Schema, omit_defaults=True):

@@ -10,6 +10,8 @@ def assert_problem(response, status: int) -> dict:
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert {"type", "title", "status", "detail"} <= body.keys() and body["status"] == status
+    if status == 422:  # the contract: every 422 names its fields
+        assert body["errors"] and all(error["field"] and error["message"] for error in body["errors"]), body
     return body
 
 

@@ -71,6 +71,8 @@ async def test_a_batch_answers_each_item_and_totals_the_good_ones(client):
     assert [item["ok"] for item in body["data"]] == [True, False, True, False]
     assert body["data"][1]["error"]["status"] == 404
     assert body["data"][3]["error"]["status"] == 422 and "items[3]" in body["data"][3]["error"]["detail"]
+    assert [error["field"] for error in body["data"][3]["error"]["errors"]] == ["input_tokens"]
+    assert "errors" not in body["data"][1]["error"]  # a 404 names no field
     assert body["total"] == "0.5326"  # 0.0126 + 2 x 0.26
     assert (body["succeeded"], body["failed"]) == (2, 2)
 
@@ -85,6 +87,7 @@ async def test_a_batch_item_that_is_not_an_object_fails_alone(client):
     for index, item in enumerate(body["data"][1:], start=1):
         assert item["error"]["status"] == 422
         assert item["error"]["detail"].startswith(f"items[{index}]: Expected `object`"), item
+        assert [error["field"] for error in item["error"]["errors"]] == ["body"]
 
 
 async def test_a_batch_of_more_than_10000_items_is_a_413(client):

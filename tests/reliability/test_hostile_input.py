@@ -10,6 +10,9 @@ from service.app import MAX_BODY_BYTES
 def assert_problem(response, *statuses: int) -> None:
     assert response.status_code in statuses, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+    if response.status_code == 422:  # the contract: every 422 names its fields
+        errors = response.json()["errors"]
+        assert errors and all(error["field"] and error["message"] for error in errors), response.text
 
 
 async def test_a_body_over_the_size_limit_is_a_413(client):

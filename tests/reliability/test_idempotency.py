@@ -31,6 +31,7 @@ async def test_the_same_key_with_another_request_is_a_422(client, writer):
     await client.post("/v1/providers", json={"id": unique_slug("idem"), "name": "A"}, headers=headers)
     other = await client.post("/v1/providers", json={"id": unique_slug("idem"), "name": "B"}, headers=headers)
     assert other.status_code == 422 and other.json()["type"] == "/problems/idempotency-key-reused"
+    assert [error["field"] for error in other.json()["errors"]] == ["Idempotency-Key"]
 
 
 async def test_a_retry_while_the_first_request_is_in_flight_is_a_409(client, engine, writer):
