@@ -20,14 +20,14 @@ from typing import Any
 import msgspec
 from litestar import post
 from litestar.enums import ParamType
-from litestar.openapi.spec import OpenAPIType, Operation
+from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation
 from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.problems import FieldError, ProblemError, invalid
+from service.problems import PROBLEM_DESCRIPTIONS, FieldError, ProblemError, invalid
 
 HEADER = b"idempotency-key"
 KEY_HEADER = "Idempotency-Key"  # as the spec and problems name it
@@ -158,6 +158,17 @@ class IdempotentOperation(Operation):
                         "successful answers are kept.",
         )
         self.parameters = [*(self.parameters or []), header]
+        # What this middleware itself answers, whatever the route declares: a body it cannot keep, and a retry
+        # of a request still running. Every route declares 500, whose body is the same problem shape.
+        responses = self.responses or {}
+        problem = responses["500"].content
+        responses.setdefault("413", OpenAPIResponse(description=PROBLEM_DESCRIPTIONS[413], content=problem))
+        in_flight = "a request with the same Idempotency-Key is still running (retry after `Retry-After` seconds)"
+        if "409" in responses:
+            responses["409"].description += f"; or {in_flight}"
+        else:
+            responses["409"] = OpenAPIResponse(description=in_flight[0].upper() + in_flight[1:], content=problem)
+        self.responses = dict(sorted(responses.items()))
 
 
 # @idempotent_post(...) is @post(...) whose OpenAPI operation documents the Idempotency-Key header.

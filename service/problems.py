@@ -204,14 +204,14 @@ EXCEPTION_HANDLERS = {
 }
 
 
-_DESCRIPTIONS = {
+PROBLEM_DESCRIPTIONS = {
     400: "Malformed request: the body is not valid JSON",
     401: "No API key, or an unknown or revoked one",
     403: "The API key lacks the scope this call needs",
     404: "The named object does not exist (or has no price at that instant)",
     409: "The change conflicts with the stored catalog (overlapping period, existing id, history that must stay)",
     412: "If-Match does not match the object's current ETag: it changed since you read it",
-    413: "The request is too large",
+    413: "The request is too large: a body over 4 MB, or a batch of more than 10,000 items",
     422: "The request is well-formed JSON but its values are invalid; `errors` names each field",
     429: "Too many requests; retry after `Retry-After` seconds",
     500: "A bug on our side; it has been logged",
@@ -223,8 +223,8 @@ def responses(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problems a route can answer with (Litestar does not add raised ones itself)."""
     every = (*codes, 429, 500)
     return {
-        code: ResponseSpec(data_container=Problem, description=_DESCRIPTIONS[code], media_type=PROBLEM_MEDIA_TYPE,
-                           generate_examples=False)
+        code: ResponseSpec(data_container=Problem, description=PROBLEM_DESCRIPTIONS[code],
+                           media_type=PROBLEM_MEDIA_TYPE, generate_examples=False)
         for code in sorted(set(every))
     }
 

@@ -42,8 +42,10 @@ def test_every_operation_documents_its_problem_responses():
             codes = set(operation["responses"])
             if route.startswith("/v1/"):
                 assert {"422", "500", "503"} <= codes, (method, route, codes)
-            if method in {"post", "patch"}:
-                assert "400" in codes, (method, route, codes)
+            if method in {"post", "patch"}:  # a body: malformed, or over the size limit
+                assert {"400", "413"} <= codes, (method, route, codes)
+            if any(parameter["name"] == "Idempotency-Key" for parameter in operation.get("parameters", [])):
+                assert "409" in codes and "Idempotency-Key" in operation["responses"]["409"]["description"]
             if operation.get("security"):
                 assert {"401", "403"} <= codes, (method, route, codes)
             if route.startswith(("/v1/providers", "/v1/models", "/v1/promotions")) and method != "get":

@@ -74,8 +74,11 @@ WRITE_ROUTE: dict[str, Any] = {
     "security": [{"apiKey": []}],
     "responses": responses(400, 401, 403, 404, 409, 422, 429, 503),
 }
-CHANGE_ROUTE: dict[str, Any] = {  # PATCH and DELETE, which also honour If-Match
+DELETE_ROUTE: dict[str, Any] = {  # DELETE honours If-Match
     **WRITE_ROUTE, "responses": responses(400, 401, 403, 404, 409, 412, 422, 429, 503),
+}
+CHANGE_ROUTE: dict[str, Any] = {  # PATCH honours If-Match too, and reads a body, which may be too large
+    **WRITE_ROUTE, "responses": responses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503),
 }
 FEED_ROUTE: dict[str, Any] = {
     "opt": {"scope": "feeds:read", "rate_limit": "feeds"},

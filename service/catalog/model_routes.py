@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
-from service.auth.access import CHANGE_ROUTE, WRITE_ROUTE
+from service.auth.access import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
 from service.catalog import price_queries, queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag
@@ -56,7 +56,7 @@ class ModelController(Controller):
         row = await queries.update_model(session, model_id, data, if_match)
         return with_etag(render.model(row), row)
 
-    @delete("/{model_id:str}", **CHANGE_ROUTE,
+    @delete("/{model_id:str}", **DELETE_ROUTE,
             summary="Delete a model that has no price history")
     async def delete_model(self, session: DbSession, model_id: SlugPath, if_match: IfMatch = None) -> None:
         await queries.delete_model(session, model_id, if_match)

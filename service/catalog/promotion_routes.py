@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
-from service.auth.access import CHANGE_ROUTE, WRITE_ROUTE
+from service.auth.access import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
 from service.catalog import price_queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag
@@ -47,7 +47,7 @@ class PromotionController(Controller):
         row = await price_queries.update_promotion(session, promotion_id, data, if_match)
         return with_etag(render.promotion(row), row)
 
-    @delete("/{promotion_id:int}", **CHANGE_ROUTE,
+    @delete("/{promotion_id:int}", **DELETE_ROUTE,
             summary="Delete a promotion")
     async def delete_promotion(self, session: DbSession, promotion_id: IdPath, if_match: IfMatch = None) -> None:
         await price_queries.delete_promotion(session, promotion_id, if_match)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody
 
-from service.auth.access import CHANGE_ROUTE, WRITE_ROUTE
+from service.auth.access import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
 from service.catalog import queries, render, schemas
 from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
 from service.catalog.preconditions import IfMatch, with_etag
@@ -44,7 +44,7 @@ class ProviderController(Controller):
         row = await queries.update_provider(session, provider_id, data, if_match)
         return with_etag(render.provider(row), row)
 
-    @delete("/{provider_id:str}", **CHANGE_ROUTE,
+    @delete("/{provider_id:str}", **DELETE_ROUTE,
             summary="Delete a provider that has no models")
     async def delete_provider(self, session: DbSession, provider_id: SlugPath, if_match: IfMatch = None) -> None:
         await queries.delete_provider(session, provider_id, if_match)

@@ -21,6 +21,14 @@ async def test_a_body_over_the_size_limit_is_a_413(client):
     assert_problem(response, 413)
 
 
+async def test_any_body_over_the_size_limit_is_a_413_problem(client, writer):
+    body = b'{"name": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    for method, path in (("POST", "/v1/estimate"), ("POST", "/v1/quotes"), ("PATCH", "/v1/providers/openai")):
+        response = await client.request(method, path, content=body, headers={**writer,
+                                        "content-type": "application/json"})
+        assert_problem(response, 413)
+
+
 async def test_deeply_nested_json_is_a_4xx(client):
     body = b'{"model": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert_problem(await client.post("/v1/estimate", content=body, headers={"content-type": "application/json"}),
