@@ -42,6 +42,10 @@ Money = Annotated[
     str, Meta(pattern=MONEY_OUT_PATTERN, description="USD, as a decimal string", examples=["0.14"])
 ]
 MoneyOrNull = Money | None  # null when unknown: never zero
+# The same plain notation for numbers that are not dollars: ratios, factors, percentages, session and token counts.
+DecimalText = Annotated[
+    str, Meta(pattern=MONEY_OUT_PATTERN, description="a decimal string", examples=["1.8"])
+]
 
 _MONEY_IN = KwargDefinition(
     description="a non-negative decimal string (a JSON number is accepted too), at most 12 fractional digits",

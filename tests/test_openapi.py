@@ -53,3 +53,12 @@ def test_every_operation_documents_its_problem_responses():
                 assert "409" in codes, (method, route, codes)
             if "{" in route:
                 assert "404" in codes, (method, route, codes)
+
+
+def test_every_list_takes_limit_50_by_default_and_500_at_most():
+    spec = json.loads(COMMITTED.read_text())
+    limits = [(route, parameter["schema"]) for route, item in spec["paths"].items() for operation in item.values()
+              for parameter in operation.get("parameters", []) if parameter["name"] == "limit"]
+    assert len(limits) >= 4, limits
+    for route, schema in limits:
+        assert (schema.get("default"), schema.get("maximum")) == (50, 500), route

@@ -13,6 +13,7 @@ from service.pricing.money import parse_decimal
 from service.structs import (
     MONEY_IN_PATTERN,
     Day,
+    DecimalText,
     Instant,
     Money,
     MoneyIn,
@@ -223,7 +224,7 @@ class Promotion(Schema):
     id: int
     name: str
     model: Slug
-    percent_off: Money
+    percent_off: DecimalText
     valid_from: datetime
     valid_to: datetime | None
     source: str
@@ -269,7 +270,7 @@ class TokenPrices(Schema):
 class ActivePromotion(Schema):
     id: int
     name: str
-    percent_off: Money
+    percent_off: DecimalText
 
 
 # Named outside EffectivePrice, whose field `list` would shadow the builtin inside its body.

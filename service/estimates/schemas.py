@@ -12,7 +12,7 @@ from msgspec import Meta
 from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePrice, TokenPrices
 from service.pricing.usage import MAX_TOKENS
 from service.problems import FieldError
-from service.structs import MONEY_IN_PATTERN, Money, MoneyOrNull, Schema, Slug
+from service.structs import MONEY_IN_PATTERN, DecimalText, Money, Schema, Slug
 
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
 Sessions = Annotated[int, Meta(ge=0, le=1_000_000_000_000)]
@@ -81,7 +81,7 @@ class EstimateResult(Schema):
     applied_rules: AppliedRules
     cost: Cost
     sessions: int
-    retry_factor: Money
+    retry_factor: DecimalText
     warnings: list[str]
 
 
@@ -140,9 +140,9 @@ class CompareRow(Schema):
     rates: TokenPrices
     applied_rules: AppliedRules
     cost: Cost
-    input_ratio: MoneyOrNull
-    output_ratio: MoneyOrNull
-    total_ratio: MoneyOrNull
+    input_ratio: DecimalText | None
+    output_ratio: DecimalText | None
+    total_ratio: DecimalText | None
     warnings: list[str]
 
 
@@ -196,7 +196,7 @@ class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python key
     model: Slug
     from_: Annotated[datetime, Meta(description="start of the stretch (inclusive)")]
     to: datetime | None
-    sessions: Money
+    sessions: DecimalText
     per_session: Money
     cost: Money
     price_id: int
@@ -229,7 +229,7 @@ class SelfHostRequest(Schema):
 class SelfHostComparison(Schema):
     model: Slug
     api_per_mtok: Money
-    break_even_tokens: Money | None
+    break_even_tokens: DecimalText | None
     api_monthly_cost: Money | None
     price_id: int
 
@@ -237,5 +237,5 @@ class SelfHostComparison(Schema):
 class SelfHostResult(Schema):
     cost_per_mtok: Money
     monthly_cost: Money
-    monthly_capacity_tokens: Money
+    monthly_capacity_tokens: DecimalText
     compare_with: SelfHostComparison | None

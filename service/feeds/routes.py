@@ -12,7 +12,7 @@ from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
 from service.auth.access import FEED_ROUTE
-from service.catalog.pagination import Cursor, decode_cursor, encode_cursor
+from service.catalog.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from service.catalog.snapshot_keeper import current_snapshot
 from service.conditional import NOT_MODIFIED, conditional
 from service.db.engine import DbSession
@@ -68,11 +68,12 @@ class FeedController(Controller):
 
     @get("/changes", **FEED_ROUTE,
          summary="The append-only log of catalog changes, in commit order",
-         description="Follow `next_cursor` (always set, also at the end, so you can poll from it): every "
-                     "committed change appears exactly once, in commit order, even while writers commit.")
+         description="Follow `next_cursor`: every committed change appears exactly once, in commit order, even "
+                     "while writers commit. Unlike the other lists, `next_cursor` is set at the end too, so you "
+                     "can poll from it; `has_more` says whether more changes are waiting now.")
     async def changes(
         self, session: DbSession, cursor: Cursor = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        limit: Limit = 50,
     ) -> schemas.ChangePage:
         after = decode_cursor(cursor, int) or 0
         rows = await changes_after(session, after, limit + 1)
