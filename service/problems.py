@@ -65,6 +65,17 @@ def invalid(field: str, message: str) -> ProblemError:
                         errors=[FieldError(field=field, message=message)])
 
 
+# msgspec ends a message with where the value failed ("... - at `$.input_tokens`"), or names the field ("Object
+# missing required field `output_tokens`").
+_MSGSPEC_FIELD = re.compile(r"- at `\$\.([A-Za-z_]+)|field `([A-Za-z_]+)`")
+
+
+def field_named_in(message: str, default: str) -> str:
+    """The top-level field a msgspec validation message is about, or `default` when it names none."""
+    found = _MSGSPEC_FIELD.search(message)
+    return (found.group(1) or found.group(2)) if found else default
+
+
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(content=msgspec.json.encode(problem), status_code=problem.status,
                     media_type=PROBLEM_MEDIA_TYPE, headers=headers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,7 @@ from service.estimates import schemas
 from service.estimates.compute import PricesSeen, estimate_one, total_of
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
-from service.problems import FieldError, Problem, ProblemError
+from service.problems import FieldError, Problem, ProblemError, field_named_in
 
 MAX_ITEMS = 10_000
 
@@ -24,15 +23,9 @@ def too_large(count: int) -> ProblemError:
                         f"a batch holds at most {MAX_ITEMS} items, got {count}: split it into several requests")
 
 
-# msgspec ends a message with where in the item it failed ("... - at `$.input_tokens`"), or names the field
-# ("Object missing required field `output_tokens`"); neither: the item as a whole.
-_FIELD_AT = re.compile(r"- at `\$\.([A-Za-z_]+)|field `([A-Za-z_]+)`")
-
-
 def _validation_problem(index: int, exc: msgspec.ValidationError) -> schemas.BatchItemProblem:
     message = str(exc)
-    found = _FIELD_AT.search(message)
-    field = (found.group(1) or found.group(2)) if found else "body"
+    field = field_named_in(message, "body")
     return schemas.BatchItemProblem(
         type="/problems/validation-error", title="Invalid request", status=422, detail=f"items[{index}]: {message}",
         errors=[FieldError(field=field, message=message)])

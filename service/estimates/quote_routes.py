@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Reference, RequestBody
+from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import JSONBody
 
 from service.db.engine import DbSession
-from service.estimates.quotes import QuoteBody, QuoteRequest, create_quote, get_quote
-from service.idempotency import idempotent_post
+from service.estimates.quotes import QUOTE_REQUEST_DESCRIPTION, REQUEST_TYPES, QuoteBody, create_quote, get_quote
+from service.idempotency import IdempotentOperation
 from service.problems import responses
 from service.structs import SlugPath
+
+
+def quote_request_schema() -> OpenAPISchema:
+    """Both forms of a quote request. anyOf, not oneOf: a flat body may hold a `request` field of its own."""
+    refs = {kind: Reference(ref=f"#/components/schemas/{struct.__name__}") for kind, struct in REQUEST_TYPES.items()}
+    nested = OpenAPISchema(type=OpenAPIType.OBJECT, required=["kind", "request"], properties={
+        "kind": OpenAPISchema(type=OpenAPIType.STRING, enum=list(refs)),
+        "request": OpenAPISchema(one_of=list(refs.values())),
+    })
+    flat = [OpenAPISchema(all_of=[ref, OpenAPISchema(type=OpenAPIType.OBJECT, required=["kind"],
+                                                     properties={"kind": OpenAPISchema(const=kind)})])
+            for kind, ref in refs.items()]
+    return OpenAPISchema(description=QUOTE_REQUEST_DESCRIPTION, any_of=[nested, *flat])
+
+
+@dataclass
+class QuoteOperation(IdempotentOperation):
+    """The body is read by hand (service.estimates.quotes.read_quote_request), so its two forms are documented here."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=quote_request_schema())})
 
 
 class QuoteController(Controller):
     path = "/v1/quotes"
     tags = ["estimates"]
 
-    @idempotent_post("/", responses=responses(400, 404, 422, 503), summary="Store an estimate as an immutable quote")
+    @post("/", operation_class=QuoteOperation, responses=responses(400, 404, 422, 503),
+          summary="Store an estimate as an immutable quote")
     async def create(
-        self, session: DbSession, state: State, data: JSONBody[QuoteRequest]
+        self, session: DbSession, state: State, data: JSONBody[Any]
     ) -> Response[QuoteBody]:
         body = await create_quote(session, state.snapshot_keeper.current, data)
         return Response(body, status_code=201, media_type="application/json")  # type: ignore[arg-type]

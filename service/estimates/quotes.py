@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import msgspec
-from litestar.params import KwargDefinition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog.snapshot import CatalogSnapshot
@@ -19,23 +18,43 @@ from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
-from service.problems import invalid, not_found
+from service.problems import field_named_in, invalid, not_found
 
 _QUOTE_ID = re.compile(r"^q_[A-Za-z0-9_-]{1,64}$")
 Kind = Literal["estimate", "batch", "compare", "monthly", "self-host"]
-_REQUEST_TYPES: dict[str, type[msgspec.Struct]] = {
+REQUEST_TYPES: dict[str, type[msgspec.Struct]] = {
     "estimate": schemas.EstimateRequest, "batch": schemas.BatchRequest, "compare": schemas.CompareRequest,
     "monthly": schemas.MonthlyRequest, "self-host": schemas.SelfHostRequest,
 }
-_REQUEST_DOC = KwargDefinition(
-    description="the body you would send to the estimate endpoint of that kind",
-    schema_extra={"oneOf": [{"$ref": f"#/components/schemas/{t.__name__}"} for t in _REQUEST_TYPES.values()]},
-)
+QUOTE_REQUEST_DESCRIPTION = (
+    "The estimate request to quote, in either of two forms: nested, `{\"kind\": \"estimate\", \"request\": "
+    "{…}}`, or flat, the request's own fields with `kind` beside them (`{\"kind\": \"estimate\", \"model\": …}`). "
+    "A body with a `request` field is read as nested. `kind` names the endpoint whose request it is: estimate, batch, "
+    "compare, monthly or self-host.")
 
 
-class QuoteRequest(schemas.Schema):
-    kind: Kind
-    request: Annotated[dict[str, Any], _REQUEST_DOC]
+def read_quote_request(body: Any) -> tuple[str, msgspec.Struct]:
+    """The kind and the typed request of a quote request body, nested or flat."""
+    if not isinstance(body, dict):
+        raise invalid("body", f"a quote request is a JSON object, got {type(body).__name__}")
+    if "request" in body:
+        unknown = sorted(set(body) - {"kind", "request"})
+        if unknown:
+            raise invalid(unknown[0], f"a nested quote request holds only `kind` and `request`, not `{unknown[0]}`")
+        fields = body["request"]
+        if not isinstance(fields, dict):
+            raise invalid("request", f"request must be a JSON object, got {type(fields).__name__}")
+    else:
+        fields = {name: value for name, value in body.items() if name != "kind"}
+    kind = body.get("kind")
+    if not isinstance(kind, str) or kind not in REQUEST_TYPES:
+        raise invalid("kind", f"kind must be one of {', '.join(REQUEST_TYPES)}, got {kind!r:.60}")
+    try:
+        return kind, msgspec.convert(fields, REQUEST_TYPES[kind])
+    except msgspec.ValidationError as exc:
+        # Nested, the fault is in `request`; flat, it is in one of the body's own fields.
+        field = "request" if "request" in body else field_named_in(str(exc), "body")
+        raise invalid(field, f"not a valid {kind} request: {exc}") from None
 
 
 class QuoteBody(schemas.Schema):
@@ -60,19 +79,16 @@ def _compute(snapshot: CatalogSnapshot, kind: str, request: msgspec.Struct) -> t
     return self_host_estimate(snapshot, request)  # type: ignore[arg-type]
 
 
-async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, data: QuoteRequest) -> bytes:
-    try:
-        request = msgspec.convert(data.request, _REQUEST_TYPES[data.kind])
-    except msgspec.ValidationError as exc:
-        raise invalid("request", f"request is not a valid {data.kind} request: {exc}") from None
-    result, price_ids = _compute(snapshot, data.kind, request)
+async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any) -> bytes:
+    kind, request = read_quote_request(body)
+    result, price_ids = _compute(snapshot, kind, request)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     body = msgspec.json.encode(QuoteBody(
-        id=quote_id, kind=data.kind, created_at=datetime.now(UTC), request=request_doc, result=result,
+        id=quote_id, kind=kind, created_at=datetime.now(UTC), request=request_doc, result=result,
         price_ids=price_ids,
     ))
-    session.add(Quote(id=quote_id, kind=data.kind, request=request_doc, response=body, price_ids=price_ids))
+    session.add(Quote(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids))
     await session.flush()
     return body
 

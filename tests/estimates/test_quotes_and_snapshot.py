@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.db.engine import make_sessionmaker
 from tests.factories import committed_model_and_key
@@ -64,17 +66,43 @@ async def test_a_quote_returns_the_same_bytes_forever_whatever_the_catalog_does(
     assert again.content == created.content
 
 
-async def test_every_kind_of_estimate_can_be_quoted(client):
-    requests = {
-        "batch": {"items": [{"model": "gpt-4.1", **SESSION, "at": "2026-05-10"}]},
-        "compare": {"baseline": "deepseek-v4-flash", **SESSION, "at": "2026-05-10"},
-        "monthly": {"model": "deepseek-v4-flash", **SESSION, "sessions_per_month": 1000, "month": "2026-05"},
-        "self-host": {"gpu_hourly_usd": "2", "gpus": 1, "tokens_per_second": "20000", "utilization": "1"},
-    }
-    for kind, request in requests.items():
-        response = await client.post("/v1/quotes", json={"kind": kind, "request": request})
+QUOTABLE = {
+    "estimate": {"model": "gpt-4.1", **SESSION, "at": "2026-05-10"},
+    "batch": {"items": [{"model": "gpt-4.1", **SESSION, "at": "2026-05-10"}]},
+    "compare": {"baseline": "deepseek-v4-flash", **SESSION, "at": "2026-05-10"},
+    "monthly": {"model": "deepseek-v4-flash", **SESSION, "sessions_per_month": 1000, "month": "2026-05"},
+    "self-host": {"gpu_hourly_usd": "2", "gpus": 1, "tokens_per_second": "20000", "utilization": "1"},
+}
+
+
+@pytest.mark.parametrize("form", ["nested", "flat"])
+async def test_every_kind_of_estimate_can_be_quoted_nested_or_flat(client, form):
+    results = {}
+    for kind, request in QUOTABLE.items():
+        body = {"kind": kind, "request": request} if form == "nested" else {"kind": kind, **request}
+        response = await client.post("/v1/quotes", json=body)
         assert response.status_code == 201, (kind, response.text)
-        assert (await client.get(f"/v1/quotes/{response.json()['id']}")).content == response.content
+        quote = response.json()
+        assert quote["kind"] == kind and quote["request"].keys() >= request.keys() and "kind" not in quote["request"]
+        assert (await client.get(f"/v1/quotes/{quote['id']}")).content == response.content
+        results[kind] = quote["result"]
+    assert results["estimate"]["cost"]["total"] == "0.26"  # GPT-4.1: 50K x 2 + 20K x 8 per 1M
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"model": "gpt-4.1", **SESSION}, "kind"),
+    ({"kind": "invoice", **SESSION}, "kind"),
+    ({"kind": "estimate", "request": {"model": "gpt-4.1", **SESSION}, "model": "gpt-4.1"}, "model"),
+    ({"kind": "estimate", "request": ["gpt-4.1"]}, "request"),
+    ({"kind": "estimate", "request": {"model": "gpt-4.1"}}, "request"),
+    ({"kind": "estimate", "model": "gpt-4.1", "input_tokens": 1}, "output_tokens"),
+    ({"kind": "estimate", "model": "gpt-4.1", **SESSION, "sessions": -1}, "sessions"),
+    (["estimate"], "body"),
+])
+async def test_a_quote_request_that_is_neither_form_is_a_422_naming_the_field(client, body, field):
+    response = await client.post("/v1/quotes", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
 
 
 async def test_a_quote_of_an_invalid_request_is_a_422_and_an_unknown_quote_a_404(client):
