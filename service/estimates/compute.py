@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, localcontext
+from functools import lru_cache
 
 from service.catalog import render
 from service.catalog.snapshot import CatalogSnapshot
@@ -40,12 +41,21 @@ def amount_of(value: Decimal, field: str) -> Decimal:
 
 
 def retry_factor_of(value: Decimal) -> Decimal:
-    if value.is_finite() and value == 1:
-        return value  # the default, on nearly every estimate: nothing to check
+    if not value.is_finite():  # also keeps a signalling NaN, which cannot be hashed, out of the cache below
+        return _checked_factor(value)
+    return value if value == 1 else _known_factor(value)  # 1: the default, on nearly every estimate
+
+
+def _checked_factor(value: Decimal) -> Decimal:
     try:
         return check_retry_factor(amount_of(value, "retry_factor"))
     except ValueError as exc:
         raise invalid("retry_factor", str(exc)) from None
+
+
+# A batch repeats a few factors (1.2, 1.8) thousands of times: each is checked once. Refused ones raise, so only
+# valid factors are kept; equal values (1.8 and 1.80) share an entry and the same canonical result.
+_known_factor = lru_cache(maxsize=1024)(_checked_factor)
 
 
 def price_at(snapshot: CatalogSnapshot, model: str, at: datetime) -> EffectivePrice:

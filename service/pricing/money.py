@@ -84,9 +84,15 @@ def _shown(value: object) -> str:
 def _fraction_digits(number: Decimal) -> int:
     # Trailing zeros do not count: "0.1400000000000000" has two fraction digits.
     _, digits, exponent = number.as_tuple()
-    coefficient = "".join(map(str, digits))
-    trailing_zeros = len(coefficient) - len(coefficient.rstrip("0"))
-    return max(0, -(int(exponent) + trailing_zeros))  # int(): finite numbers only reach here
+    exponent = int(exponent)  # int(): finite numbers only reach here
+    if exponent >= 0:
+        return 0
+    trailing_zeros = 0
+    for digit in reversed(digits):  # counted on the tuple: joining the digits into a string cost twice as much
+        if digit:
+            break
+        trailing_zeros += 1
+    return max(0, -(exponent + trailing_zeros))
 
 
 def canonical(value: Decimal) -> Decimal:
