@@ -16,6 +16,7 @@ run: $(STAMP)  ## serve the API on http://127.0.0.1:8000 (embedded PostgreSQL un
 	$(BIN)/pricing-api serve
 
 test: $(STAMP) lint  ## lint, then the whole suite on real PostgreSQL (TEST_DATABASE_URL, else embedded)
+	@bash tests/services.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
