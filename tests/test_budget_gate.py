@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -66,3 +68,11 @@ def test_a_quote_the_service_refuses_or_cannot_give_is_exit_2(service_url):
     assert refused.returncode == 2 and "gpt-9" in refused.stderr
     unreachable = quote("http://127.0.0.1:1", *SESSION, "--max-usd", "1")
     assert unreachable.returncode == 2 and "cannot reach" in unreachable.stderr
+
+
+def test_the_example_ci_job_passes_its_budget_on_the_seed_catalog(service_url):
+    # The example's command line, as a CI runner would run it, against today's seed prices.
+    example = (Path(__file__).resolve().parents[1] / "examples" / "ci-budget-gate.yml").read_text()
+    command = re.search(r"pricing-api quote --url \"\$PRICING_API_URL\"\n(.*?)\n\s*env:", example, re.S).group(1)
+    result = quote(service_url, *command.split())
+    assert result.returncode == 0, result.stdout + result.stderr
