@@ -23,18 +23,15 @@ def too_large(count: int) -> ProblemError:
                         f"a batch holds at most {MAX_ITEMS} items, got {count}: split it into several requests")
 
 
-def _validation_problem(index: int, exc: msgspec.ValidationError) -> schemas.BatchItemProblem:
+def _validation_problem(index: int, exc: msgspec.ValidationError) -> Problem:
     message = str(exc)
-    field = field_named_in(message, "body")
-    return schemas.BatchItemProblem(
-        type="/problems/validation-error", title="Invalid request", status=422, detail=f"items[{index}]: {message}",
-        errors=[FieldError(field=field, message=message)])
+    return Problem(type="/problems/validation-error", title="Invalid request", status=422,
+                   detail=f"items[{index}]: {message}",
+                   errors=[FieldError(field=field_named_in(message, "body"), message=message)])
 
 
-def _item_problem(index: int, problem: Problem) -> schemas.BatchItemProblem:
-    return schemas.BatchItemProblem(
-        type=problem.type, title=problem.title, status=problem.status, detail=f"items[{index}]: {problem.detail}",
-        errors=problem.errors)
+def _item_problem(index: int, problem: Problem) -> Problem:
+    return msgspec.structs.replace(problem, detail=f"items[{index}]: {problem.detail}")
 
 
 def _from_dict(item: Any) -> schemas.EstimateRequest:

@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePrice, TokenPrices
 from service.pricing.usage import MAX_TOKENS
-from service.problems import FieldError
+from service.problems import Problem
 from service.structs import MONEY_IN_PATTERN, DecimalText, Money, Schema, Slug
 
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
@@ -98,19 +98,12 @@ class BatchRequest(Schema):
     items: Annotated[list[Any], _ITEMS]
 
 
-class BatchItemProblem(Schema, omit_defaults=True):
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: Annotated[list[FieldError] | None, Meta(description=(
-        "for a 422: each field of the item at fault (relative to the item; `body` for the item as a whole)"))] = None
-
-
 class BatchItem(Schema, omit_defaults=True):
     ok: bool
     result: EstimateResult | None = None
-    error: BatchItemProblem | None = None
+    error: Annotated[Problem | None, Meta(description=(
+        "the item's own problem, its detail prefixed with `items[i]`; for a 422, `errors` names the fields "
+        "relative to the item (`body` for the item as a whole)"))] = None
 
 
 class BatchResult(Schema):
