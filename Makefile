@@ -19,8 +19,9 @@ test: $(STAMP) lint  ## lint, then the whole suite on real PostgreSQL (TEST_DATA
 	@bash tests/services.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, the import contracts (import-linter) and mypy
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 fuzz: $(STAMP)  ## schemathesis against the live app and the committed spec (FUZZ_SECONDS, default 150)
 	$(BIN)/python .ci/schemathesis.py

@@ -30,8 +30,8 @@ BATCHES = {"article session": SAME_SHAPE, "mixed": MIXED}
 
 
 def snapshot_file(directory: Path) -> Path:
-    from service.catalog.snapshot import load_snapshot
     from service.db.engine import make_engine, make_sessionmaker
+    from service.snapshot.catalog_snapshot import load_snapshot
 
     async def load(url: str) -> object:
         engine = make_engine(url, pool_size=1)

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from service.auth.keys import create_key
-from service.cli import load_seed
+from service.cli.main import load_seed
 from service.db import migrations
 from service.db.embedded import embedded_database
 from service.db.engine import make_engine, make_sessionmaker
@@ -57,7 +57,7 @@ def app_env(url: str, **extra: str) -> dict[str, str]:
             "RATE_LIMIT_FEEDS": UNLIMITED, "RATE_LIMIT_WRITE": UNLIMITED, **extra}
 
 
-def uvicorn_command(port: int, app: str = "service.app:create_app_from_env", factory: bool = True) -> list[str]:
+def uvicorn_command(port: int, app: str = "service.http.app:create_app_from_env", factory: bool = True) -> list[str]:
     return [sys.executable, "-m", "uvicorn", app, *(["--factory"] if factory else []), "--port", str(port),
             "--workers", "1", "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
 

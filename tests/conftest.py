@@ -20,14 +20,14 @@ from litestar import Litestar
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from service.app import create_app
 from service.auth.keys import create_key
 from service.catalog.seed import load_seed_if_empty
-from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.db import migrations
 from service.db.embedded import embedded_database
 from service.db.engine import make_engine, make_sessionmaker
+from service.http.app import create_app
 from service.settings import Settings
+from service.snapshot.keeper import SnapshotKeeper
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
-from service.app import create_app
+from service.http.app import create_app
 from service.settings import Settings
 
 CLI = [sys.executable, "-m", "service.cli", "quote"]

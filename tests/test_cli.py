@@ -11,7 +11,7 @@ import asyncpg
 import uvicorn
 from sqlalchemy.engine import make_url
 
-from service.cli import serve
+from service.cli.main import serve
 from service.db import migrations
 from service.settings import Settings
 

@@ -31,8 +31,8 @@ async def test_writes_are_not_opened_to_browsers(client):
 async def test_an_allow_list_admits_only_its_origins(database_url, engine, snapshot_keeper):
     import httpx
 
-    from service.app import create_app
     from service.db.engine import make_sessionmaker
+    from service.http.app import create_app
     from service.settings import Settings
 
     app = create_app(Settings(database_url=database_url, cors_allow_origins=("https://app.example",)))

@@ -8,7 +8,7 @@ import logging
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.observability import REQUEST_ID, json_handler
+from service.http.observability import REQUEST_ID, json_handler
 
 
 async def test_metrics_scrape_with_requests_latency_snapshot_age_pool_and_rejections(client):

@@ -7,15 +7,15 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
-from service.auth.access import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
+from service.api.instants import parse_instant
+from service.api.operations import idempotent_post
+from service.api.pagination import Cursor, Limit, decode_cursor, page_of
+from service.api.preconditions import IfMatch, with_etag
+from service.api.problems import READ, responses
+from service.api.structs import SlugPath
+from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
 from service.catalog import price_queries, queries, render, schemas
-from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
-from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
-from service.idempotency import idempotent_post
-from service.instants import parse_instant
-from service.problems import READ, responses
-from service.structs import SlugPath
 
 At = Annotated[
     str | None,

@@ -9,16 +9,16 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.api.preconditions import require_match
+from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
-from service.catalog.preconditions import require_match
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
-from service.db.models import Price, Promotion
+from service.db.models import Model, Price, Promotion
 from service.pricing.money import canonical
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
-from service.problems import ProblemError, conflict, invalid, not_found
 
 
 def _covers(table: type[Price] | type[Promotion], at: datetime) -> Any:
@@ -66,6 +66,18 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model_id}' has no price at {at.isoformat()}")
     return found
+
+
+async def load_timelines(session: AsyncSession) -> tuple[list[Model], dict[str, ModelTimeline]]:
+    """Every model, ordered by id, and each one's whole history as a pure-core timeline."""
+    models = list(await session.scalars(select(Model).order_by(Model.id)))
+    periods: dict[str, list[PricePeriod]] = {m.id: [] for m in models}
+    discounts: dict[str, list[Discount]] = {m.id: [] for m in models}
+    for price in await session.scalars(select(Price)):
+        periods[price.model_id].append(to_period(price))
+    for promotion in await session.scalars(select(Promotion)):
+        discounts[promotion.model_id].append(to_discount(promotion))
+    return models, {m.id: ModelTimeline(periods[m.id], discounts[m.id]) for m in models}
 
 
 def to_period(price: Price) -> PricePeriod:

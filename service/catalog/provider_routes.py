@@ -5,14 +5,14 @@ from __future__ import annotations
 from litestar import Controller, Response, delete, get, patch
 from litestar.params import JSONBody
 
-from service.auth.access import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
+from service.api.operations import idempotent_post
+from service.api.pagination import Cursor, Limit, decode_cursor, page_of
+from service.api.preconditions import IfMatch, with_etag
+from service.api.problems import READ, responses
+from service.api.structs import SlugPath
+from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
 from service.catalog import queries, render, schemas
-from service.catalog.pagination import Cursor, Limit, decode_cursor, page_of
-from service.catalog.preconditions import IfMatch, with_etag
 from service.db.engine import DbSession
-from service.idempotency import idempotent_post
-from service.problems import READ, responses
-from service.structs import SlugPath
 
 
 class ProviderController(Controller):

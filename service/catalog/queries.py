@@ -9,11 +9,11 @@ from msgspec import UNSET, structs
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.api.preconditions import require_match
+from service.api.problems import invalid, not_found
+from service.api.structs import SLUG_PATTERN
 from service.catalog import schemas
-from service.catalog.preconditions import require_match
 from service.db.models import Model, Provider
-from service.problems import invalid, not_found
-from service.structs import SLUG_PATTERN
 
 SLUG = re.compile(SLUG_PATTERN)
 RowT = TypeVar("RowT")

@@ -12,12 +12,12 @@ from typing import Any
 
 import msgspec
 
+from service.api.problems import invalid
 from service.catalog import schemas
 from service.pricing import rules as core
 from service.pricing.money import MoneyError, format_decimal, parse_decimal
 from service.pricing.prices import TokenPrices
 from service.pricing.windows import DailyWindow, WindowError, day_names, format_clock, parse_clock, parse_days
-from service.problems import invalid
 
 FLAT_DOCUMENT: dict[str, list] = {"context_tiers": [], "time_windows": [], "variants": []}
 _MAX_MULTIPLIER_DIGITS = 6

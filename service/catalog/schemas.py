@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 from litestar.params import KwargDefinition
 from msgspec import UNSET, Meta, UnsetType
 
-from service.pricing.money import parse_decimal
-from service.structs import (
+from service.api.structs import (
     MONEY_IN_PATTERN,
     Day,
     DecimalText,
@@ -24,6 +23,7 @@ from service.structs import (
     Slug,
     Source,
 )
+from service.pricing.money import parse_decimal
 
 ContextWindow = Annotated[int, Meta(ge=1, le=1_000_000_000)]
 _PERCENT = KwargDefinition(

@@ -8,12 +8,12 @@ from typing import Any
 
 import msgspec
 
-from service.catalog.snapshot import CatalogSnapshot
+from service.api.problems import FieldError, Problem, ProblemError, field_named_in
 from service.estimates import schemas
 from service.estimates.compute import PricesSeen, estimate_one, total_of
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
-from service.problems import FieldError, Problem, ProblemError, field_named_in
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 MAX_ITEMS = 10_000
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from service.catalog import render
-from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
 from service.estimates.compute import (
     applied_of,
@@ -22,6 +21,7 @@ from service.pricing.compare import compare
 from service.pricing.estimate import estimate
 from service.pricing.money import format_decimal
 from service.pricing.timeline import EffectivePrice
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
 def compare_models(

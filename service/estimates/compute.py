@@ -9,17 +9,17 @@ from datetime import datetime
 from decimal import Decimal, localcontext
 from functools import lru_cache
 
+from service.api.instants import parse_instant
+from service.api.problems import ProblemError, invalid, not_found
 from service.catalog import render
-from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
-from service.instants import parse_instant
 from service.pricing.charging import charged_at
 from service.pricing.estimate import Estimate, check_retry_factor, estimate
 from service.pricing.money import MONEY_CONTEXT, MoneyError, format_decimal, parse_decimal
 from service.pricing.rules import Charged, RuleError, variant_kind
 from service.pricing.timeline import EffectivePrice
 from service.pricing.usage import Usage, UsageError
-from service.problems import ProblemError, invalid, not_found
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
 def usage_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas.MonthlyRequest) -> Usage:

@@ -24,12 +24,12 @@ from typing import Any
 import msgspec
 from litestar.types import Message, Receive, Scope, Send
 
-from service.catalog.snapshot import CatalogSnapshot
-from service.catalog.snapshot_keeper import SnapshotKeeper
+from service.api.problems import ProblemError
 from service.estimates import schemas
 from service.estimates.batch import MAX_ITEMS, estimate_batch
 from service.estimates.compute import estimate_one
-from service.problems import ProblemError
+from service.snapshot.catalog_snapshot import CatalogSnapshot
+from service.snapshot.keeper import SnapshotKeeper
 
 _DECODER = msgspec.json.Decoder(schemas.EstimateRequest)
 _ENCODER = msgspec.json.Encoder()

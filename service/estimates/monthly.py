@@ -6,8 +6,9 @@ from decimal import Decimal, localcontext
 
 import msgspec
 
+from service.api.instants import parse_instant
+from service.api.problems import ProblemError, invalid, not_found
 from service.catalog import render
-from service.catalog.snapshot import CatalogSnapshot
 from service.estimates import schemas
 from service.estimates.compute import (
     amount_of,
@@ -18,7 +19,6 @@ from service.estimates.compute import (
     retry_factor_of,
     usage_of,
 )
-from service.instants import parse_instant
 from service.pricing.charging import PriceGapError
 from service.pricing.estimate import estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal
@@ -26,7 +26,7 @@ from service.pricing.monthly import NoActiveHoursError, month_window, spread_ove
 from service.pricing.rules import RuleError
 from service.pricing.usage import Usage
 from service.pricing.windows import DailyWindow, WindowError, parse_clock, parse_days
-from service.problems import ProblemError, invalid, not_found
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
 def _shares(request: schemas.MonthlyRequest) -> list[tuple[str, Decimal]]:

@@ -11,11 +11,11 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Reference, Requ
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import JSONBody
 
+from service.api.operations import IdempotentOperation
+from service.api.problems import responses
+from service.api.structs import SlugPath
 from service.db.engine import DbSession
 from service.estimates.quotes import QUOTE_REQUEST_DESCRIPTION, REQUEST_TYPES, QuoteBody, create_quote, get_quote
-from service.idempotency import IdempotentOperation
-from service.problems import responses
-from service.structs import SlugPath
 
 
 def quote_request_schema() -> OpenAPISchema:

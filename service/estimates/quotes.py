@@ -10,7 +10,7 @@ from typing import Any, Literal
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.catalog.snapshot import CatalogSnapshot
+from service.api.problems import field_named_in, invalid, not_found
 from service.db.models import Quote
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
@@ -18,7 +18,7 @@ from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
-from service.problems import field_named_in, invalid, not_found
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 _QUOTE_ID = re.compile(r"^q_[A-Za-z0-9_-]{1,64}$")
 Kind = Literal["estimate", "batch", "compare", "monthly", "self-host"]

@@ -10,18 +10,18 @@ from litestar import Controller, Request, Response, get
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from service.catalog.snapshot_keeper import current_snapshot
-from service.conditional import NOT_MODIFIED, conditional
+from service.api.conditional import NOT_MODIFIED, conditional
+from service.api.operations import idempotent_post
+from service.api.problems import invalid, responses
 from service.estimates import schemas
 from service.estimates.batch import MAX_ITEMS, estimate_batch, too_large
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
-from service.idempotency import idempotent_post
 from service.pricing.money import MoneyError, parse_decimal
 from service.pricing.usage import MAX_TOKENS
-from service.problems import invalid, responses
+from service.snapshot.keeper import current_snapshot
 
 TokensQuery = Annotated[int, Parameter(ge=0, le=MAX_TOKENS)]
 ESTIMATE_PROBLEMS = (404, 422, 503)

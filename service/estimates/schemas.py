@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 from litestar.params import KwargDefinition
 from msgspec import Meta
 
+from service.api.problems import Problem
+from service.api.structs import MONEY_IN_PATTERN, DecimalText, Money, Schema, Slug
 from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePrice, TokenPrices
 from service.pricing.usage import MAX_TOKENS
-from service.problems import Problem
-from service.structs import MONEY_IN_PATTERN, DecimalText, Money, Schema, Slug
 
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
 Sessions = Annotated[int, Meta(ge=0, le=1_000_000_000_000)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal, localcontext
 
-from service.catalog.snapshot import CatalogSnapshot
+from service.api.instants import parse_instant
+from service.api.problems import invalid
 from service.estimates import schemas
 from service.estimates.compute import amount_of, price_at
-from service.instants import parse_instant
 from service.pricing.money import MONEY_CONTEXT, format_decimal
 from service.pricing.selfhost import blended_price_per_mtok, break_even_tokens, self_host_cost
 from service.pricing.usage import Usage, UsageError
-from service.problems import invalid
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 _MTOK = 1_000_000
 

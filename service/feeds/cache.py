@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
-from service.conditional import strong_etag
+from service.api.conditional import strong_etag
 from service.pricing.timeline import EffectivePrice
 
 _LIMIT = 16

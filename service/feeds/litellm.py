@@ -24,13 +24,13 @@ from typing import Any
 
 import msgspec
 
-from service.catalog.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
-from service.catalog.snapshot import CatalogSnapshot, ModelInfo
+from service.catalog.importing.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
 from service.pricing.money import MONEY_CONTEXT
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import ContextTier, TimeWindow, charge
 from service.pricing.timeline import EffectivePrice
 from service.pricing.windows import MINUTES_PER_DAY, format_clock
+from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 

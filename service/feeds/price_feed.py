@@ -9,9 +9,9 @@ from datetime import datetime
 import msgspec
 
 from service.catalog import render
-from service.catalog.snapshot import CatalogSnapshot
 from service.feeds import schemas
 from service.pricing.timeline import EffectivePrice
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 CSV_COLUMNS = (
     "model", "provider", "price_id", "currency",

@@ -11,17 +11,17 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
-from service.auth.access import FEED_ROUTE
-from service.catalog.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from service.catalog.snapshot_keeper import current_snapshot
-from service.conditional import NOT_MODIFIED, conditional
+from service.api.conditional import NOT_MODIFIED, conditional
+from service.api.instants import parse_instant
+from service.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from service.api.structs import SLUG_PATTERN
+from service.auth.scopes import FEED_ROUTE
 from service.db.engine import DbSession
 from service.feeds import litellm, schemas
 from service.feeds.cache import cached_body
 from service.feeds.changes import changes_after
 from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed, prices_at
-from service.instants import parse_instant
-from service.structs import SLUG_PATTERN
+from service.snapshot.keeper import current_snapshot
 
 At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
 

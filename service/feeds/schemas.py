@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from service.api.structs import Schema, Slug
 from service.catalog.schemas import ActivePromotions, PriceRules, TokenPrices
-from service.structs import Schema, Slug
 
 
 class FeedPrice(Schema):

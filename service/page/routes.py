@@ -8,8 +8,8 @@ from pathlib import Path
 from litestar import MediaType, Response, get
 from litestar.params import FromPath
 
-from service.auth.access import UNLIMITED
-from service.problems import not_found
+from service.api.problems import not_found
+from service.auth.scopes import UNLIMITED
 
 STATIC_DIR = Path(__file__).parent / "static"
 _MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}

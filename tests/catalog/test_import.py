@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.catalog.import_formats import parse_genai_prices, parse_litellm
-from service.catalog.importer import apply_import
+from service.catalog.importing.formats import parse_genai_prices, parse_litellm
+from service.catalog.importing.importer import apply_import
 from service.catalog.rules import from_document
 from service.catalog.seed import load_seed_if_empty
 from service.db import migrations

@@ -8,13 +8,13 @@ from decimal import Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.catalog.snapshot import CatalogSnapshot, ModelInfo
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.compute import estimate_one
 from service.pricing.money import MONEY_CONTEXT
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, ModelTimeline, PricePeriod
+from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 
 START = datetime(2026, 4, 24, tzinfo=UTC)
 SNAPSHOT = CatalogSnapshot(

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.db.engine import make_sessionmaker
+from service.snapshot.keeper import SnapshotKeeper
 from tests.factories import committed_model_and_key
 
 SESSION = {"input_tokens": 50_000, "output_tokens": 20_000}

@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.api.pagination import encode_cursor
 from service.auth.keys import create_key
-from service.catalog.pagination import encode_cursor
 from tests.factories import unique_slug
 
 

@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from service.catalog.snapshot import CatalogSnapshot, ModelInfo
 from service.feeds.litellm import encode, litellm_map
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import FLAT, ContextTier, PriceRules, TimeWindow, Variant
 from service.pricing.timeline import Discount, ModelTimeline, PricePeriod
 from service.pricing.windows import DailyWindow
+from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 from tests.factories import committed_model_and_key
 
 AT = datetime(2026, 6, 1, 12, tzinfo=UTC)

@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from service.app import create_app
+from service.http.app import create_app
 from service.settings import Settings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.app import create_app
+from service.http.app import create_app
 from service.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,14 +8,14 @@ import time
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.app import create_app
 from service.auth.keys import create_key
 from service.catalog.seed import load_seed_if_empty
-from service.catalog.snapshot_keeper import SnapshotKeeper
 from service.db.embedded import EmbeddedPostgres, url_for_port
 from service.db.engine import make_engine, make_sessionmaker
 from service.db.migrations import upgrade_in_thread
+from service.http.app import create_app
 from service.settings import Settings
+from service.snapshot.keeper import SnapshotKeeper
 
 ESTIMATE = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
 UNLIMITED = "1000000/minute"

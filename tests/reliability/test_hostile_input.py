@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.app import MAX_BODY_BYTES
+from service.http.app import MAX_BODY_BYTES
 
 
 def assert_problem(response, *statuses: int) -> None:

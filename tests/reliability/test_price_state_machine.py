@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.api.problems import ProblemError
 from service.catalog import price_queries, schemas
 from service.db.engine import make_engine
-from service.problems import ProblemError
 from tests.factories import make_model
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.catalog.price_queries import to_discount, to_period
-from service.db.models import Model, Price, Promotion
+from service.catalog.price_queries import load_timelines
 from service.pricing.timeline import ModelTimeline
 
 
@@ -30,15 +28,9 @@ class CatalogSnapshot:
 
 async def load_snapshot(session: AsyncSession) -> CatalogSnapshot:
     """Read every model, price and promotion. Run it in a REPEATABLE READ transaction for a consistent copy."""
-    models = list(await session.scalars(select(Model).order_by(Model.id)))
-    periods: dict[str, list] = {m.id: [] for m in models}
-    discounts: dict[str, list] = {m.id: [] for m in models}
-    for price in await session.scalars(select(Price)):
-        periods[price.model_id].append(to_period(price))
-    for promotion in await session.scalars(select(Promotion)):
-        discounts[promotion.model_id].append(to_discount(promotion))
+    models, timelines = await load_timelines(session)
     return CatalogSnapshot(
         models={m.id: ModelInfo(m.id, m.provider_id, m.name, m.context_window) for m in models},
-        timelines={m.id: ModelTimeline(periods[m.id], discounts[m.id]) for m in models},
+        timelines=timelines,
         loaded_at=datetime.now(UTC),
     )

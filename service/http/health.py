@@ -6,10 +6,10 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from service.auth.access import UNLIMITED
+from service.api.problems import Problem, problem_response, responses
+from service.api.structs import Schema
+from service.auth.scopes import UNLIMITED
 from service.db.migrations import head_revision
-from service.problems import Problem, problem_response, responses
-from service.structs import Schema
 
 
 class Health(Schema):

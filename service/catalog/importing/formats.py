@@ -18,8 +18,8 @@ from typing import Any
 
 import msgspec
 
-from service.catalog.import_rules import litellm_rules, mtok
-from service.catalog.litellm_keys import INPUT, OUTPUT, PRICE_KEYS
+from service.catalog.importing.litellm_keys import INPUT, OUTPUT, PRICE_KEYS
+from service.catalog.importing.rules import litellm_rules, mtok
 from service.pricing.money import MoneyError
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import FLAT, ContextTier, PriceRules, RuleError

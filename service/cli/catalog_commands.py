@@ -11,8 +11,8 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.catalog.import_formats import ImportedModel, parse_genai_prices, parse_litellm
-from service.catalog.importer import ImportReport, apply_import
+from service.catalog.importing.formats import ImportedModel, parse_genai_prices, parse_litellm
+from service.catalog.importing.importer import ImportReport, apply_import
 from service.db.engine import make_engine, make_sessionmaker
 
 PARSERS = {"litellm": parse_litellm, "genai-prices": parse_genai_prices}
@@ -77,9 +77,9 @@ def _print(report: ImportReport, dry_run: bool, seconds: float) -> None:
 
 
 async def _export(engine: AsyncEngine, args: argparse.Namespace) -> int:
-    from service.catalog.snapshot import load_snapshot
+    from service.api.instants import parse_instant
     from service.feeds.price_feed import price_feed
-    from service.instants import parse_instant
+    from service.snapshot.catalog_snapshot import load_snapshot
 
     async with make_sessionmaker(engine)() as session, session.begin():
         snapshot = await load_snapshot(session)

@@ -17,7 +17,7 @@ from litestar import Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from service.catalog.snapshot import CatalogSnapshot, load_snapshot
+from service.snapshot.catalog_snapshot import CatalogSnapshot, load_snapshot
 
 log = logging.getLogger("service.snapshot")
 CHANNEL = "catalog_changed"
@@ -89,7 +89,7 @@ class SnapshotKeeper:
 
 def current_snapshot(request: Request[Any, Any, Any]) -> CatalogSnapshot:
     """This process's snapshot, for a route that prices from it; while the database is unreachable the
-    response is marked stale (service.observability.state_headers adds the header)."""
+    response is marked stale (service.http.observability.state_headers adds the header)."""
     keeper: SnapshotKeeper = request.app.state.snapshot_keeper
     if not keeper.connected:
         request.scope["state"]["stale_snapshot"] = keeper.current

@@ -12,24 +12,24 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from service import health
+from service.api.problems import EXCEPTION_HANDLERS
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
-from service.catalog.snapshot_keeper import SnapshotKeeper
-from service.cors import CorsPolicy
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
-from service.edge import EdgeMiddleware
 from service.estimates import fast_path
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
-from service.observability import configure_logging, install_metrics, metrics_endpoint
+from service.http import health
+from service.http.cors import CorsPolicy
+from service.http.edge import EdgeMiddleware
+from service.http.observability import configure_logging, install_metrics, metrics_endpoint
+from service.http.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
+from service.http.requests import ExactRequest
 from service.page.routes import estimator_asset, estimator_page
-from service.problems import EXCEPTION_HANDLERS
-from service.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
-from service.requests import ExactRequest
 from service.settings import Settings
+from service.snapshot.keeper import SnapshotKeeper
 
 API_VERSION = "1.0.0"
 MAX_BODY_BYTES = 4_000_000

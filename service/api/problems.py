@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-log = logging.getLogger("service.problems")
+log = logging.getLogger("service.api.problems")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -82,7 +82,7 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 
 async def send_problem(send: Any, exc: ProblemError) -> None:
-    """Send a problem straight over ASGI, for code that runs before the app (service.edge)."""
+    """Send a problem straight over ASGI, for code that runs before the app (service.http.edge)."""
     body = msgspec.json.encode(exc.problem)
     headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
                *((name.lower().encode(), value.encode()) for name, value in exc.headers.items())]

@@ -16,15 +16,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.api.problems import ProblemError
 from service.catalog import price_queries, schemas
-from service.catalog.import_formats import ImportedModel, ImportedPrice, Parsed
+from service.catalog.importing.formats import ImportedModel, ImportedPrice, Parsed
 from service.catalog.rules import to_document
-from service.catalog.snapshot import load_snapshot
 from service.db.models import Model, Price, Provider
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import PriceRules
 from service.pricing.timeline import ModelTimeline, PricePeriod
-from service.problems import ProblemError
 
 _PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 
@@ -45,7 +44,7 @@ async def apply_import(
     progress: Callable[[Iterable[ImportedModel]], Iterable[ImportedModel]] = lambda models: models,
 ) -> ImportReport:
     report = ImportReport(skipped=list(parsed.skipped))
-    snapshot = await load_snapshot(session)
+    _, timelines = await price_queries.load_timelines(session)
     providers = set(await session.scalars(select(Provider.id)))
     new_providers: dict[str, dict] = {}
     new_models: list[dict] = []
@@ -59,8 +58,8 @@ async def apply_import(
         if model.provider not in providers and model.provider not in new_providers:
             new_providers[model.provider] = {"id": model.provider, "name": model.provider}
             report.changes.append(f"+ provider {model.provider}")
-        if model.id in snapshot.models:
-            await _update_prices(session, snapshot.timelines[model.id], model, source, now, report)
+        if model.id in timelines:
+            await _update_prices(session, timelines[model.id], model, source, now, report)
             continue
         new_models.append({"id": model.id, "provider_id": model.provider, "name": model.name[:200],
                            "open_weights": False, "context_window": model.context_window})

@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth.access import check_access, settle_without_io
-from service.cors import CorsPolicy
-from service.idempotency import run_idempotently
-from service.observability import REQUEST_ID, Metrics, request_id_from, state_headers
-from service.problems import ProblemError, send_problem
+from service.api.problems import ProblemError, send_problem
+from service.http.access import check_access, settle_without_io
+from service.http.cors import CorsPolicy
+from service.http.idempotency import run_idempotently
+from service.http.observability import REQUEST_ID, Metrics, request_id_from, state_headers
 
 _WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization"}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from service.problems import ProblemError
+from service.api.problems import ProblemError
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600}

@@ -36,7 +36,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             loaded = asyncio.run(load_seed(url))
             print("seed catalog loaded" if loaded else "catalog already has data: seed not loaded", file=sys.stderr)
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
-        uvicorn.run("service.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("service.http.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=settings.log_level.lower())
 
 
@@ -101,7 +101,7 @@ def openapi_document() -> str:
     """The spec exactly as the app serves it at /schema/openapi.json, pretty-printed for review."""
     from litestar.testing import TestClient
 
-    from service.app import create_app
+    from service.http.app import create_app
 
     # Without `with`, the client skips the app's startup, so no database is needed to ask for the spec.
     app = create_app(Settings(database_url="postgresql+asyncpg://unused@127.0.0.1:1/openapi"))
@@ -136,8 +136,8 @@ def parser() -> argparse.ArgumentParser:
 
     commands.add_parser("openapi", help="print the OpenAPI spec that openapi/openapi.json holds")
 
-    from service.budget_gate import add_arguments
-    from service.catalog import import_cli
+    from service.cli import catalog_commands as import_cli
+    from service.cli.budget_gate import add_arguments
 
     add_arguments(commands.add_parser("quote", help="get a quote from a running service; exit 1 when over --max-usd"))
     import_cli.add_arguments(commands)
@@ -156,18 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "openapi":
         sys.stdout.write(openapi_document())
     elif args.command == "catalog":
-        from service.catalog import import_cli
+        from service.cli import catalog_commands as import_cli
         from service.db import migrations
 
         with database_url(settings) as url:
             migrations.upgrade(url)
             return asyncio.run(import_cli.run(url, args))
     elif args.command == "quote":
-        from service.budget_gate import run
+        from service.cli.budget_gate import run
 
         return run(args)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

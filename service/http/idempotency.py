@@ -6,31 +6,24 @@ is a 422; a retry while the first is still running is a 409. Keys are scoped to 
 Authorization header) and kept 24 hours. Only successful answers are stored: a refused or failed request can
 be corrected and retried with the same key.
 
-Hand-written (run by service.edge for a POST with the header) because it must see the raw request body and
+Hand-written (run by service.http.edge for a POST with the header) because it must see the raw request body and
 the final response bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import msgspec
-from litestar import post
-from litestar.enums import ParamType
-from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation
-from litestar.openapi.spec import Parameter as OpenAPIParameter
-from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.problems import PROBLEM_DESCRIPTIONS, FieldError, ProblemError, invalid
+from service.api.operations import KEY_HEADER
+from service.api.problems import FieldError, ProblemError, invalid
 
 HEADER = b"idempotency-key"
-KEY_HEADER = "Idempotency-Key"  # as the spec and problems name it
 KEEP = "24 hours"
 # A request still "in flight" after this long died with its process; its key may be taken over.
 ABANDONED = "2 minutes"
@@ -142,34 +135,3 @@ async def _replay(send: Send, stored: dict[str, Any]) -> None:
     headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(stored["body"])).encode())]
     await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
     await send({"type": "http.response.body", "body": stored["body"]})
-
-
-@dataclass
-class IdempotentOperation(Operation):
-    """The OpenAPI operation of a POST: it documents the Idempotency-Key header this middleware honours."""
-
-    def __post_init__(self) -> None:
-        header = OpenAPIParameter(
-            name=KEY_HEADER, param_in=ParamType.HEADER, required=False,
-            schema=OpenAPISchema(type=OpenAPIType.STRING, min_length=1, max_length=255),
-            description="Retry-safe POST: a retry with the same key and request replays the first response byte "
-                        "for byte (`Idempotent-Replayed: true`); the same key with another request is a 422; a "
-                        "retry while the first is still running is a 409. Keys are kept 24 hours; only "
-                        "successful answers are kept.",
-        )
-        self.parameters = [*(self.parameters or []), header]
-        # What this middleware itself answers, whatever the route declares: a body it cannot keep, and a retry
-        # of a request still running. Every route declares 500, whose body is the same problem shape.
-        responses = self.responses or {}
-        problem = responses["500"].content
-        responses.setdefault("413", OpenAPIResponse(description=PROBLEM_DESCRIPTIONS[413], content=problem))
-        in_flight = "a request with the same Idempotency-Key is still running (retry after `Retry-After` seconds)"
-        if "409" in responses:
-            responses["409"].description += f"; or {in_flight}"
-        else:
-            responses["409"] = OpenAPIResponse(description=in_flight[0].upper() + in_flight[1:], content=problem)
-        self.responses = dict(sorted(responses.items()))
-
-
-# @idempotent_post(...) is @post(...) whose OpenAPI operation documents the Idempotency-Key header.
-idempotent_post = partial(post, operation_class=IdempotentOperation)

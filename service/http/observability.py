@@ -1,5 +1,5 @@
 """Metrics and logs: Prometheus metrics at /metrics, and JSON log lines carrying the request id (which error
-answers, and answers to callers who sent their own X-Request-Id, carry back: see service.edge).
+answers, and answers to callers who sent their own X-Request-Id, carry back: see service.http.edge).
 
 Metrics are per process (each worker has its own registry); scrape every worker, or run one worker per
 container as the compose file's replicas would.

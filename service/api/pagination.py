@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from litestar.params import Parameter
 
-from service.problems import invalid
+from service.api.problems import invalid
 
 K = TypeVar("K", str, int)
 

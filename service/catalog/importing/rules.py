@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from service.catalog.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
+from service.catalog.importing.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
 from service.pricing.money import MONEY_CONTEXT, MoneyError, parse_decimal, round_price
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import MAX_MULTIPLIER, VARIANT_KINDS, ContextTier, PriceRules, TimeWindow, Variant

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Response
 from litestar.params import HeaderParameter
 
-from service.problems import ProblemError
+from service.api.problems import ProblemError
 
 IfMatch = Annotated[
     str | None,

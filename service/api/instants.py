@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from service.problems import invalid
+from service.api.problems import invalid
 
 
 def parse_instant(value: str | None, *, field: str = "at") -> datetime:

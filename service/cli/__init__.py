@@ -1,0 +1,1 @@
+"""The `pricing-api` command line, the CI budget gate included."""
