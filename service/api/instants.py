@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from service.api.problems import invalid
+from service.api.problems import InvalidInstant
 
 
 def parse_instant(value: str | None, *, field: str = "at") -> datetime:
@@ -25,6 +25,6 @@ def _parse(value: str, field: str) -> datetime:
     except ValueError:
         instant = None
     if instant is None or instant.tzinfo is None or not 1 < instant.year < 9999:
-        raise invalid(field, f"{field} must be an RFC 3339 timestamp with an offset "
-                             f"(2026-04-30T12:00:00Z) or a date (2026-04-30), got {value[:40]!r}")
+        raise InvalidInstant(f"{field} must be an RFC 3339 timestamp with an offset "
+                             f"(2026-04-30T12:00:00Z) or a date (2026-04-30), got {value[:40]!r}", field)
     return instant.astimezone(UTC)

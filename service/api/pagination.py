@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from litestar.params import Parameter
 
-from service.api.problems import invalid
+from service.api.problems import InvalidCursor
 
 K = TypeVar("K", str, int)
 
@@ -31,7 +31,7 @@ def decode_cursor(cursor: str | None, key_type: type[K]) -> K | None:
         payload = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode("ascii")), type=dict[str, key_type])
         return payload["after"]
     except (ValueError, binascii.Error, msgspec.DecodeError, KeyError, UnicodeEncodeError):
-        raise invalid("cursor", "cursor is not one this service issued: pass `next_cursor` unchanged") from None
+        raise InvalidCursor("cursor is not one this service issued: pass `next_cursor` unchanged", "cursor") from None
 
 
 def page_of(rows: list[Any], limit: int, key: str) -> tuple[list[Any], str | None]:

@@ -12,12 +12,12 @@ from typing import Any
 
 import msgspec
 
-from service.api.problems import invalid
 from service.catalog import schemas
 from service.pricing import rules as core
-from service.pricing.money import MoneyError, format_decimal, parse_decimal
+from service.pricing.errors import InputError, InvalidAmount, InvalidValue
+from service.pricing.money import format_decimal, parse_decimal
 from service.pricing.prices import TokenPrices
-from service.pricing.windows import DailyWindow, WindowError, day_names, format_clock, parse_clock, parse_days
+from service.pricing.windows import DailyWindow, day_names, format_clock, parse_clock, parse_days
 
 FLAT_DOCUMENT: dict[str, list] = {"context_tiers": [], "time_windows": [], "variants": []}
 _MAX_MULTIPLIER_DIGITS = 6
@@ -31,27 +31,27 @@ def from_request(body: schemas.PriceRulesIn | None) -> core.PriceRules:
     tiers = tuple(_tier(n, tier) for n, tier in enumerate(body.context_tiers))
     windows = tuple(_window(n, window) for n, window in enumerate(body.time_windows))
     variants = tuple(
-        core.Variant(v.kind, _multiplier(v.multiplier, f"rules.variants[{n}].multiplier"))
+        core.Variant(v.kind, _multiplier(v.multiplier, "rules", "variants", n))
         for n, v in enumerate(body.variants)
     )
     try:
         return core.PriceRules(tiers, windows, variants)
     except core.RuleError as exc:
-        raise invalid(f"rules.{exc.field}", str(exc)) from None
+        raise exc.within("rules") from None
 
 
 def _tier(number: int, tier: schemas.ContextTierIn) -> core.ContextTier:
-    where = f"rules.context_tiers[{number}]"
+    where = ("rules", "context_tiers", number)
 
     def money(value: Decimal | None, name: str) -> Decimal | None:
         if value is None:
             return None
         try:
             price = parse_decimal(value, field=name)
-        except MoneyError as exc:
-            raise invalid(f"{where}.{name}", str(exc)) from None
+        except InputError as exc:
+            raise exc.within(*where) from None
         if price >= _PRICE_LIMIT:  # what the prices table's numeric(24, 12) holds, so tiers hold it too
-            raise invalid(f"{where}.{name}", f"{name} must be less than 10^12 per million tokens")
+            raise InvalidAmount(f"{name} must be less than 10^12 per million tokens", *where, name)
         return price
 
     prices = TokenPrices(
@@ -64,27 +64,28 @@ def _tier(number: int, tier: schemas.ContextTierIn) -> core.ContextTier:
 
 
 def _window(number: int, window: schemas.TimeWindowIn) -> core.TimeWindow:
-    where = f"rules.time_windows[{number}]"
+    where = ("rules", "time_windows", number)
     if len(set(window.days)) != len(window.days):
-        raise invalid(f"{where}.days", "each day may appear once in `days`")
+        raise InvalidValue("each day may appear once in `days`", *where, "days")
     try:
         daily = DailyWindow(
             window.timezone, parse_days(window.days), parse_clock(window.start, "start"),
             parse_clock(window.end, "end", allow_24=True), frozenset(window.excluded_dates),
         )
-    except WindowError as exc:
-        raise invalid(f"{where}.{exc.field}", str(exc)) from None
-    return core.TimeWindow(window.name, daily, _multiplier(window.multiplier, f"{where}.multiplier"))
+    except InputError as exc:
+        raise exc.within(*where) from None
+    return core.TimeWindow(window.name, daily, _multiplier(window.multiplier, *where))
 
 
-def _multiplier(value: Decimal, field: str) -> Decimal:
+def _multiplier(value: Decimal, *where: str | int) -> Decimal:
     try:
         number = parse_decimal(value, field="multiplier", max_fraction_digits=_MAX_MULTIPLIER_DIGITS,
                                max_value=core.MAX_MULTIPLIER)
-    except MoneyError as exc:
-        raise invalid(field, str(exc)) from None
+    except InputError as exc:
+        raise exc.within(*where) from None
     if number == 0:
-        raise invalid(field, "multiplier must be above 0: nothing is ever priced at zero by a rule")
+        raise InvalidAmount("multiplier must be above 0: nothing is ever priced at zero by a rule",
+                            *where, "multiplier")
     return number
 
 

@@ -23,6 +23,7 @@ from service.api.structs import (
     Slug,
     Source,
 )
+from service.pricing.errors import InvalidAmount, InvalidValue
 from service.pricing.money import parse_decimal
 
 ContextWindow = Annotated[int, Meta(ge=1, le=1_000_000_000)]
@@ -291,11 +292,12 @@ class EffectivePrice(Schema):
 
 def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:
     if valid_to is not None and valid_to <= valid_from:
-        raise ValueError("valid_to must be later than valid_from: periods are half-open [valid_from, valid_to)")
+        raise InvalidValue("valid_to must be later than valid_from: periods are half-open [valid_from, valid_to)",
+                           "valid_to")
 
 
 def _check_percent(value: Decimal) -> Decimal:
     percent = parse_decimal(value, field="percent_off", max_fraction_digits=4, max_value=Decimal(100))
     if percent == 0:
-        raise ValueError("percent_off must be greater than 0")
+        raise InvalidAmount("percent_off must be greater than 0", "percent_off")
     return percent

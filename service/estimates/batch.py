@@ -8,9 +8,11 @@ from typing import Any
 
 import msgspec
 
-from service.api.problems import FieldError, Problem, ProblemError, field_named_in
+from service.api.decoding import convert_strict
+from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
 from service.estimates.compute import PricesSeen, estimate_one, total_of
+from service.pricing.errors import InputError
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
 from service.snapshot.catalog_snapshot import CatalogSnapshot
@@ -23,27 +25,21 @@ def too_large(count: int) -> ProblemError:
                         f"a batch holds at most {MAX_ITEMS} items, got {count}: split it into several requests")
 
 
-def _validation_problem(index: int, exc: msgspec.ValidationError) -> Problem:
-    message = str(exc)
-    return Problem(type="/problems/validation-error", title="Invalid request", status=422,
-                   detail=f"items[{index}]: {message}",
-                   errors=[FieldError(field=field_named_in(message, "body"), message=message)])
-
-
 def _item_problem(index: int, problem: Problem) -> Problem:
     return msgspec.structs.replace(problem, detail=f"items[{index}]: {problem.detail}")
 
 
 def _from_dict(item: Any) -> schemas.EstimateRequest:
-    return msgspec.convert(item, schemas.EstimateRequest)
+    return convert_strict(item, schemas.EstimateRequest)
 
 
 def estimate_batch(
     snapshot: CatalogSnapshot, items: Sequence[Any],
     read_item: Callable[[Any], schemas.EstimateRequest] = _from_dict,
 ) -> tuple[schemas.BatchResult, list[int]]:
-    """Each item read by `read_item` (from a decoded dict by default; it raises msgspec.ValidationError for an
-    item that is not an estimate request), then estimated on its own."""
+    """Each item read by `read_item` (from a decoded dict by default; it raises InputError for an item that is not
+    an estimate request), then estimated on its own. An item's problem names its fields relative to the item, as
+    if it had been posted alone to /v1/estimate; its detail starts with `items[i]`."""
     if len(items) > MAX_ITEMS:
         raise too_large(len(items))
     now = datetime.now(UTC)  # items without `at` are priced at one instant, so the batch is consistent
@@ -55,8 +51,8 @@ def estimate_batch(
         try:
             request = read_item(item)
             body, result, price_id = estimate_one(snapshot, request, now, seen)
-        except msgspec.ValidationError as exc:
-            data.append(schemas.BatchItem(ok=False, error=_validation_problem(index, exc)))
+        except InputError as exc:
+            data.append(schemas.BatchItem(ok=False, error=_item_problem(index, problem_of(exc))))
             continue
         except ProblemError as exc:
             data.append(schemas.BatchItem(ok=False, error=_item_problem(index, exc.problem)))

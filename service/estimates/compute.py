@@ -10,34 +10,28 @@ from decimal import Decimal, localcontext
 from functools import lru_cache
 
 from service.api.instants import parse_instant
-from service.api.problems import ProblemError, invalid, not_found
+from service.api.problems import ProblemError, not_found
 from service.catalog import render
 from service.estimates import schemas
 from service.pricing.charging import charged_at
+from service.pricing.errors import VariantNotOffered
 from service.pricing.estimate import Estimate, check_retry_factor, estimate
-from service.pricing.money import MONEY_CONTEXT, MoneyError, format_decimal, parse_decimal
-from service.pricing.rules import Charged, RuleError, variant_kind
+from service.pricing.money import MONEY_CONTEXT, format_decimal, parse_decimal
+from service.pricing.rules import Charged, variant_kind
 from service.pricing.timeline import EffectivePrice
-from service.pricing.usage import Usage, UsageError
+from service.pricing.usage import Usage
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
 def usage_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas.MonthlyRequest) -> Usage:
-    try:
-        return Usage(request.input_tokens, request.output_tokens, request.cached_input_tokens,
-                     request.cache_write_tokens)
-    except UsageError as exc:
-        raise invalid(exc.field, str(exc)) from None
+    return Usage(request.input_tokens, request.output_tokens, request.cached_input_tokens, request.cache_write_tokens)
 
 
 def amount_of(value: Decimal, field: str) -> Decimal:
     """A decimal input held to the rules of every amount: finite, not negative, at most 10^12, at most 12 decimal
     places. msgspec already read it exactly, as a string or a JSON number; these bounds keep every product exact
     in MONEY_CONTEXT and refuse NaN, infinities and 1e-200."""
-    try:
-        return parse_decimal(value, field=field)
-    except MoneyError as exc:
-        raise invalid(field, str(exc)) from None
+    return parse_decimal(value, field=field)
 
 
 def retry_factor_of(value: Decimal) -> Decimal:
@@ -47,10 +41,7 @@ def retry_factor_of(value: Decimal) -> Decimal:
 
 
 def _checked_factor(value: Decimal) -> Decimal:
-    try:
-        return check_retry_factor(amount_of(value, "retry_factor"))
-    except ValueError as exc:
-        raise invalid("retry_factor", str(exc)) from None
+    return check_retry_factor(amount_of(value, "retry_factor"))
 
 
 # A batch repeats a few factors (1.2, 1.8) thousands of times: each is checked once. Refused ones raise, so only
@@ -62,21 +53,18 @@ def price_at(snapshot: CatalogSnapshot, model: str, at: datetime) -> EffectivePr
     timeline = snapshot.timelines.get(model)
     if timeline is None:
         raise not_found("model", model)
-    found = timeline.price_at(at)
-    if found is None:
+    price = timeline.price_at(at)
+    if price is None:
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model}' has no price at {at.isoformat()}")
-    return found
+    return price
 
 
 def kind_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas.MonthlyRequest) -> str | None:
     """The variant asked for (batch, flex, priority), or None for the standard rate."""
     if request.processing == "standard" and request.service_tier == "standard":
         return None  # the usual case, on the estimate hot path
-    try:
-        return variant_kind(request.processing, request.service_tier)
-    except RuleError as exc:
-        raise invalid(exc.field, str(exc)) from None
+    return variant_kind(request.processing, request.service_tier)
 
 
 def instants_of(
@@ -93,8 +81,8 @@ def instants_of(
 def charge(found: EffectivePrice, model: str, usage: Usage, kind: str | None, requested_at: datetime) -> Charged:
     try:
         return charged_at(found, usage.prompt_tokens, kind, requested_at)
-    except RuleError as exc:
-        raise invalid(exc.field, f"model '{model}': {exc}") from None
+    except VariantNotOffered as exc:
+        raise exc.about(f"model '{model}'") from None
 
 
 NO_RULES_APPLIED = schemas.AppliedRules(context_tier=None, variant=None, time_window=None)

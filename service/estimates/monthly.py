@@ -20,12 +20,12 @@ from service.estimates.compute import (
     usage_of,
 )
 from service.pricing.charging import PriceGapError
+from service.pricing.errors import InputError, InvalidAmount, NoActiveHours, VariantNotOffered
 from service.pricing.estimate import estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal
-from service.pricing.monthly import NoActiveHoursError, month_window, spread_over_window
-from service.pricing.rules import RuleError
+from service.pricing.monthly import month_window, spread_over_window
 from service.pricing.usage import Usage
-from service.pricing.windows import DailyWindow, WindowError, parse_clock, parse_days
+from service.pricing.windows import DailyWindow, parse_clock, parse_days
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
@@ -37,10 +37,11 @@ def _shares(request: schemas.MonthlyRequest) -> list[tuple[str, Decimal]]:
     mix = request.mix or []
     if len({item.model for item in mix}) != len(mix):
         raise invalid("mix", "each model may appear once in `mix`")
-    shares = [amount_of(item.share, "mix") for item in mix]
-    for item, share in zip(mix, shares, strict=True):
+    shares = [_share_of(item.share, number) for number, item in enumerate(mix)]
+    for number, (item, share) in enumerate(zip(mix, shares, strict=True)):
         if not 0 < share <= 1:
-            raise invalid("mix", f"share of {item.model} must be above 0 and at most 1, got {format_decimal(share)}")
+            raise InvalidAmount(f"share of {item.model} must be above 0 and at most 1, got {format_decimal(share)}",
+                                "mix", number, "share")
     with localcontext(MONEY_CONTEXT):
         total = sum(shares, Decimal(0))
     if total != 1:
@@ -92,15 +93,18 @@ def _at_instant(
     )
 
 
+def _share_of(share: Decimal, number: int) -> Decimal:
+    try:
+        return amount_of(share, "share")
+    except InputError as exc:
+        raise exc.within("mix", number) from None
+
+
 def _over_month(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest, model: str, usage: Usage, sessions: Decimal,
     factor: Decimal, kind: str | None, hours: DailyWindow | None, warnings: list[str],
 ) -> list[schemas.MonthlyPeriod]:
-    try:
-        start, end = month_window(request.month or "", request.timezone)
-    except ValueError as exc:
-        field = "timezone" if "timezone" in str(exc) else "month"
-        raise invalid(field, str(exc)) from None
+    start, end = month_window(request.month or "", request.timezone)
     timeline = snapshot.timelines.get(model)
     if timeline is None:
         raise not_found("model", model)
@@ -110,10 +114,10 @@ def _over_month(
     except PriceGapError as gap:
         detail = f"model '{model}' has no price from {gap.start.isoformat()} to {gap.end.isoformat()}"
         raise ProblemError(404, "no-price-at-instant", "No price for part of the month", detail) from None
-    except RuleError as exc:
-        raise invalid(exc.field, f"model '{model}': {exc}") from None
-    except NoActiveHoursError as exc:
-        raise invalid("distribution", str(exc)) from None
+    except VariantNotOffered as exc:
+        raise exc.about(f"model '{model}'") from None
+    except NoActiveHours as exc:
+        raise exc.within("distribution") from None
     warnings += spread.warnings
     return [
         schemas.MonthlyPeriod(
@@ -151,5 +155,5 @@ def _distribution(request: schemas.MonthlyRequest) -> DailyWindow | None:
     try:
         return DailyWindow(chosen.timezone or request.timezone, parse_days(days),
                            parse_clock(chosen.start, "start"), parse_clock(chosen.end, "end", allow_24=True))
-    except WindowError as exc:
-        raise invalid(f"distribution.{exc.field}", str(exc)) from None
+    except InputError as exc:
+        raise exc.within("distribution") from None

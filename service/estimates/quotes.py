@@ -10,7 +10,8 @@ from typing import Any, Literal
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.api.problems import field_named_in, invalid, not_found
+from service.api.decoding import convert_strict
+from service.api.problems import invalid, not_found
 from service.db.models import Quote
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
@@ -18,6 +19,7 @@ from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
+from service.pricing.errors import InputError, InvalidValue
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 _QUOTE_ID = re.compile(r"^q_[A-Za-z0-9_-]{1,64}$")
@@ -36,7 +38,7 @@ QUOTE_REQUEST_DESCRIPTION = (
 def read_quote_request(body: Any) -> tuple[str, msgspec.Struct]:
     """The kind and the typed request of a quote request body, nested or flat."""
     if not isinstance(body, dict):
-        raise invalid("body", f"a quote request is a JSON object, got {type(body).__name__}")
+        raise InvalidValue(f"a quote request is a JSON object, got {type(body).__name__}")
     if "request" in body:
         unknown = sorted(set(body) - {"kind", "request"})
         if unknown:
@@ -50,11 +52,11 @@ def read_quote_request(body: Any) -> tuple[str, msgspec.Struct]:
     if not isinstance(kind, str) or kind not in REQUEST_TYPES:
         raise invalid("kind", f"kind must be one of {', '.join(REQUEST_TYPES)}, got {kind!r:.60}")
     try:
-        return kind, msgspec.convert(fields, REQUEST_TYPES[kind])
-    except msgspec.ValidationError as exc:
-        # Nested, the fault is in `request`; flat, it is in one of the body's own fields.
-        field = "request" if "request" in body else field_named_in(str(exc), "body")
-        raise invalid(field, f"not a valid {kind} request: {exc}") from None
+        return kind, convert_strict(fields, REQUEST_TYPES[kind])
+    except InputError as exc:
+        # Nested, the fault is inside `request`; flat, it is one of the body's own fields.
+        located = exc.within("request") if "request" in body else exc
+        raise located.about(f"not a valid {kind} request") from None
 
 
 class QuoteBody(schemas.Schema):

@@ -12,14 +12,14 @@ from litestar.status_codes import HTTP_200_OK
 
 from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
-from service.api.problems import invalid, responses
+from service.api.problems import responses
 from service.estimates import schemas
 from service.estimates.batch import MAX_ITEMS, estimate_batch, too_large
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
-from service.pricing.money import MoneyError, parse_decimal
+from service.pricing.money import parse_decimal
 from service.pricing.usage import MAX_TOKENS
 from service.snapshot.keeper import current_snapshot
 
@@ -87,10 +87,7 @@ class EstimateController(Controller):
 
 
 def _decimal_query(field: str, value: str) -> Decimal:
-    try:
-        return parse_decimal(value, field=field)
-    except MoneyError as exc:
-        raise invalid(field, str(exc)) from None
+    return parse_decimal(value, field=field)
 
 
 def _cacheable(request: Request, result: schemas.EstimateResult, cache_for: int) -> Response[schemas.EstimateResult]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 from service.api.instants import parse_instant
-from service.api.problems import invalid
 from service.estimates import schemas
 from service.estimates.compute import amount_of, price_at
 from service.pricing.money import MONEY_CONTEXT, format_decimal
 from service.pricing.selfhost import blended_price_per_mtok, break_even_tokens, self_host_cost
-from service.pricing.usage import Usage, UsageError
+from service.pricing.usage import Usage
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 _MTOK = 1_000_000
@@ -22,12 +21,7 @@ def self_host_estimate(
     hourly = amount_of(request.gpu_hourly_usd, "gpu_hourly_usd")
     speed = amount_of(request.tokens_per_second, "tokens_per_second")
     utilization = amount_of(request.utilization, "utilization")
-    try:
-        cost = self_host_cost(hourly, request.gpus, speed, utilization)
-    except ValueError as exc:
-        field = next((f for f in ("gpu_hourly_usd", "gpus", "tokens_per_second", "utilization") if f in str(exc)),
-                     "body")
-        raise invalid(field, str(exc)) from None
+    cost = self_host_cost(hourly, request.gpus, speed, utilization)
     comparison = None
     if request.compare_with is not None:
         comparison = _compare(snapshot, request, cost.monthly_cost)
@@ -41,12 +35,8 @@ def _compare(
     snapshot: CatalogSnapshot, request: schemas.SelfHostRequest, monthly_cost: Decimal
 ) -> schemas.SelfHostComparison:
     model = request.compare_with or ""
-    found = price_at(snapshot, model, parse_instant(request.at))
-    try:
-        usage = Usage(request.input_tokens, request.output_tokens)
-        blended = blended_price_per_mtok(found.effective, usage)
-    except (UsageError, ValueError) as exc:
-        raise invalid("input_tokens", str(exc)) from None
+    price = price_at(snapshot, model, parse_instant(request.at))
+    blended = blended_price_per_mtok(price.effective, Usage(request.input_tokens, request.output_tokens))
     break_even = break_even_tokens(monthly_cost, blended)
     api_monthly = None
     if request.monthly_tokens is not None:
@@ -55,5 +45,5 @@ def _compare(
     return schemas.SelfHostComparison(
         model=model, api_per_mtok=format_decimal(blended),
         break_even_tokens=None if break_even is None else format_decimal(break_even),
-        api_monthly_cost=api_monthly, price_id=found.period.id,
+        api_monthly_cost=api_monthly, price_id=price.period.id,
     )

@@ -12,7 +12,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from service.api.problems import EXCEPTION_HANDLERS
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
@@ -25,6 +24,7 @@ from service.http import health
 from service.http.cors import CorsPolicy
 from service.http.edge import EdgeMiddleware
 from service.http.observability import configure_logging, install_metrics, metrics_endpoint
+from service.http.problem_responses import EXCEPTION_HANDLERS
 from service.http.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.http.requests import ExactRequest
 from service.page.routes import estimator_asset, estimator_page

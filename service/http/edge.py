@@ -12,11 +12,13 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.problems import ProblemError, send_problem
+from service.api.problems import ProblemError
 from service.http.access import check_access, settle_without_io
 from service.http.cors import CorsPolicy
 from service.http.idempotency import run_idempotently
 from service.http.observability import REQUEST_ID, Metrics, request_id_from, state_headers
+from service.http.problem_responses import send_problem
+from service.pricing.errors import InputError
 
 _WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization"}
 
@@ -76,7 +78,7 @@ class EdgeMiddleware:
                     return
                 receive = replay
             await self.app(scope, receive, send_with_headers)
-        except ProblemError as exc:
+        except (ProblemError, InputError) as exc:
             # Answered here, not by the app's exception handlers, so the problem carries the same headers.
             await send_problem(send_with_headers, exc)
         finally:

@@ -6,10 +6,11 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from service.api.problems import Problem, problem_response, responses
+from service.api.problems import Problem, responses
 from service.api.structs import Schema
 from service.auth.scopes import UNLIMITED
 from service.db.migrations import head_revision
+from service.http.problem_responses import problem_response
 
 
 class Health(Schema):

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.api.operations import KEY_HEADER
-from service.api.problems import FieldError, ProblemError, invalid
+from service.api.problems import IdempotencyKeyInvalid, IdempotencyKeyReused, ProblemError
 
 HEADER = b"idempotency-key"
 KEEP = "24 hours"
@@ -34,7 +34,7 @@ async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: S
                            authorization: bytes) -> None:
     """Run a POST that carries an Idempotency-Key: replay what that key answered before, or answer and keep it."""
     if not 1 <= len(key) <= 255:
-        raise invalid(KEY_HEADER, f"{KEY_HEADER} must be 1 to 255 characters")
+        raise IdempotencyKeyInvalid(f"{KEY_HEADER} must be 1 to 255 characters", KEY_HEADER)
     body = await _read_body(receive, scope["app"].request_max_body_size)
     principal = hashlib.sha256(authorization).digest()
     fingerprint = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
@@ -106,8 +106,7 @@ async def _claim(engine: AsyncEngine, principal: bytes, key: str, fingerprint: b
             {"p": principal, "k": key})).one()
     if row.request_hash != fingerprint:
         reused = "this Idempotency-Key was used with a different request; use a new key for a new request"
-        raise ProblemError(422, "idempotency-key-reused", "Idempotency-Key reused", reused,
-                           errors=[FieldError(field=KEY_HEADER, message=reused)])
+        raise IdempotencyKeyReused(reused, KEY_HEADER)
     if row.status is None:
         raise ProblemError(409, "idempotency-key-in-flight", "Request in progress",
                            "a request with this Idempotency-Key is still being processed; retry shortly",

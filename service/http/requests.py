@@ -2,23 +2,19 @@
 
 Litestar decodes a body to plain Python values and converts them to the handler's type afterwards, in its lax
 mode (made for query strings): a JSON number such as 0.123456789012345678 would pass through a float and lose
-digits, and "1" would be taken for the integer 1. Here fractional numbers are read as Decimal ("JSON numbers
-are accepted when parsed exactly", API.md) and the body must match its declared type strictly, or it is a 422.
+digits, and "1" would be taken for the integer 1. Here fractional numbers are read as Decimal (JSON numbers
+are accepted when they are parsed exactly; see docs/api.md) and the body must match its declared type strictly,
+or it is a 422 that points at the field (service.api.decoding).
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
-import msgspec
 from litestar import Request
-from litestar.exceptions import SerializationException, ValidationException
 from litestar.types import Empty
 
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
-_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+from service.api.decoding import convert_strict, decode_json
 
 
 class ExactRequest(Request[Any, Any, Any]):
@@ -36,20 +32,7 @@ class ExactRequest(Request[Any, Any, Any]):
 
 
 def _checked(body: bytes, body_type: Any) -> Any:
-    try:
-        value = _DECODER.decode(body or b"null")
-    except (msgspec.DecodeError, RecursionError) as exc:
-        reason = str(exc) if isinstance(exc, msgspec.DecodeError) else "JSON nested too deeply"
-        raise SerializationException(reason) from exc
-    if body_type is not None:
-        try:
-            # The converted body is what the handler gets: Litestar's own conversion passes a value that already
-            # has the declared type through untouched, so a 10,000-item batch is converted once, not twice.
-            return msgspec.convert(value, body_type, strict=True)
-        except msgspec.ValidationError as exc:
-            message = str(exc)
-            match = _PATH.search(message)
-            key = match.group(1) if match else "data"
-            raise ValidationException(detail="Validation failed", extra=[
-                {"message": _PATH.sub("", message), "key": key or "data", "source": "body"}]) from exc
-    return value
+    value = decode_json(body)
+    # The converted body is what the handler gets: Litestar's own conversion passes a value that already has the
+    # declared type through untouched, so a 10,000-item batch is converted once, not twice.
+    return value if body_type is None else convert_strict(value, body_type)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import NamedTuple
 
+from service.pricing.errors import InvalidAmount, InvalidValue
 from service.pricing.money import MONEY_CONTEXT
 from service.pricing.prices import TokenPrices
 from service.pricing.usage import Usage
@@ -47,14 +48,14 @@ class Estimate(NamedTuple):
 
 
 def check_retry_factor(value: Decimal | int) -> Decimal:
-    """Return the retry factor as a Decimal, or raise ValueError when it is outside [1, 10]."""
+    """Return the retry factor as a Decimal, or raise InvalidAmount when it is outside [1, 10]."""
     if type(value) is Decimal and value.is_finite() and RETRY_FACTOR_MIN <= value <= RETRY_FACTOR_MAX:
         return value  # the usual case, on the estimate hot path
     factor = _as_decimal(value, "retry_factor")
     if not RETRY_FACTOR_MIN <= factor <= RETRY_FACTOR_MAX:
-        raise ValueError(
+        raise InvalidAmount(
             f"retry_factor must be between {RETRY_FACTOR_MIN} and {RETRY_FACTOR_MAX} "
-            f"(1 means every session succeeds at the first attempt), got {factor}"
+            f"(1 means every session succeeds at the first attempt), got {factor}", "retry_factor"
         )
     return factor
 
@@ -65,7 +66,7 @@ def check_sessions(value: Decimal | int) -> Decimal:
         return Decimal(value)  # the usual case, on the estimate hot path: a count from a request body
     count = _as_decimal(value, "sessions")
     if count < 0:
-        raise ValueError(f"sessions must not be negative, got {count}")
+        raise InvalidValue(f"sessions must not be negative, got {count}", "sessions")
     return count
 
 
@@ -132,8 +133,8 @@ def _as_decimal(value: Decimal | int, field: str) -> Decimal:
     if type(value) is Decimal and value.is_finite():
         return value  # the usual case, on the estimate hot path
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise ValueError(f"{field} must be a Decimal or an int, got {value!r}")
+        raise InvalidAmount(f"{field} must be a Decimal or an int, got {value!r}", field)
     number = Decimal(value)
     if not number.is_finite():
-        raise ValueError(f"{field} must be a finite number, got {number}")
+        raise InvalidAmount(f"{field} must be a finite number, got {number}", field)
     return number

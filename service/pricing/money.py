@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
+from service.pricing.errors import InvalidAmount, path_of
+
 MAX_FRACTION_DIGITS = 12
 MAX_VALUE = Decimal("1e12")
 COST_PLACES = 10
@@ -27,8 +29,11 @@ _MAX_TEXT_LENGTH = 100
 _DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
 
-class MoneyError(ValueError):
-    """A money input that cannot be accepted; the message says what to send instead."""
+class MoneyError(InvalidAmount):
+    """A money input that cannot be accepted; the message says what to send instead, `field` where."""
+
+    def __init__(self, detail: str, field: str = "") -> None:
+        super().__init__(detail, *path_of(field))
 
 
 def parse_decimal(
@@ -44,13 +49,13 @@ def parse_decimal(
     if number.is_zero():
         return Decimal(0)  # also turns "-0" and "0e999999999" into a plain zero
     if number.is_signed() and not allow_negative:
-        raise MoneyError(f"{field} must not be negative, got {_shown(value)}")
+        raise MoneyError(f"{field} must not be negative, got {_shown(value)}", field)
     # adjusted() reads the exponent: "1e999999999" is refused without building a huge number.
     if number.adjusted() > max_value.adjusted() or number.copy_abs() > max_value:
-        raise MoneyError(f"{field} is too large (at most {format_decimal(max_value)}), got {_shown(value)}")
+        raise MoneyError(f"{field} is too large (at most {format_decimal(max_value)}), got {_shown(value)}", field)
     if _fraction_digits(number) > max_fraction_digits:
         raise MoneyError(
-            f"{field} has more than {max_fraction_digits} digits after the decimal point, got {_shown(value)}"
+            f"{field} has more than {max_fraction_digits} digits after the decimal point, got {_shown(value)}", field
         )
     return canonical(number)
 
@@ -58,20 +63,20 @@ def parse_decimal(
 def _to_decimal(value: object, field: str) -> Decimal:
     # bool is an int subclass, and float has already lost the exact value: both are refused.
     if isinstance(value, bool) or value is None:
-        raise MoneyError(f"{field} must be a decimal number, got {value!r}")
+        raise MoneyError(f"{field} must be a decimal number, got {value!r}", field)
     if isinstance(value, float):
-        raise MoneyError(f'{field} must be sent as a decimal string such as "0.14", not a float')
+        raise MoneyError(f'{field} must be sent as a decimal string such as "0.14", not a float', field)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
         if len(value) > _MAX_TEXT_LENGTH or not _DECIMAL_TEXT.fullmatch(value):
-            raise MoneyError(f"{field} must be a finite decimal number, got {_shown(value)}")
+            raise MoneyError(f"{field} must be a finite decimal number, got {_shown(value)}", field)
         return Decimal(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise MoneyError(f"{field} must be a finite decimal number, got {_shown(value)}")
+            raise MoneyError(f"{field} must be a finite decimal number, got {_shown(value)}", field)
         return value
-    raise MoneyError(f"{field} must be a decimal number, got {type(value).__name__}")
+    raise MoneyError(f"{field} must be a decimal number, got {type(value).__name__}", field)
 
 
 def _shown(value: object) -> str:

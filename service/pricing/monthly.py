@@ -7,6 +7,7 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from service.pricing.charging import RatedStretch, rated_stretches
+from service.pricing.errors import InvalidValue, NoActiveHours
 from service.pricing.estimate import Estimate, check_retry_factor, check_sessions, estimate
 from service.pricing.money import MONEY_CONTEXT, apportion
 from service.pricing.rules import Charged
@@ -46,7 +47,7 @@ class MonthlyEstimate:
     warnings: tuple[str, ...]
 
 
-class NoActiveHoursError(ValueError):
+class NoActiveHoursError(NoActiveHours):
     """The distribution of requests over the day leaves no time at all in the window."""
 
 
@@ -62,12 +63,12 @@ def month_window(month: str, tz: str) -> tuple[datetime, datetime]:
 def _parse_month(month: str) -> tuple[int, int]:
     match = _MONTH.fullmatch(month) if isinstance(month, str) else None
     if match is None:
-        raise ValueError(f"month must be written YYYY-MM, such as 2026-05, got {month!r}")
+        raise InvalidValue(f"month must be written YYYY-MM, such as 2026-05, got {month!r}", "month")
     year, number = int(match[1]), int(match[2])
     if not 1 <= number <= 12:
-        raise ValueError(f"month must be between 01 and 12, got {month!r}")
+        raise InvalidValue(f"month must be between 01 and 12, got {month!r}", "month")
     if not _FIRST_YEAR <= year <= _LAST_YEAR:
-        raise ValueError(f"month must be between {_FIRST_YEAR}-01 and {_LAST_YEAR}-12, got {month!r}")
+        raise InvalidValue(f"month must be between {_FIRST_YEAR}-01 and {_LAST_YEAR}-12, got {month!r}", "month")
     return year, number
 
 

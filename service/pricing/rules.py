@@ -18,6 +18,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import NamedTuple
 
+from service.pricing.errors import InvalidRules, InvalidValue, VariantNotOffered, path_of
 from service.pricing.money import MONEY_CONTEXT, canonical
 from service.pricing.prices import TokenPrices, apply_discounts
 from service.pricing.windows import DailyWindow, Span
@@ -28,12 +29,18 @@ VARIANT_KINDS = ("batch", "flex", "priority")
 MAX_MULTIPLIER = Decimal(10)
 
 
-class RuleError(ValueError):
-    """A request the rules cannot price (a variant the price does not offer); `field` names the input."""
+class RuleError(InvalidRules):
+    """Rules that do not hold together, or a request the rules refuse, at `field`."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, *path_of(field))
+
+
+class VariantError(VariantNotOffered):
+    """A batch, flex or priority rate asked of a price that does not offer it, at `field` of the request."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, *path_of(field))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ class PriceRules:
                 return variant
         offered = ", ".join(v.kind for v in self.variants) or "none"
         field = "processing" if kind == "batch" else "service_tier"
-        raise RuleError(field, f"this price offers no {kind} rate (variants offered: {offered})")
+        raise VariantError(field, f"this price offers no {kind} rate (variants offered: {offered})")
 
     def window_at(self, instant: datetime) -> TimeWindow | None:
         for window in self.windows:
@@ -119,11 +126,13 @@ def check_multiplier(value: Decimal) -> Decimal:
 def variant_kind(processing: str = "standard", service_tier: str = "standard") -> str | None:
     """The variant a request asks for, or None for the standard rate."""
     if processing not in PROCESSING_MODES:
-        raise RuleError("processing", f"processing must be one of {', '.join(PROCESSING_MODES)}, got {processing!r}")
+        modes = ", ".join(PROCESSING_MODES)
+        raise InvalidValue(f"processing must be one of {modes}, got {processing!r}", "processing")
     if service_tier not in SERVICE_TIERS:
-        raise RuleError("service_tier", f"service_tier must be one of {', '.join(SERVICE_TIERS)}, got {service_tier!r}")
+        tiers = ", ".join(SERVICE_TIERS)
+        raise InvalidValue(f"service_tier must be one of {tiers}, got {service_tier!r}", "service_tier")
     if processing == "batch" and service_tier != "standard":
-        raise RuleError("service_tier", "batch processing has no service tier: send service_tier standard with it")
+        raise InvalidValue("batch processing has no service tier: send service_tier standard with it", "service_tier")
     if processing == "batch":
         return "batch"
     return None if service_tier == "standard" else service_tier

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, localcontext
 
+from service.pricing.errors import InvalidAmount, InvalidUsage
 from service.pricing.estimate import session_cost
 from service.pricing.money import MONEY_CONTEXT, round_cost
 from service.pricing.prices import TokenPrices
@@ -43,19 +44,25 @@ def self_host_cost(
 
 def _check_self_host(gpu_hourly_usd: Decimal, gpus: int, tokens_per_second: Decimal, utilization: Decimal) -> None:
     if not gpu_hourly_usd.is_finite() or gpu_hourly_usd < 0:
-        raise ValueError(f"gpu_hourly_usd must be a finite amount of 0 or more, got {gpu_hourly_usd}")
+        raise InvalidAmount(
+            f"gpu_hourly_usd must be a finite amount of 0 or more, got {gpu_hourly_usd}", "gpu_hourly_usd"
+        )
     if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise ValueError(f"gpus must be a whole number of at least 1, got {gpus!r}")
+        raise InvalidAmount(f"gpus must be a whole number of at least 1, got {gpus!r}", "gpus")
     if not tokens_per_second.is_finite() or tokens_per_second <= 0:
-        raise ValueError(f"tokens_per_second must be more than 0, got {tokens_per_second}")
+        raise InvalidAmount(f"tokens_per_second must be more than 0, got {tokens_per_second}", "tokens_per_second")
     if not utilization.is_finite() or not 0 < utilization <= 1:
-        raise ValueError(f"utilization (the busy share of the time) must be in (0, 1], got {utilization}")
+        raise InvalidAmount(
+            f"utilization (the busy share of the time) must be in (0, 1], got {utilization}", "utilization"
+        )
 
 
 def break_even_tokens(monthly_cost: Decimal, api_price_per_mtok: Decimal) -> Decimal | None:
     """Monthly tokens at which the API costs as much as self-hosting (rounded up); None for a free API."""
     if not api_price_per_mtok.is_finite() or api_price_per_mtok < 0:
-        raise ValueError(f"api_price_per_mtok must be a finite amount of 0 or more, got {api_price_per_mtok}")
+        raise InvalidAmount(
+            f"api_price_per_mtok must be a finite amount of 0 or more, got {api_price_per_mtok}", "api_price_per_mtok"
+        )
     if api_price_per_mtok.is_zero():
         return None
     with localcontext(MONEY_CONTEXT):
@@ -67,7 +74,7 @@ def blended_price_per_mtok(prices: TokenPrices, usage: Usage) -> Decimal:
     """What the API charges per 1M tokens (input and output together) for this usage mix."""
     tokens = usage.input_tokens + usage.output_tokens
     if tokens == 0:
-        raise ValueError("the usage has no input or output tokens, so it has no price per token")
+        raise InvalidUsage("the usage has no input or output tokens, so it has no price per token", "input_tokens")
     cost, _ = session_cost(prices, usage)
     with localcontext(MONEY_CONTEXT):
         return round_cost(cost.per_session * _TOKENS_PER_MTOK / tokens)

@@ -2,15 +2,16 @@
 
 from typing import NamedTuple
 
+from service.pricing.errors import InvalidUsage, path_of
+
 MAX_TOKENS = 10**15
 
 
-class UsageError(ValueError):
-    """A usage that cannot be priced; `field` names the offending field."""
+class UsageError(InvalidUsage):
+    """A usage that cannot be priced, at `field`."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, *path_of(field))
 
 
 class _Tokens(NamedTuple):

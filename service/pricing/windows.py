@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from service.pricing.errors import InvalidWindow, path_of
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
 _ONE_DAY = timedelta(days=1)
@@ -23,12 +25,11 @@ _SAMPLE_STEP = 3600
 Span = tuple[datetime, datetime]
 
 
-class WindowError(ValueError):
-    """A window that cannot be used; `field` names the offending part."""
+class WindowError(InvalidWindow):
+    """A window that cannot be used, at `field_name` within it."""
 
     def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
+        super().__init__(message, *path_of(field_name))
 
 
 def load_zone(name: str) -> ZoneInfo:

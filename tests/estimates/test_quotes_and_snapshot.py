@@ -10,6 +10,7 @@ import pytest
 from service.db.engine import make_sessionmaker
 from service.snapshot.keeper import SnapshotKeeper
 from tests.factories import committed_model_and_key
+from tests.problems import assert_problem
 
 SESSION = {"input_tokens": 50_000, "output_tokens": 20_000}
 
@@ -89,20 +90,18 @@ async def test_every_kind_of_estimate_can_be_quoted_nested_or_flat(client, form)
     assert results["estimate"]["cost"]["total"] == "0.26"  # GPT-4.1: 50K x 2 + 20K x 8 per 1M
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"model": "gpt-4.1", **SESSION}, "kind"),
-    ({"kind": "invoice", **SESSION}, "kind"),
-    ({"kind": "estimate", "request": {"model": "gpt-4.1", **SESSION}, "model": "gpt-4.1"}, "model"),
-    ({"kind": "estimate", "request": ["gpt-4.1"]}, "request"),
-    ({"kind": "estimate", "request": {"model": "gpt-4.1"}}, "request"),
-    ({"kind": "estimate", "model": "gpt-4.1", "input_tokens": 1}, "output_tokens"),
-    ({"kind": "estimate", "model": "gpt-4.1", **SESSION, "sessions": -1}, "sessions"),
-    (["estimate"], "body"),
+@pytest.mark.parametrize(("body", "pointer"), [
+    ({"model": "gpt-4.1", **SESSION}, "/kind"),
+    ({"kind": "invoice", **SESSION}, "/kind"),
+    ({"kind": "estimate", "request": {"model": "gpt-4.1", **SESSION}, "model": "gpt-4.1"}, "/model"),
+    ({"kind": "estimate", "request": ["gpt-4.1"]}, "/request"),
+    ({"kind": "estimate", "request": {"model": "gpt-4.1"}}, "/request/input_tokens"),
+    ({"kind": "estimate", "model": "gpt-4.1", "input_tokens": 1}, "/output_tokens"),
+    ({"kind": "estimate", "model": "gpt-4.1", **SESSION, "sessions": -1}, "/sessions"),
+    (["estimate"], ""),
 ])
-async def test_a_quote_request_that_is_neither_form_is_a_422_naming_the_field(client, body, field):
-    response = await client.post("/v1/quotes", json=body)
-    assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["field"] == field
+async def test_a_quote_request_that_is_neither_form_is_a_422_naming_the_field(client, body, pointer):
+    assert_problem(await client.post("/v1/quotes", json=body), 422, pointer=pointer)
 
 
 async def test_a_quote_of_an_invalid_request_is_a_422_and_an_unknown_quote_a_404(client):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from service.pricing.charging import charged_at, rated_stretches
+from service.pricing.errors import InvalidValue, VariantNotOffered
 from service.pricing.estimate import estimate
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import ContextTier, PriceRules, RuleError, TimeWindow, Variant, variant_kind
@@ -74,13 +75,14 @@ def test_the_first_window_listed_wins_where_two_are_open() -> None:
 
 
 def test_a_variant_the_price_does_not_offer_is_refused_not_charged_at_the_standard_rate() -> None:
-    with pytest.raises(RuleError, match="no flex rate") as caught:
+    with pytest.raises(VariantNotOffered) as caught:
         priced(10, "flex")
-    assert caught.value.field == "service_tier"
+    assert caught.value.path == ("service_tier",)
     flat = ModelTimeline([PricePeriod(1, utc(2026, 1, 1), None, BASE)]).price_at(MONDAY_NOON)
     assert flat is not None
-    with pytest.raises(RuleError, match="no batch rate"):
+    with pytest.raises(VariantNotOffered) as caught:
         charged_at(flat, 10, "batch", MONDAY_NOON)
+    assert caught.value.path == ("processing",)
 
 
 @pytest.mark.parametrize(("processing", "tier", "kind"), [
@@ -92,8 +94,9 @@ def test_processing_and_service_tier_name_one_variant(processing: str, tier: str
 
 
 def test_batch_with_a_service_tier_is_refused() -> None:
-    with pytest.raises(RuleError, match="batch processing has no service tier"):
+    with pytest.raises(InvalidValue) as caught:
         variant_kind("batch", "priority")
+    assert caught.value.path == ("service_tier",)
 
 
 def test_tiers_must_rise_and_variants_be_distinct() -> None:

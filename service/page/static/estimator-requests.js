@@ -14,11 +14,14 @@
   const historyCache = new Map(); // model id -> promise of {model, prices, promotions}
   let catalogReady;
 
+  // The page decides by a problem's `type` (and `errors[].pointer`), never by the wording of its `detail`.
   class Problem extends Error {
-    constructor(status, detail) {
+    constructor(status, detail, type = "about:blank", errors = []) {
       super(detail);
       this.status = status;
       this.detail = detail;
+      this.type = type;
+      this.errors = errors;
     }
   }
 
@@ -41,7 +44,8 @@
       // not JSON: the status line below says what happened
     }
     if (!response.ok) {
-      throw new Problem(response.status, (data && (data.detail || data.title)) || `HTTP ${response.status}`);
+      throw new Problem(response.status, (data && (data.detail || data.title)) || `HTTP ${response.status}`,
+        (data && data.type) || "about:blank", (data && data.errors) || []);
     }
     return data;
   }
@@ -142,8 +146,9 @@
         .catch((error) => {
           if (gen !== generation) return;
           const missing = error.detail;
-          if (error.status === 404) view.monthly.set(model, { missing, note: "no price for the whole period" });
-          else if (lacksVariant(error, model)) view.monthly.set(model, { missing, note: `no ${asked} rate` });
+          if (error.type === "/problems/no-price-at-instant") {
+            view.monthly.set(model, { missing, note: "no price for the whole period" });
+          } else if (lacksVariant(error)) view.monthly.set(model, { missing, note: `no ${asked} rate` });
           else failed(gen, error);
         })
         .then(() => gen === generation && renderSoon()))));
@@ -155,9 +160,9 @@
     });
   }
 
-  // A 422 about one model's price (the variant asked for is not offered) names that model first; a 422 about the
-  // request itself (batch with a service tier) does not, and is the page's problem to show.
-  const lacksVariant = (error, model) => error.status === 422 && error.detail.startsWith(`model '${model}':`);
+  // A model whose price does not offer the variant asked for is a fact about that model (its own request named
+  // it); any other 422, such as batch with a service tier, is about the request, and is the page's problem to show.
+  const lacksVariant = (error) => error.type === "/problems/variant-not-offered";
 
   function failed(gen, error) {
     if (gen !== generation || error.name === "AbortError") return;

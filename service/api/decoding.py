@@ -1,0 +1,105 @@
+"""Strict JSON decoding of request bodies, whose failures are InputErrors that point at the field at fault.
+
+msgspec says where a value failed only inside its message text. Rather than read that text, a failure is
+located by walking the expected type over the decoded value, converting each part on its own until the
+innermost part that fails. That costs nothing on the happy path and a few conversions on a failing one.
+"""
+
+from __future__ import annotations
+
+import types
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+import msgspec
+
+from service.api.problems import MalformedBody
+from service.pricing.errors import InputError, InvalidValue, PathPart
+
+T = TypeVar("T")
+
+# Fractional JSON numbers are read as Decimal, exactly: never through a float.
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def decode_json(body: bytes) -> Any:
+    """The body as plain values; MalformedBody when it is not JSON."""
+    try:
+        return _DECODER.decode(body or b"null")
+    except msgspec.DecodeError as exc:
+        raise MalformedBody(f"{exc}: send a valid JSON body") from None
+    except RecursionError:
+        raise MalformedBody("JSON nested too deeply: send a valid JSON body") from None
+
+
+def convert_strict(value: Any, target: type[T]) -> T:
+    """`value` as `target`, with no lax coercion ("1" is not 1); an InputError naming the field otherwise."""
+    try:
+        return msgspec.convert(value, target, strict=True)
+    except msgspec.ValidationError as exc:
+        raise located(exc, value, target) from None
+
+
+def located(error: msgspec.ValidationError, value: Any, target: Any) -> InputError:
+    """The InputError for a failed conversion of `value` to `target`."""
+    path, innermost = _locate(value, target, error)
+    if isinstance(innermost, InputError):
+        return innermost.within(*path)
+    cause = innermost.__cause__
+    if isinstance(cause, InputError):  # a schema's own check (__post_init__) said what and where
+        return cause.within(*path)
+    return InvalidValue(str(innermost), *path)
+
+
+def _locate(value: Any, target: Any, error: Exception) -> tuple[tuple[PathPart, ...], Exception]:
+    """The path of the innermost part of `value` that fails on its own, and that part's own error (converted at
+    the root, so its message carries no path)."""
+    for key, part, part_type in _parts(value, _unwrapped(target)):
+        if part_type is _UNKNOWN:
+            return (key,), InvalidValue(f"`{key}` is not a field of this object: remove it")
+        if part_type is _MISSING:
+            return (key,), InvalidValue(f"`{key}` is required")
+        try:
+            msgspec.convert(part, part_type, strict=True)
+        except msgspec.ValidationError as inner:
+            path, innermost = _locate(part, part_type, inner)
+            return (key, *path), innermost
+    return (), error
+
+
+def _parts(value: Any, target: Any) -> list[tuple[PathPart, Any, Any]]:
+    """(key, value, type) of each part of `value` that `target` describes; a missing or unknown field is a part
+    whose conversion fails, so the walk stops there."""
+    if isinstance(target, type) and issubclass(target, msgspec.Struct) and isinstance(value, dict):
+        fields = msgspec.structs.fields(target)
+        names = {f.encode_name for f in fields}
+        config = target.__struct_config__
+        if config.forbid_unknown_fields:
+            allowed = names | ({config.tag_field} if config.tag_field else set())
+            unknown = [(key, v, _UNKNOWN) for key, v in value.items() if key not in allowed]
+            if unknown:
+                return unknown[:1]
+        missing = [(f.encode_name, None, _MISSING) for f in fields if f.required and f.encode_name not in value]
+        present = [(f.encode_name, value[f.encode_name], f.type) for f in fields if f.encode_name in value]
+        return missing[:1] + present
+    origin = get_origin(target)
+    if origin in (list, tuple, set, frozenset) and isinstance(value, list):
+        args = [a for a in get_args(target) if a is not Ellipsis]
+        if origin is tuple and len(args) > 1:
+            return list(zip(range(len(value)), value, args, strict=False))
+        return [(index, item, args[0] if args else Any) for index, item in enumerate(value)]
+    if origin in (Union, types.UnionType) and isinstance(value, dict):
+        # An object against a union: the union's one object type describes it.
+        structs = [a for a in get_args(target) if isinstance(a, type) and issubclass(a, msgspec.Struct)]
+        if len(structs) == 1:
+            return _parts(value, structs[0])
+    return []
+
+
+def _unwrapped(target: Any) -> Any:
+    return get_args(target)[0] if get_origin(target) is Annotated else target
+
+
+# Markers for a field that is there but should not be, and one that should be there but is not.
+_UNKNOWN = object()
+_MISSING = object()

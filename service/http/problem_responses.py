@@ -1,0 +1,154 @@
+"""The one place exceptions become responses: problem types, input errors, database faults and bugs."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from service.api.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem, ProblemError, problem_of
+from service.pricing.errors import InputError
+
+log = logging.getLogger("service.problems")
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(content=msgspec.json.encode(problem), status_code=problem.status,
+                    media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def send_problem(send: Any, exc: ProblemError | InputError) -> None:
+    """Send a problem straight over ASGI, for code that runs before the app (service.http.edge)."""
+    problem, extra = (exc.problem, exc.headers) if isinstance(exc, ProblemError) else (problem_of(exc), {})
+    body = msgspec.json.encode(problem)
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
+               *((name.lower().encode(), value.encode()) for name, value in extra.items())]
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _on_problem(_: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
+    return problem_response(exc.problem, exc.headers)
+
+
+def _on_input(_: Request[Any, Any, Any], exc: InputError) -> Response[bytes]:
+    return problem_response(problem_of(exc))
+
+
+def _on_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    # Bodies are checked by service.http.requests, which raises InputError; what Litestar itself validates is
+    # query, path and header parameters, and each of its items names the parameter as `key`.
+    errors = [
+        FieldError(field=str(item.get("key") or "body"), message=str(item.get("message")))
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
+    return problem_response(Problem(type="/problems/validation-error", title="Invalid request", status=422,
+                                    detail=detail, errors=errors or None))
+
+
+def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if status == 400:
+        return problem_response(Problem(type="/problems/malformed-request", title="Malformed request",
+                                        status=400, detail=f"{exc.detail}: send a valid JSON body"))
+    kind = "not-found" if isinstance(exc, NotFoundException) else "about:blank"
+    return problem_response(
+        Problem(type=f"/problems/{kind}" if kind != "about:blank" else kind,
+                title=_title(status), status=status, detail=str(exc.detail)),
+        dict(exc.headers or {}),
+    )
+
+
+def _on_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[bytes]:
+    # Each constraint that a racing or careless writer can trip says what happened in its own words.
+    # SQLAlchemy's asyncpg adapter keeps the driver's exception, which names the constraint, as the cause.
+    driver_error = getattr(exc.orig, "__cause__", None) or exc.orig
+    constraint = getattr(driver_error, "constraint_name", None) or ""
+    detail = CONFLICT_MESSAGES.get(constraint, "the change conflicts with the stored catalog")
+    if "only grows" in str(exc.orig):
+        detail = "price history only grows: stored prices cannot be changed or deleted"
+    return problem_response(Problem(type="/problems/conflict", title="Conflict", status=409, detail=detail))
+
+
+def _on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        Problem(type="/problems/database-unavailable", title="Service unavailable", status=503,
+                detail="the catalog database is unreachable; retry shortly"),
+        {"Retry-After": "2"},
+    )
+
+
+def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if _is_database_down(exc):
+        return _on_database_down(request, exc)
+    if isinstance(exc, DBAPIError) and isinstance(exc.orig.__cause__, asyncpg.exceptions.DataError):
+        # A value PostgreSQL cannot store or compare (a NUL character, say) that no schema caught first.
+        return problem_response(Problem(type="/problems/validation-error", title="Invalid request", status=422,
+                                        detail=f"a value in the request is not valid: {exc.orig.__cause__}"))
+    if isinstance(exc, DBAPIError) and type(exc.orig.__cause__).__name__ in _CONCURRENCY_FAILURES:
+        return problem_response(
+            Problem(type="/problems/conflict", title="Conflict", status=409,
+                    detail="the change collided with a concurrent write and was not applied; retry it"),
+            {"Retry-After": "1"},
+        )
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(Problem(type="/problems/internal-error", title="Internal server error", status=500,
+                                    detail="an unexpected error occurred; it has been logged"))
+
+
+def _is_database_down(exc: Exception) -> bool:
+    # asyncpg's connection failures arrive wrapped in DBAPIError/InternalError, or bare (see PITFALLS.md).
+    if isinstance(exc, OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig_name = type(exc.orig).__name__ if exc.orig is not None else ""
+        return exc.connection_invalidated or orig_name in _CONNECTION_FAILURES
+    return False
+
+
+_CONNECTION_FAILURES = {
+    "ConnectionDoesNotExistError", "CannotConnectNowError", "InternalClientError", "ConnectionFailureError",
+    "InterfaceError", "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
+}
+
+
+_CONCURRENCY_FAILURES = {"DeadlockDetectedError", "SerializationError"}
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+CONFLICT_MESSAGES = {
+    "prices_no_overlap": "the price period overlaps a stored period of this model",
+    "promotions_no_overlap": "the promotion overlaps another promotion of this model",
+    "providers_pkey": "a provider with this id already exists",
+    "models_pkey": "a model with this id already exists",
+    "models_provider_id_fkey": "the provider still has models; delete or move them first",
+    "prices_model_id_fkey": "the model has price history, which is never deleted",
+    "promotions_model_id_fkey": "the model has promotions; delete them first",
+}
+
+EXCEPTION_HANDLERS = {
+    ProblemError: _on_problem,
+    InputError: _on_input,
+    ValidationException: _on_validation,
+    HTTPException: _on_http,
+    IntegrityError: _on_integrity,
+    ConnectionError: _on_database_down,
+    Exception: _on_unexpected,
+}
+
+
