@@ -40,19 +40,19 @@ class ModelController(Controller):
         return schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor)
 
     @get("/{model_id:str}", responses=responses(*READ), summary="Read a model")
-    async def get_model(self, session: DbSession, model_id: SlugPath) -> Response[schemas.Model]:
+    async def get_model(self, session: DbSession, model_id: SlugPath) -> Response[schemas.ModelOut]:
         row = await queries.get_model(session, model_id)
         return with_etag(render.model(row), row)
 
     @idempotent_post("/", **WRITE_ROUTE, summary="Create a model")
-    async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.Model:
+    async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.ModelOut:
         return render.model(await queries.create_model(session, data))
 
     @patch("/{model_id:str}", **CHANGE_ROUTE, summary="Change a model")
     async def update_model(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.ModelUpdate],
         if_match: IfMatch = None,
-    ) -> Response[schemas.Model]:
+    ) -> Response[schemas.ModelOut]:
         row = await queries.update_model(session, model_id, data, if_match)
         return with_etag(render.model(row), row)
 
@@ -75,11 +75,11 @@ class ModelController(Controller):
                       "any other overlap is refused with 409. Stored prices are never changed.")
     async def add_price(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate]
-    ) -> schemas.PricePeriod:
+    ) -> schemas.PricePeriodOut:
         return render.price(await price_queries.add_price(session, model_id, data))
 
     @get("/{model_id:str}/price", responses=responses(*READ), summary="The effective price at an instant")
-    async def effective_price(self, session: DbSession, model_id: SlugPath, at: At = None) -> schemas.EffectivePrice:
+    async def effective_price(self, session: DbSession, model_id: SlugPath, at: At = None) -> schemas.EffectivePriceOut:
         instant = parse_instant(at)
         found = await price_queries.effective_price(session, model_id, instant)
         return render.effective_price(model_id, instant, found)

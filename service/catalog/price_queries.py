@@ -15,37 +15,40 @@ from service.catalog import schemas
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
-from service.db.models import Model, Price, Promotion
+from service.db.models import ModelRow, PriceRow, PromotionRow
 from service.pricing.money import canonical
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
 
 
-def _covers(table: type[Price] | type[Promotion], at: datetime) -> Any:
+def _covers(table: type[PriceRow] | type[PromotionRow], at: datetime) -> Any:
     return and_(table.valid_from <= at, or_(table.valid_to.is_(None), table.valid_to > at))
 
 
-async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[Price]:
+async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[PriceRow]:
     await get_model(session, model_id)
-    query = select(Price).where(Price.model_id == model_id).order_by(Price.valid_from, Price.id).limit(limit + 1)
+    query = (select(PriceRow).where(PriceRow.model_id == model_id)
+             .order_by(PriceRow.valid_from, PriceRow.id).limit(limit + 1))
     if after is not None:
-        after_from = select(Price.valid_from).where(Price.id == after).scalar_subquery()
-        query = query.where(or_(Price.valid_from > after_from, and_(Price.valid_from == after_from, Price.id > after)))
+        after_from = select(PriceRow.valid_from).where(PriceRow.id == after).scalar_subquery()
+        query = query.where(or_(PriceRow.valid_from > after_from,
+                                and_(PriceRow.valid_from == after_from, PriceRow.id > after)))
     return list(await session.scalars(query))
 
 
-async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> Price:
+async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> PriceRow:
     """Insert a period; one that starts inside the open-ended current period closes it at its start."""
     # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
     # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
     rules = rules_from_request(data.rules)  # a 422 before any lock is taken
     await get_model(session, model_id, for_update=True)
-    open_period = await session.scalar(select(Price).where(Price.model_id == model_id, Price.valid_to.is_(None)))
+    open_period = await session.scalar(
+        select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
-        await session.execute(update(Price).where(Price.id == open_period.id).values(valid_to=data.valid_from))
+        await session.execute(update(PriceRow).where(PriceRow.id == open_period.id).values(valid_to=data.valid_from))
     elif open_period is not None and open_period.valid_from == data.valid_from:
         raise conflict(f"price {open_period.id} already starts at {data.valid_from.isoformat()}")
-    return await insert_row(session, Price(
+    return await insert_row(session, PriceRow(
         model_id=model_id, valid_from=data.valid_from, valid_to=data.valid_to, currency=data.currency,
         input_per_mtok=data.input_per_mtok, output_per_mtok=data.output_per_mtok,
         cache_read_per_mtok=data.cache_read_per_mtok, cache_write_per_mtok=data.cache_write_per_mtok,
@@ -55,9 +58,9 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
 
 async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> EffectivePrice:
     await get_model(session, model_id)
-    price = await session.scalar(select(Price).where(Price.model_id == model_id, _covers(Price, at)))
+    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, _covers(PriceRow, at)))
     promotions = await session.scalars(
-        select(Promotion).where(Promotion.model_id == model_id, _covers(Promotion, at))
+        select(PromotionRow).where(PromotionRow.model_id == model_id, _covers(PromotionRow, at))
     )
     found = ModelTimeline(
         [to_period(price)] if price else [], [to_discount(p) for p in promotions]
@@ -68,19 +71,19 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
     return found
 
 
-async def load_timelines(session: AsyncSession) -> tuple[list[Model], dict[str, ModelTimeline]]:
+async def load_timelines(session: AsyncSession) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:
     """Every model, ordered by id, and each one's whole history as a pure-core timeline."""
-    models = list(await session.scalars(select(Model).order_by(Model.id)))
+    models = list(await session.scalars(select(ModelRow).order_by(ModelRow.id)))
     periods: dict[str, list[PricePeriod]] = {m.id: [] for m in models}
     discounts: dict[str, list[Discount]] = {m.id: [] for m in models}
-    for price in await session.scalars(select(Price)):
+    for price in await session.scalars(select(PriceRow)):
         periods[price.model_id].append(to_period(price))
-    for promotion in await session.scalars(select(Promotion)):
+    for promotion in await session.scalars(select(PromotionRow)):
         discounts[promotion.model_id].append(to_discount(promotion))
     return models, {m.id: ModelTimeline(periods[m.id], discounts[m.id]) for m in models}
 
 
-def to_period(price: Price) -> PricePeriod:
+def to_period(price: PriceRow) -> PricePeriod:
     # numeric(…, 12) columns read back as 0.140000000000: canonical() drops those zeros once here, or every cost
     # computed from the price would carry them into the formatter (a third of its time, on every estimate).
     return PricePeriod(
@@ -98,35 +101,35 @@ def _canonical_or_none(value: Decimal | None) -> Decimal | None:
     return None if value is None else canonical(value)
 
 
-def to_discount(promotion: Promotion) -> Discount:
+def to_discount(promotion: PromotionRow) -> Discount:
     return Discount(id=promotion.id, name=promotion.name, percent_off=canonical(promotion.percent_off),
                     valid_from=promotion.valid_from, valid_to=promotion.valid_to)
 
 
 async def list_promotions(
     session: AsyncSession, *, after: int | None, limit: int, model: str | None
-) -> list[Promotion]:
-    query = select(Promotion).order_by(Promotion.id).limit(limit + 1)
+) -> list[PromotionRow]:
+    query = select(PromotionRow).order_by(PromotionRow.id).limit(limit + 1)
     if after is not None:
-        query = query.where(Promotion.id > after)
+        query = query.where(PromotionRow.id > after)
     if model is not None:
-        query = query.where(Promotion.model_id == model)
+        query = query.where(PromotionRow.model_id == model)
     return list(await session.scalars(query))
 
 
-async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update: bool = False) -> Promotion:
-    promotion = await session.get(Promotion, promotion_id, with_for_update=for_update or None)
+async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update: bool = False) -> PromotionRow:
+    promotion = await session.get(PromotionRow, promotion_id, with_for_update=for_update or None)
     if promotion is None:
         raise not_found("promotion", promotion_id)
     return promotion
 
 
-async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate) -> Promotion:
+async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate) -> PromotionRow:
     try:
         await get_model(session, data.model)
     except ProblemError:
         raise invalid("model", f"model '{data.model}' does not exist: create it first") from None
-    return await insert_row(session, Promotion(
+    return await insert_row(session, PromotionRow(
         model_id=data.model, name=data.name, percent_off=data.percent_off, valid_from=data.valid_from,
         valid_to=data.valid_to, source=data.source,
     ))
@@ -134,7 +137,7 @@ async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate)
 
 async def update_promotion(
     session: AsyncSession, promotion_id: int, data: schemas.PromotionUpdate, if_match: str | None = None
-) -> Promotion:
+) -> PromotionRow:
     promotion = await get_promotion(session, promotion_id, for_update=True)
     require_match(promotion, if_match)
     changes = changes_of(data)

@@ -31,19 +31,21 @@ class PromotionController(Controller):
         return schemas.PromotionPage(data=[render.promotion(r) for r in page], next_cursor=next_cursor)
 
     @get("/{promotion_id:int}", responses=responses(*READ), summary="Read a promotion")
-    async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> Response[schemas.Promotion]:
+    async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> Response[schemas.PromotionOut]:
         row = await price_queries.get_promotion(session, promotion_id)
         return with_etag(render.promotion(row), row)
 
     @idempotent_post("/", **WRITE_ROUTE, summary="Create a promotion")
-    async def create_promotion(self, session: DbSession, data: JSONBody[schemas.PromotionCreate]) -> schemas.Promotion:
+    async def create_promotion(
+        self, session: DbSession, data: JSONBody[schemas.PromotionCreate]
+    ) -> schemas.PromotionOut:
         return render.promotion(await price_queries.create_promotion(session, data))
 
     @patch("/{promotion_id:int}", **CHANGE_ROUTE, summary="Change a promotion")
     async def update_promotion(
         self, session: DbSession, promotion_id: IdPath, data: JSONBody[schemas.PromotionUpdate],
         if_match: IfMatch = None,
-    ) -> Response[schemas.Promotion]:
+    ) -> Response[schemas.PromotionOut]:
         row = await price_queries.update_promotion(session, promotion_id, data, if_match)
         return with_etag(render.promotion(row), row)
 

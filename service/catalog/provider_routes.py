@@ -28,19 +28,19 @@ class ProviderController(Controller):
         return schemas.ProviderPage(data=[render.provider(r) for r in page], next_cursor=next_cursor)
 
     @get("/{provider_id:str}", responses=responses(*READ), summary="Read a provider")
-    async def get_provider(self, session: DbSession, provider_id: SlugPath) -> Response[schemas.Provider]:
+    async def get_provider(self, session: DbSession, provider_id: SlugPath) -> Response[schemas.ProviderOut]:
         row = await queries.get_provider(session, provider_id)
         return with_etag(render.provider(row), row)
 
     @idempotent_post("/", **WRITE_ROUTE, summary="Create a provider")
-    async def create_provider(self, session: DbSession, data: JSONBody[schemas.ProviderCreate]) -> schemas.Provider:
+    async def create_provider(self, session: DbSession, data: JSONBody[schemas.ProviderCreate]) -> schemas.ProviderOut:
         return render.provider(await queries.create_provider(session, data))
 
     @patch("/{provider_id:str}", **CHANGE_ROUTE, summary="Rename a provider")
     async def update_provider(
         self, session: DbSession, provider_id: SlugPath, data: JSONBody[schemas.ProviderUpdate],
         if_match: IfMatch = None,
-    ) -> Response[schemas.Provider]:
+    ) -> Response[schemas.ProviderOut]:
         row = await queries.update_provider(session, provider_id, data, if_match)
         return with_etag(render.provider(row), row)
 

@@ -13,23 +13,23 @@ from service.api.preconditions import require_match
 from service.api.problems import invalid, not_found
 from service.api.structs import SLUG_PATTERN
 from service.catalog import schemas
-from service.db.models import Model, Provider
+from service.db.models import ModelRow, ProviderRow
 
 SLUG = re.compile(SLUG_PATTERN)
 RowT = TypeVar("RowT")
 
 
-async def list_providers(session: AsyncSession, *, after: str | None, limit: int) -> list[Provider]:
-    query = select(Provider).order_by(Provider.id).limit(limit + 1)
+async def list_providers(session: AsyncSession, *, after: str | None, limit: int) -> list[ProviderRow]:
+    query = select(ProviderRow).order_by(ProviderRow.id).limit(limit + 1)
     if after is not None:
-        query = query.where(Provider.id > after)
+        query = query.where(ProviderRow.id > after)
     return list(await session.scalars(query))
 
 
-async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> Provider:
+async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> ProviderRow:
     if not SLUG.match(provider_id):
         raise not_found("provider", provider_id[:100])  # no such id can exist: spare the database
-    provider = await session.get(Provider, provider_id, with_for_update=for_update or None)
+    provider = await session.get(ProviderRow, provider_id, with_for_update=for_update or None)
     if provider is None:
         raise not_found("provider", provider_id)
     return provider
@@ -43,13 +43,13 @@ async def insert_row(session: AsyncSession, row: RowT) -> RowT:
     return row
 
 
-async def create_provider(session: AsyncSession, data: schemas.ProviderCreate) -> Provider:
-    return await insert_row(session, Provider(id=data.id, name=data.name))
+async def create_provider(session: AsyncSession, data: schemas.ProviderCreate) -> ProviderRow:
+    return await insert_row(session, ProviderRow(id=data.id, name=data.name))
 
 
 async def update_provider(
     session: AsyncSession, provider_id: str, data: schemas.ProviderUpdate, if_match: str | None = None
-) -> Provider:
+) -> ProviderRow:
     provider = await get_provider(session, provider_id, for_update=True)
     require_match(provider, if_match)
     await apply_changes(session, provider, changes_of(data))
@@ -65,31 +65,31 @@ async def delete_provider(session: AsyncSession, provider_id: str, if_match: str
 
 async def list_models(
     session: AsyncSession, *, after: str | None, limit: int, provider: str | None, q: str | None
-) -> list[Model]:
-    query = select(Model).order_by(Model.id).limit(limit + 1)
+) -> list[ModelRow]:
+    query = select(ModelRow).order_by(ModelRow.id).limit(limit + 1)
     if after is not None:
-        query = query.where(Model.id > after)
+        query = query.where(ModelRow.id > after)
     if provider is not None:
-        query = query.where(Model.provider_id == provider)
+        query = query.where(ModelRow.provider_id == provider)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(Model.id.ilike(pattern), Model.name.ilike(pattern)))
+        query = query.where(or_(ModelRow.id.ilike(pattern), ModelRow.name.ilike(pattern)))
     return list(await session.scalars(query))
 
 
-async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> Model:
+async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> ModelRow:
     if not SLUG.match(model_id):
         raise not_found("model", model_id[:100])  # no such id can exist: spare the database
     # FOR NO KEY UPDATE: it still lets other transactions reference the model (foreign-key checks).
-    model = await session.get(Model, model_id, with_for_update={"key_share": True} if for_update else None)
+    model = await session.get(ModelRow, model_id, with_for_update={"key_share": True} if for_update else None)
     if model is None:
         raise not_found("model", model_id)
     return model
 
 
-async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> Model:
+async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> ModelRow:
     await _require_provider(session, data.provider)
-    return await insert_row(session, Model(
+    return await insert_row(session, ModelRow(
         id=data.id, provider_id=data.provider, name=data.name, open_weights=data.open_weights,
         context_window=data.context_window, released_on=data.released_on,
     ))
@@ -97,7 +97,7 @@ async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> Mode
 
 async def update_model(
     session: AsyncSession, model_id: str, data: schemas.ModelUpdate, if_match: str | None = None
-) -> Model:
+) -> ModelRow:
     model = await get_model(session, model_id, for_update=True)
     require_match(model, if_match)
     changes = changes_of(data)
@@ -116,7 +116,7 @@ async def delete_model(session: AsyncSession, model_id: str, if_match: str | Non
 
 
 async def _require_provider(session: AsyncSession, provider_id: str) -> None:
-    if await session.get(Provider, provider_id) is None:
+    if await session.get(ProviderRow, provider_id) is None:
         raise invalid("provider", f"provider '{provider_id}' does not exist: create it first")
 
 

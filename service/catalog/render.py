@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 
 from service.catalog import rules, schemas
-from service.db.models import Model, Price, Promotion, Provider
+from service.db.models import ModelRow, PriceRow, PromotionRow, ProviderRow
 from service.pricing.money import format_decimal
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import EffectivePrice
@@ -18,36 +18,36 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else format_decimal(value)
 
 
-def provider(row: Provider) -> schemas.Provider:
-    return schemas.Provider(id=row.id, name=row.name, created_at=row.created_at, updated_at=row.updated_at)
+def provider(row: ProviderRow) -> schemas.ProviderOut:
+    return schemas.ProviderOut(id=row.id, name=row.name, created_at=row.created_at, updated_at=row.updated_at)
 
 
-def model(row: Model) -> schemas.Model:
-    return schemas.Model(
+def model(row: ModelRow) -> schemas.ModelOut:
+    return schemas.ModelOut(
         id=row.id, provider=row.provider_id, name=row.name, open_weights=row.open_weights,
         context_window=row.context_window, released_on=row.released_on,
         created_at=row.created_at, updated_at=row.updated_at,
     )
 
 
-def price(row: Price) -> schemas.PricePeriod:
-    return schemas.PricePeriod(
+def price(row: PriceRow) -> schemas.PricePeriodOut:
+    return schemas.PricePeriodOut(
         id=row.id, model=row.model_id, valid_from=row.valid_from, valid_to=row.valid_to, currency="USD",
         input_per_mtok=format_decimal(row.input_per_mtok), output_per_mtok=format_decimal(row.output_per_mtok),
         cache_read_per_mtok=_money(row.cache_read_per_mtok), cache_write_per_mtok=_money(row.cache_write_per_mtok),
-        source=row.source, recorded_at=row.recorded_at, rules=msgspec.convert(row.rules, schemas.PriceRules),
+        source=row.source, recorded_at=row.recorded_at, rules=msgspec.convert(row.rules, schemas.PriceRulesOut),
     )
 
 
-def promotion(row: Promotion) -> schemas.Promotion:
-    return schemas.Promotion(
+def promotion(row: PromotionRow) -> schemas.PromotionOut:
+    return schemas.PromotionOut(
         id=row.id, name=row.name, model=row.model_id, percent_off=format_decimal(row.percent_off),
         valid_from=row.valid_from, valid_to=row.valid_to, source=row.source,
     )
 
 
-def token_prices(prices: TokenPrices) -> schemas.TokenPrices:
-    return schemas.TokenPrices(
+def token_prices(prices: TokenPrices) -> schemas.TokenPricesOut:
+    return schemas.TokenPricesOut(
         input_per_mtok=format_decimal(prices.input_per_mtok),
         output_per_mtok=format_decimal(prices.output_per_mtok),
         cache_read_per_mtok=_money(prices.cache_read_per_mtok),
@@ -55,7 +55,9 @@ def token_prices(prices: TokenPrices) -> schemas.TokenPrices:
     )
 
 
-_PriceParts = tuple[schemas.TokenPrices, list[schemas.ActivePromotion], schemas.TokenPrices, schemas.PriceRules]
+_PriceParts = tuple[
+    schemas.TokenPricesOut, list[schemas.ActivePromotion], schemas.TokenPricesOut, schemas.PriceRulesOut
+]
 # Rendered parts by the identity of the snapshot's EffectivePrice objects: one model's price is formatted once,
 # not on every estimate. Each entry holds its key object, so an id is never reused while cached.
 _PARTS: dict[int, tuple[EffectivePrice, _PriceParts]] = {}
@@ -79,9 +81,9 @@ def _price_parts(found: EffectivePrice) -> _PriceParts:
     return parts
 
 
-def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schemas.EffectivePrice:
+def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schemas.EffectivePriceOut:
     listed, promotions, effective, price_rules = _price_parts(found)
-    return schemas.EffectivePrice(
+    return schemas.EffectivePriceOut(
         model=model_id, at=at, currency="USD", price_id=found.period.id, list=listed, promotions=promotions,
         effective=effective, rules=price_rules,
     )

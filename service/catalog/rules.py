@@ -152,6 +152,6 @@ def _parsed(encoded: bytes) -> core.PriceRules:
     return core.PriceRules(tiers, windows, variants)
 
 
-def render(rules: core.PriceRules) -> schemas.PriceRules:
+def render(rules: core.PriceRules) -> schemas.PriceRulesOut:
     """The response form (service.catalog.render caches it with the rest of an effective price)."""
-    return msgspec.convert(to_document(rules), schemas.PriceRules)
+    return msgspec.convert(to_document(rules), schemas.PriceRulesOut)

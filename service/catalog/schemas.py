@@ -35,7 +35,7 @@ PercentOff = Annotated[Decimal, _PERCENT]
 PercentOffOrUnset = Annotated[Decimal | UnsetType, _PERCENT]
 
 
-class Provider(Schema):
+class ProviderOut(Schema):
     id: Slug
     name: str
     created_at: datetime
@@ -52,11 +52,11 @@ class ProviderUpdate(Schema):
 
 
 class ProviderPage(Schema):
-    data: list[Provider]
+    data: list[ProviderOut]
     next_cursor: str | None
 
 
-class Model(Schema):
+class ModelOut(Schema):
     id: Slug
     provider: Slug
     name: str
@@ -85,7 +85,7 @@ class ModelUpdate(Schema):
 
 
 class ModelPage(Schema):
-    data: list[Model]
+    data: list[ModelOut]
     next_cursor: str | None
 
 
@@ -149,7 +149,7 @@ class PriceRulesIn(Schema):
     variants: Annotated[list[VariantIn], Meta(max_length=3)] = []
 
 
-class ContextTier(Schema):
+class ContextTierOut(Schema):
     above_prompt_tokens: int
     input_per_mtok: Money
     output_per_mtok: Money
@@ -157,7 +157,7 @@ class ContextTier(Schema):
     cache_write_per_mtok: MoneyOrNull
 
 
-class TimeWindow(Schema):
+class TimeWindowOut(Schema):
     name: str
     timezone: str
     days: list[DayName]
@@ -167,22 +167,22 @@ class TimeWindow(Schema):
     multiplier: Multiplier
 
 
-class Variant(Schema):
+class VariantOut(Schema):
     kind: VariantKind
     multiplier: Multiplier
 
 
-class PriceRules(Schema):
+class PriceRulesOut(Schema):
     """A request is charged: the highest context tier its prompt is above (else the period's rates), times its
     variant's multiplier, times the multiplier of the first time window open at the request's instant, less
     promotions. Empty lists: a flat rate."""
 
-    context_tiers: list[ContextTier]
-    time_windows: list[TimeWindow]
-    variants: list[Variant]
+    context_tiers: list[ContextTierOut]
+    time_windows: list[TimeWindowOut]
+    variants: list[VariantOut]
 
 
-class PricePeriod(Schema):
+class PricePeriodOut(Schema):
     id: int
     model: Slug
     valid_from: datetime
@@ -194,7 +194,7 @@ class PricePeriod(Schema):
     cache_write_per_mtok: MoneyOrNull
     source: str
     recorded_at: datetime
-    rules: Annotated[PriceRules, Meta(description=RULES_DESCRIPTION)]
+    rules: Annotated[PriceRulesOut, Meta(description=RULES_DESCRIPTION)]
 
 
 class PricePeriodCreate(Schema):
@@ -217,11 +217,11 @@ class PricePeriodCreate(Schema):
 
 
 class PricePeriodPage(Schema):
-    data: list[PricePeriod]
+    data: list[PricePeriodOut]
     next_cursor: str | None
 
 
-class Promotion(Schema):
+class PromotionOut(Schema):
     id: int
     name: str
     model: Slug
@@ -257,11 +257,11 @@ class PromotionUpdate(Schema):
 
 
 class PromotionPage(Schema):
-    data: list[Promotion]
+    data: list[PromotionOut]
     next_cursor: str | None
 
 
-class TokenPrices(Schema):
+class TokenPricesOut(Schema):
     input_per_mtok: Money
     output_per_mtok: Money
     cache_read_per_mtok: MoneyOrNull
@@ -274,19 +274,19 @@ class ActivePromotion(Schema):
     percent_off: DecimalText
 
 
-# Named outside EffectivePrice, whose field `list` would shadow the builtin inside its body.
+# Named outside EffectivePriceOut, whose field `list` would shadow the builtin inside its body.
 ActivePromotions = list[ActivePromotion]
 
 
-class EffectivePrice(Schema):
+class EffectivePriceOut(Schema):
     model: Slug
     at: datetime
     currency: Literal["USD"]
     price_id: int
-    list: TokenPrices
+    list: TokenPricesOut
     promotions: ActivePromotions
-    effective: TokenPrices
-    rules: Annotated[PriceRules, Meta(description="the period's pricing rules, before promotions (which apply on "
+    effective: TokenPricesOut
+    rules: Annotated[PriceRulesOut, Meta(description="the period's pricing rules, before promotions (which apply on "
                                                   "top): " + RULES_DESCRIPTION)]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import price_queries, queries, schemas
-from service.db.models import Provider
+from service.db.models import ProviderRow
 
 
 def seed_document() -> dict[str, Any]:
@@ -21,7 +21,7 @@ def seed_document() -> dict[str, Any]:
 
 async def load_seed_if_empty(session: AsyncSession) -> bool:
     """True when the seed was loaded; an empty catalog is one without providers."""
-    if await session.scalar(select(exists().where(Provider.id.isnot(None)))):
+    if await session.scalar(select(exists().where(ProviderRow.id.isnot(None)))):
         return False
     doc = seed_document()
     source = doc["source"]

@@ -18,7 +18,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: TIMESTAMPTZ, Decimal: PRICE}
 
 
-class Provider(Base):
+class ProviderRow(Base):
     __tablename__ = "providers"
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -27,7 +27,7 @@ class Provider(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Model(Base):
+class ModelRow(Base):
     __tablename__ = "models"
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -40,7 +40,7 @@ class Model(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class Price(Base):
+class PriceRow(Base):
     """One effective-dated price period. Rows are inserted, and only ever changed to close an open period."""
 
     __tablename__ = "prices"
@@ -62,7 +62,7 @@ class Price(Base):
     )
 
 
-class Promotion(Base):
+class PromotionRow(Base):
     __tablename__ = "promotions"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -76,7 +76,7 @@ class Promotion(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class ApiKey(Base):
+class ApiKeyRow(Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -88,7 +88,7 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class Quote(Base):
+class QuoteRow(Base):
     """An estimate stored with the exact bytes it was answered with; the database refuses any change."""
 
     __tablename__ = "quotes"

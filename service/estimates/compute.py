@@ -124,7 +124,7 @@ def factor_text(factor: Decimal) -> str:
     return "1" if factor == 1 else format_decimal(factor)  # the default, on nearly every estimate
 
 
-PricesSeen = dict[tuple[str, datetime], tuple[EffectivePrice, schemas.EffectivePrice]]
+PricesSeen = dict[tuple[str, datetime], tuple[EffectivePrice, schemas.EffectivePriceOut]]
 
 
 def estimate_one(

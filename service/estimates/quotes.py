@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.decoding import convert_strict
 from service.api.problems import invalid, not_found
-from service.db.models import Quote
+from service.db.models import QuoteRow
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
@@ -90,13 +90,13 @@ async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: A
         id=quote_id, kind=kind, created_at=datetime.now(UTC), request=request_doc, result=result,
         price_ids=price_ids,
     ))
-    session.add(Quote(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids))
+    session.add(QuoteRow(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids))
     await session.flush()
     return body
 
 
 async def get_quote(session: AsyncSession, quote_id: str) -> bytes:
-    quote = await session.get(Quote, quote_id) if _QUOTE_ID.match(quote_id) else None
+    quote = await session.get(QuoteRow, quote_id) if _QUOTE_ID.match(quote_id) else None
     if quote is None:
         raise not_found("quote", quote_id)
     return quote.response

@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from service.api.problems import Problem
 from service.api.structs import MONEY_IN_PATTERN, DecimalText, Money, Schema, Slug
-from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePrice, TokenPrices
+from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePriceOut, TokenPricesOut
 from service.pricing.usage import MAX_TOKENS
 
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
@@ -75,8 +75,8 @@ class EstimateResult(Schema):
     at: datetime
     requested_at: datetime
     currency: Literal["USD"]
-    price: EffectivePrice
-    rates: Annotated[TokenPrices, Meta(description="what this request is charged per 1M tokens, after every "
+    price: EffectivePriceOut
+    rates: Annotated[TokenPricesOut, Meta(description="what this request is charged per 1M tokens, after every "
                                                    "rule and promotion; equals price.effective for a flat rate")]
     applied_rules: AppliedRules
     cost: Cost
@@ -130,7 +130,7 @@ class CompareRequest(Schema):
 
 class CompareRow(Schema):
     model: Slug
-    rates: TokenPrices
+    rates: TokenPricesOut
     applied_rules: AppliedRules
     cost: Cost
     input_ratio: DecimalText | None
@@ -193,7 +193,7 @@ class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python key
     per_session: Money
     cost: Money
     price_id: int
-    rates: TokenPrices
+    rates: TokenPricesOut
     applied_rules: AppliedRules
 
 

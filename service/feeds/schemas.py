@@ -6,17 +6,17 @@ from datetime import datetime
 from typing import Any, Literal
 
 from service.api.structs import Schema, Slug
-from service.catalog.schemas import ActivePromotions, PriceRules, TokenPrices
+from service.catalog.schemas import ActivePromotions, PriceRulesOut, TokenPricesOut
 
 
 class FeedPrice(Schema):
     model: Slug
     provider: Slug
     price_id: int
-    list: TokenPrices
+    list: TokenPricesOut
     promotions: ActivePromotions
-    effective: TokenPrices
-    rules: PriceRules
+    effective: TokenPricesOut
+    rules: PriceRulesOut
 
 
 FeedPrices = list[FeedPrice]  # named outside PriceFeed-like bodies whose field `list` shadows the builtin

@@ -20,7 +20,7 @@ from service.catalog.rules import from_document
 from service.catalog.seed import load_seed_if_empty
 from service.db import migrations
 from service.db.engine import make_engine, make_sessionmaker
-from service.db.models import Price
+from service.db.models import PriceRow
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import FLAT, ContextTier, PriceRules, TimeWindow, Variant
 from service.pricing.windows import DailyWindow
@@ -56,14 +56,15 @@ async def test_an_import_adds_new_models_and_only_changed_prices_and_a_reimport_
     assert (report.models_created, report.unchanged) == (2, 1)  # gpt-4o, gpt-4o-mini new; V4-Flash the same
     assert report.prices_added == 3  # the two new models, and GPT-4.1's changed input price
     assert any(line.startswith("~ model gpt-4.1: new period from 2026-11-28") for line in report.changes)
-    history = list(await session.scalars(select(Price).where(Price.model_id == "gpt-4.1").order_by(Price.valid_from)))
+    query = select(PriceRow).where(PriceRow.model_id == "gpt-4.1").order_by(PriceRow.valid_from)
+    history = list(await session.scalars(query))
     assert [(p.input_per_mtok, p.valid_to, p.source) for p in history] == [
         (Decimal(2), NOW, history[0].source), (Decimal("1.8"), None, "import:litellm_small.json")]
     assert history[0].source.startswith("article")  # the old period kept its facts; it was only closed
-    count = await session.scalar(select(func.count()).select_from(Price))
+    count = await session.scalar(select(func.count()).select_from(PriceRow))
     again = await apply_import(session, parsed, "import:litellm_small.json", NOW.replace(hour=13))
     assert (again.models_created, again.prices_added, again.unchanged) == (0, 0, 4)
-    assert await session.scalar(select(func.count()).select_from(Price)) == count
+    assert await session.scalar(select(func.count()).select_from(PriceRow)) == count
 
 
 async def test_a_genai_prices_import_schedules_future_prices_and_reimports_cleanly(session):
@@ -71,7 +72,7 @@ async def test_a_genai_prices_import_schedules_future_prices_and_reimports_clean
     report = await apply_import(session, parsed, "import:genai_prices_small.json", NOW)
     assert report.providers_created == 0 and report.models_created == 3 and report.unchanged == 1
     future = list(await session.scalars(
-        select(Price).where(Price.model_id == "claude-future").order_by(Price.valid_from)))
+        select(PriceRow).where(PriceRow.model_id == "claude-future").order_by(PriceRow.valid_from)))
     assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in future] == [
         (NOW, datetime(2099, 1, 1, tzinfo=UTC), Decimal(4)), (datetime(2099, 1, 1, tzinfo=UTC), None, Decimal(2))]
     again = await apply_import(session, parsed, "import:genai_prices_small.json", NOW.replace(hour=14))
@@ -222,7 +223,7 @@ async def test_rules_are_stored_a_reimport_changes_nothing_and_a_changed_tier_is
     assert (report.models_created, report.prices_added) == (4, 4)
     assert "+ model gpt-ruled (openai) at 2.5/15 per 1M (in/out) with context tier above 200000, batch x0.5, " \
            "flex x0.5, priority x2" in report.changes
-    stored = await session.scalar(select(Price).where(Price.model_id == "gpt-ruled"))
+    stored = await session.scalar(select(PriceRow).where(PriceRow.model_id == "gpt-ruled"))
     assert from_document(stored.rules) == parsed.models[0].prices[0].rules
     again = await apply_import(session, parse_litellm(raw), "import:litellm_rules.json", NOW.replace(hour=13))
     assert (again.prices_added, again.unchanged, again.refused) == (0, 4, [])
@@ -233,7 +234,7 @@ async def test_rules_are_stored_a_reimport_changes_nothing_and_a_changed_tier_is
     third = await apply_import(session, parse_litellm(changed), "import:litellm_rules.json", later)
     assert (third.prices_added, third.unchanged, third.refused) == (1, 3, [])
     history = list(await session.scalars(
-        select(Price).where(Price.model_id == "gpt-ruled").order_by(Price.valid_from)))
+        select(PriceRow).where(PriceRow.model_id == "gpt-ruled").order_by(PriceRow.valid_from)))
     assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in history] == [
         (NOW, later, Decimal("2.5")), (later, None, Decimal("2.5"))]
     assert [from_document(p.rules).tiers[0].prices.input_per_mtok for p in history] == [Decimal(5), Decimal(6)]

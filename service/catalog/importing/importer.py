@@ -20,7 +20,7 @@ from service.api.problems import ProblemError
 from service.catalog import price_queries, schemas
 from service.catalog.importing.formats import ImportedModel, ImportedPrice, Parsed
 from service.catalog.rules import to_document
-from service.db.models import Model, Price, Provider
+from service.db.models import ModelRow, PriceRow, ProviderRow
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import PriceRules
 from service.pricing.timeline import ModelTimeline, PricePeriod
@@ -45,7 +45,7 @@ async def apply_import(
 ) -> ImportReport:
     report = ImportReport(skipped=list(parsed.skipped))
     _, timelines = await price_queries.load_timelines(session)
-    providers = set(await session.scalars(select(Provider.id)))
+    providers = set(await session.scalars(select(ProviderRow.id)))
     new_providers: dict[str, dict] = {}
     new_models: list[dict] = []
     new_prices: list[dict] = []
@@ -66,7 +66,7 @@ async def apply_import(
         new_prices += _periods(model, source, now)
         report.changes.append(f"+ model {model.id} ({model.provider}) at {_describe(model.prices[0])}")
     # Bulk inserts for what is new: the same rules hold (the database checks every row), minus a query each.
-    for table, rows in ((Provider, list(new_providers.values())), (Model, new_models), (Price, new_prices)):
+    for table, rows in ((ProviderRow, list(new_providers.values())), (ModelRow, new_models), (PriceRow, new_prices)):
         if rows:
             await session.execute(insert(table), rows)
     report.providers_created, report.models_created = len(new_providers), len(new_models)
