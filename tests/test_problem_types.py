@@ -1,4 +1,4 @@
-"""Every problem type the service can send has a stable URI and a section in docs/problems.md, and no section is stale."""
+"""Every problem type the service sends has a stable URI and a section in docs/problems.md; no section is stale."""
 
 from __future__ import annotations
 
