@@ -81,5 +81,5 @@ class ModelController(Controller):
     @get("/{model_id:str}/price", responses=responses(*READ), summary="The effective price at an instant")
     async def effective_price(self, session: DbSession, model_id: SlugPath, at: At = None) -> schemas.EffectivePriceOut:
         instant = parse_instant(at)
-        found = await price_queries.effective_price(session, model_id, instant)
-        return render.effective_price(model_id, instant, found)
+        price = await price_queries.effective_price(session, model_id, instant)
+        return render.effective_price(model_id, instant, price)

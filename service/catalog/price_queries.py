@@ -62,13 +62,13 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
     promotions = await session.scalars(
         select(PromotionRow).where(PromotionRow.model_id == model_id, _covers(PromotionRow, at))
     )
-    found = ModelTimeline(
+    effective = ModelTimeline(
         [to_period(price)] if price else [], [to_discount(p) for p in promotions]
     ).price_at(at)
-    if found is None:
+    if effective is None:
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model_id}' has no price at {at.isoformat()}")
-    return found
+    return effective
 
 
 async def load_timelines(session: AsyncSession) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:

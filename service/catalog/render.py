@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import msgspec
 
@@ -55,35 +56,44 @@ def token_prices(prices: TokenPrices) -> schemas.TokenPricesOut:
     )
 
 
-_PriceParts = tuple[
-    schemas.TokenPricesOut, list[schemas.ActivePromotion], schemas.TokenPricesOut, schemas.PriceRulesOut
-]
+class _PriceParts(NamedTuple):
+    listed: schemas.TokenPricesOut
+    promotions: list[schemas.ActivePromotion]
+    effective: schemas.TokenPricesOut
+    rules: schemas.PriceRulesOut
+
+
+class _Cached(NamedTuple):
+    price: EffectivePrice  # held, so that its id is never reused while the entry lives
+    parts: _PriceParts
+
+
 # Rendered parts by the identity of the snapshot's EffectivePrice objects: one model's price is formatted once,
-# not on every estimate. Each entry holds its key object, so an id is never reused while cached.
-_PARTS: dict[int, tuple[EffectivePrice, _PriceParts]] = {}
+# not on every estimate.
+_PARTS: dict[int, _Cached] = {}
 _PARTS_LIMIT = 8192
 
 
-def _price_parts(found: EffectivePrice) -> _PriceParts:
-    cached = _PARTS.get(id(found))
-    if cached is not None and cached[0] is found:
-        return cached[1]
-    parts = (
-        token_prices(found.period.prices),
-        [schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
-         for d in found.discounts],
-        token_prices(found.effective),
-        rules.render(found.period.rules),
+def _price_parts(price: EffectivePrice) -> _PriceParts:
+    cached = _PARTS.get(id(price))
+    if cached is not None and cached.price is price:
+        return cached.parts
+    parts = _PriceParts(
+        listed=token_prices(price.period.prices),
+        promotions=[schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
+                    for d in price.discounts],
+        effective=token_prices(price.effective),
+        rules=rules.render(price.period.rules),
     )
     if len(_PARTS) >= _PARTS_LIMIT:
         _PARTS.clear()  # snapshots were reloaded many times; start afresh rather than track ages
-    _PARTS[id(found)] = (found, parts)
+    _PARTS[id(price)] = _Cached(price, parts)
     return parts
 
 
-def effective_price(model_id: str, at: datetime, found: EffectivePrice) -> schemas.EffectivePriceOut:
-    listed, promotions, effective, price_rules = _price_parts(found)
+def effective_price(model_id: str, at: datetime, price: EffectivePrice) -> schemas.EffectivePriceOut:
+    parts = _price_parts(price)
     return schemas.EffectivePriceOut(
-        model=model_id, at=at, currency="USD", price_id=found.period.id, list=listed, promotions=promotions,
-        effective=effective, rules=price_rules,
+        model=model_id, at=at, currency="USD", price_id=price.period.id, list=parts.listed,
+        promotions=parts.promotions, effective=parts.effective, rules=parts.rules,
     )

@@ -73,8 +73,6 @@ def _on_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[by
     driver_error = getattr(exc.orig, "__cause__", None) or exc.orig
     constraint = getattr(driver_error, "constraint_name", None) or ""
     detail = CONFLICT_MESSAGES.get(constraint, "the change conflicts with the stored catalog")
-    if "only grows" in str(exc.orig):
-        detail = "price history only grows: stored prices cannot be changed or deleted"
     return problem_response(Problem(type="/problems/conflict", title="Conflict", status=409, detail=detail))
 
 
@@ -132,6 +130,7 @@ def _title(status: int) -> str:
 
 
 CONFLICT_MESSAGES = {
+    "prices_only_grow": "price history only grows: stored prices cannot be changed or deleted",
     "prices_no_overlap": "the price period overlaps a stored period of this model",
     "promotions_no_overlap": "the promotion overlaps another promotion of this model",
     "providers_pkey": "a provider with this id already exists",

@@ -49,15 +49,19 @@ class MemoryStore:
     """
 
     def __init__(self) -> None:
-        self._windows: dict[str, tuple[int, dict[str, int]]] = {}
+        self._windows: dict[str, _Window] = {}
 
     def hit(self, policy: str, window_index: int, identity: str) -> int:
         window = self._windows.get(policy)
-        if window is None or window[0] != window_index:
-            window = self._windows[policy] = (window_index, {})
-        counts = window[1]
-        count = counts[identity] = counts.get(identity, 0) + 1
+        if window is None or window.index != window_index:
+            window = self._windows[policy] = _Window(window_index, {})
+        count = window.counts[identity] = window.counts.get(identity, 0) + 1
         return count
+
+
+class _Window(NamedTuple):
+    index: int
+    counts: dict[str, int]  # calls so far in this window, by identity
 
 
 class RedisStore:

@@ -135,7 +135,16 @@ def test_the_database_refuses_malformed_rules(database_url, rules):
 def test_the_database_accepts_rules_and_never_lets_them_change(database_url):
     rules = _rules(TIER.format(above=200000, price="2.5"), _window(), '{"kind": "batch", "multiplier": "0.5"}')
     asyncio.run(_execute_in_rolled_back(database_url, *SETUP, RULED_PRICE.format(rules=rules)))
-    with pytest.raises(asyncpg.IntegrityConstraintViolationError, match="only have its open period closed"):
+    with pytest.raises(asyncpg.IntegrityConstraintViolationError) as refused:
         asyncio.run(_execute_in_rolled_back(
             database_url, *SETUP, RULED_PRICE.format(rules=rules),
             f"UPDATE prices SET rules = '{FLAT}' WHERE model_id = 'db-test-model'"))
+    assert refused.value.constraint_name == "prices_only_grow"  # what the service maps its 409 by
+
+
+def test_a_deleted_price_is_refused_by_the_named_only_grow_constraint(database_url):
+    with pytest.raises(asyncpg.IntegrityConstraintViolationError) as refused:
+        asyncio.run(_execute_in_rolled_back(
+            database_url, *SETUP, RULED_PRICE.format(rules=_rules()),
+            "DELETE FROM prices WHERE model_id = 'db-test-model'"))
+    assert refused.value.constraint_name == "prices_only_grow"

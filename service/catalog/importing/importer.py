@@ -90,8 +90,8 @@ async def _update_prices(
 ) -> None:
     for price in model.prices:
         at = price.valid_from or now
-        found = timeline.price_at(at)
-        if found is not None and _same(found.period, price):
+        stored = timeline.price_at(at)
+        if stored is not None and _same(stored.period, price):
             report.unchanged += 1
             continue
         try:

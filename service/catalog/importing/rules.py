@@ -79,7 +79,7 @@ def litellm_rules(name: str, entry: dict[str, Any], base: TokenPrices, skipped: 
 
 def _tiered_keys(entry: dict[str, Any]) -> dict[str, TieredKeys]:
     """The prices above a threshold, by variant suffix ("" for the standard rate)."""
-    found: dict[str, TieredKeys] = {}
+    tiers: dict[str, TieredKeys] = {}
     for key, value in entry.items():
         match = _TIER_KEY.fullmatch(key)
         if match is None or value is None:
@@ -88,9 +88,9 @@ def _tiered_keys(entry: dict[str, Any]) -> dict[str, TieredKeys]:
         threshold = int(number) * (1000 if thousands else 1)
         price = mtok(value, key, per_token=True)
         # "_above_128k_tokens" and "_above_128000_tokens" name one threshold; they must agree.
-        if found.setdefault(suffix or "", {}).setdefault(threshold, {}).setdefault(price_key, price) != price:
+        if tiers.setdefault(suffix or "", {}).setdefault(threshold, {}).setdefault(price_key, price) != price:
             raise MoneyError(f"{key} contradicts another key for prompts above {threshold} tokens")
-    return found
+    return tiers
 
 
 def _tiers(name: str, tiered: TieredKeys, skipped: list[str]) -> tuple[ContextTier, ...]:
