@@ -67,7 +67,10 @@ def _locate(value: Any, target: Any, error: Exception) -> tuple[tuple[PathPart, 
     return (), error
 
 
-def _parts(value: Any, target: Any) -> list[tuple[PathPart, Any, Any]]:
+_Part = tuple[PathPart, Any, Any]
+
+
+def _parts(value: Any, target: Any) -> list[_Part]:
     """(key, value, type) of each part of `value` that `target` describes; a missing or unknown field is a part
     whose conversion fails, so the walk stops there."""
     if isinstance(target, type) and issubclass(target, msgspec.Struct) and isinstance(value, dict):
@@ -76,11 +79,12 @@ def _parts(value: Any, target: Any) -> list[tuple[PathPart, Any, Any]]:
         config = target.__struct_config__
         if config.forbid_unknown_fields:
             allowed = names | ({config.tag_field} if config.tag_field else set())
-            unknown = [(key, v, _UNKNOWN) for key, v in value.items() if key not in allowed]
+            unknown: list[_Part] = [(key, v, _UNKNOWN) for key, v in value.items() if key not in allowed]
             if unknown:
                 return unknown[:1]
-        missing = [(f.encode_name, None, _MISSING) for f in fields if f.required and f.encode_name not in value]
-        present = [(f.encode_name, value[f.encode_name], f.type) for f in fields if f.encode_name in value]
+        missing: list[_Part] = [(f.encode_name, None, _MISSING) for f in fields
+                                if f.required and f.encode_name not in value]
+        present: list[_Part] = [(f.encode_name, value[f.encode_name], f.type) for f in fields if f.encode_name in value]
         return missing[:1] + present
     origin = get_origin(target)
     if origin in (list, tuple, set, frozenset) and isinstance(value, list):

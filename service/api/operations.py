@@ -36,11 +36,13 @@ class IdempotentOperation(Operation):
         # What this middleware itself answers, whatever the route declares: a body it cannot keep, and a retry
         # of a request still running. Every route declares 500, whose body is the same problem shape.
         responses = self.responses or {}
-        problem = responses["500"].content
+        server_error = responses["500"]
+        assert isinstance(server_error, OpenAPIResponse)  # routes declare their problems inline, never by $ref
+        problem = server_error.content
         responses.setdefault("413", OpenAPIResponse(description=PROBLEM_DESCRIPTIONS[413], content=problem))
         in_flight = "a request with the same Idempotency-Key is still running (retry after `Retry-After` seconds)"
-        if "409" in responses:
-            responses["409"].description += f"; or {in_flight}"
+        if isinstance(conflict := responses.get("409"), OpenAPIResponse):
+            conflict.description = f"{conflict.description}; or {in_flight}"
         else:
             responses["409"] = OpenAPIResponse(description=in_flight[0].upper() + in_flight[1:], content=problem)
         self.responses = dict(sorted(responses.items()))

@@ -28,9 +28,9 @@ def decode_cursor(cursor: str | None, key_type: type[K]) -> K | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        payload = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode("ascii")), type=dict[str, key_type])
-        return payload["after"]
-    except (ValueError, binascii.Error, msgspec.DecodeError, KeyError, UnicodeEncodeError):
+        payload = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode("ascii")))
+        return msgspec.convert(payload["after"], key_type, strict=True)
+    except (ValueError, binascii.Error, msgspec.DecodeError, KeyError, TypeError, UnicodeEncodeError):
         raise InvalidCursor("cursor is not one this service issued: pass `next_cursor` unchanged", "cursor") from None
 
 

@@ -31,9 +31,9 @@ async def load_seed_if_empty(session: AsyncSession) -> bool:
         await queries.create_model(session, msgspec.convert(item, schemas.ModelCreate))
     for item in doc["prices"]:
         fields = {key: value for key, value in item.items() if key != "model"}
-        data = msgspec.convert({**fields, "source": source}, schemas.PricePeriodCreate)
-        await price_queries.add_price(session, item["model"], data)
+        period = msgspec.convert({**fields, "source": source}, schemas.PricePeriodCreate)
+        await price_queries.add_price(session, item["model"], period)
     for item in doc["promotions"]:
-        data = msgspec.convert({**item, "source": source}, schemas.PromotionCreate)
-        await price_queries.create_promotion(session, data)
+        promotion = msgspec.convert({**item, "source": source}, schemas.PromotionCreate)
+        await price_queries.create_promotion(session, promotion)
     return True

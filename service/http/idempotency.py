@@ -16,7 +16,7 @@ import hashlib
 from typing import Any
 
 import msgspec
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPRequestEvent, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,7 +35,7 @@ async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: S
     """Run a POST that carries an Idempotency-Key: replay what that key answered before, or answer and keep it."""
     if not 1 <= len(key) <= 255:
         raise IdempotencyKeyInvalid(f"{KEY_HEADER} must be 1 to 255 characters", KEY_HEADER)
-    body = await _read_body(receive, scope["app"].request_max_body_size)
+    body = await _read_body(receive, body_limit(scope))
     principal = hashlib.sha256(authorization).digest()
     fingerprint = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
     engine: AsyncEngine = scope["app"].state.engine
@@ -51,7 +51,7 @@ async def _run_and_store(
 ) -> None:
     response: dict[str, Any] = {"headers": [], "body": b""}
 
-    async def replay_body() -> Message:
+    async def replay_body() -> HTTPRequestEvent:
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def capture(message: Message) -> None:
@@ -75,11 +75,18 @@ async def _run_and_store(
         await _release(engine, principal, key)
 
 
+def body_limit(scope: Scope) -> int | None:
+    """The app's limit on a body's bytes (Litestar's setting may also be unset)."""
+    limit = scope["app"].request_max_body_size
+    return limit if isinstance(limit, int) else None
+
+
 async def _read_body(receive: Receive, limit: int | None) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunks.append(message.get("body", b"") if message["type"] == "http.request" else b"")
         size += len(chunks[-1])
         if limit is not None and size > limit:
             raise ProblemError(413, "request-too-large", "Request too large",
@@ -132,5 +139,6 @@ async def _release(engine: AsyncEngine, principal: bytes, key: str) -> None:
 async def _replay(send: Send, stored: dict[str, Any]) -> None:
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored["headers"]]
     headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(stored["body"])).encode())]
-    await send({"type": "http.response.start", "status": stored["status"], "headers": headers})
-    await send({"type": "http.response.body", "body": stored["body"]})
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": stored["status"], "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": stored["body"], "more_body": False})

@@ -52,7 +52,7 @@ class Metrics:
         self.counts[key] = self.counts.get(key, 0) + 1
         histogram = self.latency.get((method, route))
         if histogram is None:
-            histogram = self.latency[(method, route)] = [0] * (len(self.BUCKETS) + 1) + [0.0]
+            histogram = self.latency[(method, route)] = [0.0] * (len(self.BUCKETS) + 2)
         histogram[bisect_left(self.BUCKETS, seconds)] += 1
         histogram[-1] += seconds
 
@@ -64,9 +64,9 @@ class Metrics:
         latency = HistogramMetricFamily("http_request_duration_seconds", "Time to answer, by route",
                                         labels=["method", "route"])
         for (method, route), histogram in sorted(self.latency.items()):
-            cumulative, buckets = 0, []
-            for bound, count in zip((*map(str, self.BUCKETS), "+Inf"), histogram[:-1], strict=True):
-                cumulative += count
+            cumulative, buckets = 0.0, []
+            for bound, in_bucket in zip((*map(str, self.BUCKETS), "+Inf"), histogram[:-1], strict=True):
+                cumulative += in_bucket
                 buckets.append((bound, cumulative))
             latency.add_metric([method, route], buckets, sum_value=histogram[-1])
         yield latency

@@ -88,11 +88,12 @@ def _on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Respon
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if _is_database_down(exc):
         return _on_database_down(request, exc)
-    if isinstance(exc, DBAPIError) and isinstance(exc.orig.__cause__, asyncpg.exceptions.DataError):
+    driver_error = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig is not None else None
+    if isinstance(driver_error, asyncpg.exceptions.DataError):
         # A value PostgreSQL cannot store or compare (a NUL character, say) that no schema caught first.
         return problem_response(Problem(type="/problems/validation-error", title="Invalid request", status=422,
-                                        detail=f"a value in the request is not valid: {exc.orig.__cause__}"))
-    if isinstance(exc, DBAPIError) and type(exc.orig.__cause__).__name__ in _CONCURRENCY_FAILURES:
+                                        detail=f"a value in the request is not valid: {driver_error}"))
+    if type(driver_error).__name__ in _CONCURRENCY_FAILURES:
         return problem_response(
             Problem(type="/problems/conflict", title="Conflict", status=409,
                     detail="the change collided with a concurrent write and was not applied; retry it"),

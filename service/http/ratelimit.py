@@ -53,14 +53,14 @@ class MemoryStore:
 
     def hit(self, policy: str, window_index: int, identity: str) -> int:
         window = self._windows.get(policy)
-        if window is None or window.index != window_index:
+        if window is None or window.number != window_index:
             window = self._windows[policy] = _Window(window_index, {})
         count = window.counts[identity] = window.counts.get(identity, 0) + 1
         return count
 
 
 class _Window(NamedTuple):
-    index: int
+    number: int
     counts: dict[str, int]  # calls so far in this window, by identity
 
 
@@ -126,7 +126,9 @@ class RateLimiter:
         policy = self.policies[policy_name]
         now = time.time()
         window_index = int(now) // policy.window
-        count = self.store.hit(policy.name, window_index, identity)  # type: ignore[union-attr]
+        store = self.store
+        assert isinstance(store, MemoryStore)  # callers check in_memory first
+        count = store.hit(policy.name, window_index, identity)
         return self._verdict(policy, count, window_index, now)
 
     def _verdict(self, policy: Policy, count: int, window_index: int, now: float) -> Verdict:

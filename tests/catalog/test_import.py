@@ -36,7 +36,7 @@ def test_litellm_entries_become_prices_per_million_tokens_exactly():
     assert set(by_id) == {"gpt-4o", "openai-gpt-4o-mini", "deepseek-v4-flash", "gpt-4.1"}
     gpt = by_id["gpt-4o"]
     assert (gpt.provider, gpt.context_window) == ("openai", 128000)
-    assert gpt.prices[0].values() == (Decimal("2.5"), Decimal(10), Decimal("1.25"), None)
+    assert gpt.prices[0].prices() == TokenPrices(Decimal("2.5"), Decimal(10), Decimal("1.25"), None)
     assert by_id["deepseek-v4-flash"].prices[0].cache_read_per_mtok == Decimal("0.0028")
     assert parsed.skipped == ["text-embedding-3-small: no input and output price per token"]
 
@@ -44,7 +44,8 @@ def test_litellm_entries_become_prices_per_million_tokens_exactly():
 def test_genai_prices_keep_base_rates_and_scheduled_changes_and_skip_conditions():
     parsed = parse_genai_prices((FIXTURES / "genai_prices_small.json").read_bytes(), now=NOW)
     by_id = {m.id: m for m in parsed.models}
-    assert by_id["claude-sonnet-4-5"].prices[0].values()[:2] == (Decimal(3), Decimal(15))
+    sonnet = by_id["claude-sonnet-4-5"].prices[0]
+    assert (sonnet.input_per_mtok, sonnet.output_per_mtok) == (Decimal(3), Decimal(15))
     future = by_id["claude-future"].prices
     assert [(p.valid_from, p.input_per_mtok) for p in future] == [(None, 4), (datetime(2099, 1, 1, tzinfo=UTC), 2)]
     assert "claude-offpeak" not in by_id and any("claude-offpeak" in s for s in parsed.skipped)
@@ -120,13 +121,13 @@ def test_litellm_rules_become_tiers_variants_and_off_peak_hours_exactly():
     parsed = parse_litellm((FIXTURES / "litellm_rules.json").read_bytes())
     by_id = {m.id: m.prices[0] for m in parsed.models}
     ruled = by_id["gpt-ruled"]
-    assert ruled.values() == (Decimal("2.5"), Decimal(15), Decimal("0.25"), Decimal("3.125"))
+    assert ruled.prices() == TokenPrices(Decimal("2.5"), Decimal(15), Decimal("0.25"), Decimal("3.125"))
     # The tier states no cache write price: unknown, never the base rate's 3.125.
     tier = ContextTier(200_000, TokenPrices(Decimal(5), Decimal("22.5"), Decimal("0.5"), None))
     variants = (Variant("batch", Decimal("0.5")), Variant("flex", Decimal("0.5")), Variant("priority", Decimal(2)))
     assert ruled.rules == PriceRules(tiers=(tier,), variants=variants)
     off_peak = by_id["deepseek-offpeak"]
-    assert off_peak.values() == (Decimal("0.28"), Decimal("0.42"), Decimal("0.028"), None)
+    assert off_peak.prices() == TokenPrices(Decimal("0.28"), Decimal("0.42"), Decimal("0.028"), None)
     assert off_peak.rules == PriceRules(windows=(
         TimeWindow("off-peak", DailyWindow("UTC", EVERY_DAY, 16 * 60 + 30, 30), Decimal("0.5")),
         TimeWindow("off-peak", DailyWindow("UTC", EVERY_DAY, 12 * 60, 13 * 60), Decimal("0.5")),
@@ -205,7 +206,7 @@ def test_genai_prices_tiers_take_each_kind_at_its_highest_tier_reached():
         "output_mtok": {"base": 10, "tiers": [{"start": 200000, "price": 15}]},
         "cache_read_mtok": 0.125}}]}]"""
     price = parse_genai_prices(raw, now=NOW).models[0].prices[0]
-    assert price.values() == (Decimal("1.25"), Decimal(10), Decimal("0.125"), None)
+    assert price.prices() == TokenPrices(Decimal("1.25"), Decimal(10), Decimal("0.125"), None)
     # The untiered cache read price is one price at every prompt size, as genai-prices charges it.
     assert price.rules == PriceRules(tiers=(
         ContextTier(128_000, TokenPrices(Decimal("2.5"), Decimal(10), Decimal("0.125"))),

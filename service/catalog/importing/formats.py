@@ -31,7 +31,6 @@ _NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
 _GENAI_KINDS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")  # in TokenPrices' order
 # The API's limit on a tier's above_prompt_tokens (schemas.PromptTokens), so an update can take the tier too.
 _MAX_TIER_START = 1_000_000_000
-_PRICE_FIELDS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +47,9 @@ class ImportedPrice:
         return cls(valid_from, prices.input_per_mtok, prices.output_per_mtok, prices.cache_read_per_mtok,
                    prices.cache_write_per_mtok, rules)
 
-    def values(self) -> tuple[Decimal | None, ...]:
-        return tuple(getattr(self, name) for name in _PRICE_FIELDS)
+    def prices(self) -> TokenPrices:
+        return TokenPrices(self.input_per_mtok, self.output_per_mtok, self.cache_read_per_mtok,
+                           self.cache_write_per_mtok)
 
 
 @dataclass(slots=True)
@@ -93,7 +93,7 @@ def parse_litellm(raw: bytes) -> Parsed:
 
 
 def _litellm_price(key: str, entry: dict[str, Any], skipped: list[str]) -> ImportedPrice:
-    base = TokenPrices(*(mtok(entry.get(name), name, per_token=True) for name in PRICE_KEYS))
+    base = _token_prices([mtok(entry.get(name), name, per_token=True) for name in PRICE_KEYS])
     left_out: list[str] = []  # reported only when the entry is imported: a skipped entry gets its one line
     rules = litellm_rules(key, entry, base, left_out)
     skipped.extend(left_out)
@@ -102,8 +102,6 @@ def _litellm_price(key: str, entry: dict[str, Any], skipped: list[str]) -> Impor
 
 def _genai_price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice:
     base = _genai_prices(prices, start=None)
-    if base.input_per_mtok is None or base.output_per_mtok is None:
-        raise MoneyError("no input and output price per million tokens")
     # genai-prices charges a whole request at a kind's tier price once its input tokens (cache reads and writes
     # included) are above the tier's `start`, and at `base` up to it: our tier above `start` prompt tokens.
     starts = sorted({tier["start"] for name in _GENAI_KINDS for tier in _genai_tiers(prices.get(name))})
@@ -127,7 +125,15 @@ def _genai_prices(prices: dict[str, Any], start: int | None) -> TokenPrices:
             reached = [tier for tier in _genai_tiers(value) if start is not None and tier["start"] <= start]
             value = max(reached, key=lambda tier: tier["start"])["price"] if reached else value.get("base")
         values.append(mtok(value, name, per_token=False))
-    return TokenPrices(*values)
+    return _token_prices(values)
+
+
+def _token_prices(values: list[Decimal | None]) -> TokenPrices:
+    """Input, output, cache read and cache write prices; cache prices may be unknown, the others may not."""
+    input_per_mtok, output_per_mtok, cache_read, cache_write = values
+    if input_per_mtok is None or output_per_mtok is None:
+        raise MoneyError("no input and output price per million tokens")
+    return TokenPrices(input_per_mtok, output_per_mtok, cache_read, cache_write)
 
 
 def _genai_tiers(value: Any) -> list[dict[str, Any]]:
@@ -165,10 +171,14 @@ def parse_genai_prices(raw: bytes, now: datetime | None = None) -> Parsed:
     return parsed
 
 
+def _start(price: ImportedPrice) -> datetime:
+    return price.valid_from or datetime.min.replace(tzinfo=UTC)  # None: from the moment of the import
+
+
 def _from_now_on(dated: list[ImportedPrice], now: datetime) -> list[ImportedPrice]:
     started = [p for p in dated if p.valid_from is None or p.valid_from <= now]
-    later = sorted((p for p in dated if p.valid_from is not None and p.valid_from > now), key=lambda p: p.valid_from)
-    current = max(started, key=lambda p: p.valid_from or datetime.min.replace(tzinfo=UTC), default=None)
+    later = sorted((p for p in dated if p.valid_from is not None and p.valid_from > now), key=_start)
+    current = max(started, key=_start, default=None)
     head = [] if current is None else [replace(current, valid_from=None)]
     return head + later
 

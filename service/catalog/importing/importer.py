@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import msgspec
 from sqlalchemy import insert, select
@@ -24,8 +25,6 @@ from service.db.models import ModelRow, PriceRow, ProviderRow
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import PriceRules
 from service.pricing.timeline import ModelTimeline, PricePeriod
-
-_PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 
 
 @dataclass(slots=True)
@@ -74,12 +73,17 @@ async def apply_import(
     return report
 
 
+def _columns(prices: TokenPrices) -> dict[str, Decimal | None]:
+    return {"input_per_mtok": prices.input_per_mtok, "output_per_mtok": prices.output_per_mtok,
+            "cache_read_per_mtok": prices.cache_read_per_mtok, "cache_write_per_mtok": prices.cache_write_per_mtok}
+
+
 def _periods(model: ImportedModel, source: str, now: datetime) -> list[dict]:
     starts = [price.valid_from or now for price in model.prices]
     ends = [*starts[1:], None]
     return [
         {"model_id": model.id, "valid_from": start, "valid_to": end, "source": source,
-         "rules": to_document(price.rules), **dict(zip(_PRICE_COLUMNS, price.values(), strict=True))}
+         "rules": to_document(price.rules), **_columns(price.prices())}
         for price, start, end in zip(model.prices, starts, ends, strict=True)
     ]
 
@@ -110,7 +114,7 @@ async def _update_prices(
 
 def _same(period: PricePeriod, price: ImportedPrice) -> bool:
     # The rules count too: a re-imported file changes nothing, and a changed tier alone is a new period.
-    return period.prices == TokenPrices(*price.values()) and period.rules == price.rules
+    return period.prices == price.prices() and period.rules == price.rules
 
 
 def _rules_in(rules: PriceRules) -> schemas.PriceRulesIn | None:

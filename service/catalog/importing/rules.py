@@ -87,6 +87,7 @@ def _tiered_keys(entry: dict[str, Any]) -> dict[str, TieredKeys]:
         price_key, number, thousands, suffix = match.groups()
         threshold = int(number) * (1000 if thousands else 1)
         price = mtok(value, key, per_token=True)
+        assert price is not None  # value is not None, so neither is its price
         # "_above_128k_tokens" and "_above_128000_tokens" name one threshold; they must agree.
         if tiers.setdefault(suffix or "", {}).setdefault(threshold, {}).setdefault(price_key, price) != price:
             raise MoneyError(f"{key} contradicts another key for prompts above {threshold} tokens")
