@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_model
+from tests.problems import assert_problem
 
 
 def period(valid_from: str, valid_to: str | None = None, input_price: str = "1", output_price: str = "2") -> dict:
@@ -37,9 +38,7 @@ async def test_a_period_overlapping_a_closed_period_is_refused_with_409(client, 
     assert (await client.post(url, json=period("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
                               headers=writer)).status_code == 201
     response = await client.post(url, json=period("2026-01-15T00:00:00Z", "2026-03-01T00:00:00Z"), headers=writer)
-    assert response.status_code == 409
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert "overlaps" in response.json()["detail"]
+    assert_problem(response, 409, type="conflict")
 
 
 async def test_an_open_period_starting_before_the_open_one_is_refused_with_409(client, session, writer):
@@ -55,8 +54,7 @@ async def test_a_period_starting_at_the_same_instant_as_the_open_one_is_refused_
     url = f"/v1/models/{model.id}/prices"
     assert (await client.post(url, json=period("2026-03-01T00:00:00Z"), headers=writer)).status_code == 201
     response = await client.post(url, json=period("2026-03-01T00:00:00Z", input_price="9"), headers=writer)
-    assert response.status_code == 409
-    assert "already starts" in response.json()["detail"]
+    assert_problem(response, 409, type="conflict")
 
 
 async def test_adjacent_half_open_periods_do_not_conflict(client, session, writer):
@@ -92,25 +90,12 @@ async def test_a_model_without_a_price_at_that_instant_gets_a_404_that_says_so(c
     assert unknown.json()["type"] == "/problems/not-found"
 
 
-@pytest.mark.parametrize(
-    ("value", "fragment"),
-    [
-        ("NaN", "finite"),
-        ("Infinity", "finite"),
-        ("-Infinity", "finite"),
-        ("-0.5", "negative"),
-        ("0.1234567890123", "12 digits"),
-        ("1e999999999", "too large"),
-    ],
-)
-async def test_bad_prices_are_refused_with_422_naming_the_problem(client, session, writer, value, fragment):
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "-0.5", "0.1234567890123", "1e999999999"])
+async def test_bad_prices_are_refused_with_422_naming_the_field(client, session, writer, value):
     model = await make_model(session)
     body = period("2026-01-01T00:00:00Z", input_price=value)
     response = await client.post(f"/v1/models/{model.id}/prices", json=body, headers=writer)
-    assert response.status_code == 422, response.text
-    problem = response.json()
-    assert fragment in problem["detail"]
-    assert problem["errors"]
+    assert_problem(response, 422, type="invalid-amount", pointer="/input_per_mtok")
 
 
 async def test_prices_accept_exact_json_numbers_and_up_to_12_fraction_digits(client, session, writer):

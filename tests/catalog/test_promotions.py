@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.factories import make_model, make_price
+from tests.problems import assert_problem
 
 
 def promotion(model: str, valid_from: str, valid_to: str | None, percent_off: str = "50") -> dict:
@@ -32,8 +33,7 @@ async def test_overlapping_promotions_of_one_model_are_refused_with_409(client, 
     assert (await client.post("/v1/promotions", json=first, headers=writer)).status_code == 201
     second = promotion(model.id, "2026-02-20T00:00:00Z", None)
     response = await client.post("/v1/promotions", json=second, headers=writer)
-    assert response.status_code == 409
-    assert "overlaps" in response.json()["detail"]
+    assert_problem(response, 409, type="conflict")
 
 
 async def test_a_promotion_can_be_changed_and_deleted(client, session, writer):
