@@ -20,10 +20,10 @@ _bodies: OrderedDict[tuple[object, ...], tuple[bytes, str, list[EffectivePrice]]
 
 
 def cached_body(
-    kind: str, asked: datetime | None, prices: list[tuple[str, EffectivePrice]], render: Callable[[], bytes]
+    feed_name: str, asked: datetime | None, prices: list[tuple[str, EffectivePrice]], render: Callable[[], bytes]
 ) -> tuple[bytes, str]:
     """The body and its strong ETag; `render` runs only when these prices were not rendered before."""
-    key = (kind, asked, tuple((model_id, id(price)) for model_id, price in prices))
+    key = (feed_name, asked, tuple((model_id, id(price)) for model_id, price in prices))
     if key in _bodies:
         _bodies.move_to_end(key)
         body, etag, _ = _bodies[key]

@@ -56,9 +56,9 @@ def _per_token(price_per_mtok: Decimal) -> Decimal:
 def litellm_map(snapshot: CatalogSnapshot, at: datetime, prefix: str | None) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     for model_id, timeline in sorted(snapshot.timelines.items()):
-        found = timeline.price_at(at)
-        if found is not None:
-            result[f"{prefix}/{model_id}" if prefix else model_id] = _entry(snapshot.models[model_id], found)
+        price = timeline.price_at(at)
+        if price is not None:
+            result[f"{prefix}/{model_id}" if prefix else model_id] = _entry(snapshot.models[model_id], price)
     return result
 
 
@@ -66,14 +66,14 @@ def encode(mapping: dict[str, dict[str, Any]]) -> bytes:
     return _ENCODER.encode(mapping)
 
 
-def _entry(model: ModelInfo, found: EffectivePrice) -> dict[str, Any]:
+def _entry(model: ModelInfo, price: EffectivePrice) -> dict[str, Any]:
     entry: dict[str, Any] = {"litellm_provider": model.provider, "mode": "chat"}
     # The base keys are the standard rate: no tier, no variant, no window open.
-    entry |= _costs(_rates(found), _EVERY_PRICE)
-    entry |= _variant_costs(found)
-    for tier in found.period.rules.tiers:
-        entry |= _tier_costs(found, tier)
-    if (off_peak := _off_peak(found)) is not None:
+    entry |= _costs(_rates(price), _EVERY_PRICE)
+    entry |= _variant_costs(price)
+    for tier in price.period.rules.tiers:
+        entry |= _tier_costs(price, tier)
+    if (off_peak := _off_peak(price)) is not None:
         entry["off_peak_pricing"] = off_peak
     if model.context_window is not None:
         entry["max_input_tokens"] = model.context_window
@@ -81,11 +81,11 @@ def _entry(model: ModelInfo, found: EffectivePrice) -> dict[str, Any]:
 
 
 def _rates(
-    found: EffectivePrice, prompt_tokens: int = 0, kind: str | None = None, window: TimeWindow | None = None,
+    price: EffectivePrice, prompt_tokens: int = 0, variant: str | None = None, window: TimeWindow | None = None,
 ) -> TokenPrices:
     # Through `charge`, as estimates price, so promotions and multipliers compose exactly as they do there.
-    percents = tuple(discount.percent_off for discount in found.discounts)
-    return charge(found.period.prices, found.period.rules, percents, prompt_tokens, kind, window).rates
+    percents = tuple(discount.percent_off for discount in price.discounts)
+    return charge(price.period.prices, price.period.rules, percents, prompt_tokens, variant, window).rates
 
 
 def _costs(rates: TokenPrices, keys: Iterable[str], suffix: str = "") -> dict[str, Decimal]:
@@ -98,39 +98,39 @@ def _costs(rates: TokenPrices, keys: Iterable[str], suffix: str = "") -> dict[st
     return costs
 
 
-def _variant_costs(found: EffectivePrice) -> dict[str, Decimal]:
+def _variant_costs(price: EffectivePrice) -> dict[str, Decimal]:
     costs: dict[str, Decimal] = {}
-    for variant in found.period.rules.variants:
+    for variant in price.period.rules.variants:
         suffix, keys = _VARIANT_KEYS[variant.kind]
-        costs |= _costs(_rates(found, kind=variant.kind), keys, suffix)
+        costs |= _costs(_rates(price, variant=variant.kind), keys, suffix)
     return costs
 
 
-def _tier_costs(found: EffectivePrice, tier: ContextTier) -> dict[str, Decimal]:
+def _tier_costs(price: EffectivePrice, tier: ContextTier) -> dict[str, Decimal]:
     # LiteLLM names thresholds in whole thousands ("above_200k"); any other threshold has no key.
     thousands, rest = divmod(tier.above_prompt_tokens, 1000)
     if rest:
         return {}
     above = f"_above_{thousands}k_tokens"
     prompt_tokens = tier.above_prompt_tokens + 1  # the smallest prompt this tier prices
-    costs = _costs(_rates(found, prompt_tokens), _EVERY_PRICE, above)
-    for variant in found.period.rules.variants:
+    costs = _costs(_rates(price, prompt_tokens), _EVERY_PRICE, above)
+    for variant in price.period.rules.variants:
         if variant.kind in _TIERED_VARIANTS:
             suffix, keys = _VARIANT_KEYS[variant.kind]
-            costs |= _costs(_rates(found, prompt_tokens, variant.kind), keys, above + suffix)
+            costs |= _costs(_rates(price, prompt_tokens, variant.kind), keys, above + suffix)
     return costs
 
 
-def _off_peak(found: EffectivePrice) -> dict[str, Any] | None:
+def _off_peak(price: EffectivePrice) -> dict[str, Any] | None:
     """LiteLLM's one off-peak rate: the first expressible window's, with every expressible window at that rate."""
-    windows = [window for window in found.period.rules.windows if _expressible(window)]
+    windows = [window for window in price.period.rules.windows if _expressible(window)]
     if not windows:
         return None
     first = windows[0]
     hours = list(dict.fromkeys(_hours_utc(w) for w in windows if w.multiplier == first.multiplier))
     block: dict[str, Any] = {"hours_utc": hours[0] if len(hours) == 1 else hours}
     # LiteLLM reads a missing off-peak key as the standard rate, so cache writes go in too when known.
-    return block | _costs(_rates(found, window=first), _EVERY_PRICE)
+    return block | _costs(_rates(price, window=first), _EVERY_PRICE)
 
 
 def _expressible(window: TimeWindow) -> bool:

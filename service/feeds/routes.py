@@ -57,13 +57,13 @@ class FeedController(Controller):
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
         wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
-        kind, media_type = ("prices.csv", "text/csv") if wants_csv else ("prices", "application/json")
+        feed_name, media_type = ("prices.csv", "text/csv") if wants_csv else ("prices", "application/json")
 
         def render() -> bytes:
             feed = price_feed(snapshot, instant, asked)
             return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
 
-        body, etag = cached_body(kind, asked, prices_at(snapshot, instant), render)
+        body, etag = cached_body(feed_name, asked, prices_at(snapshot, instant), render)
         return conditional(request, body, media_type, _feed_headers(at), etag)  # type: ignore[return-value]
 
     @get("/changes", **FEED_ROUTE,

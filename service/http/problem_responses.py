@@ -59,9 +59,10 @@ def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     if status == 400:
         return problem_response(Problem(type="/problems/malformed-request", title="Malformed request",
                                         status=400, detail=f"{exc.detail}: send a valid JSON body"))
-    kind = "not-found" if isinstance(exc, NotFoundException) else "about:blank"
+    # A 405 and other statuses of Litestar's own have no type of ours: about:blank, as RFC 9457 says.
+    problem_type = "/problems/not-found" if isinstance(exc, NotFoundException) else "about:blank"
     return problem_response(
-        Problem(type=f"/problems/{kind}" if kind != "about:blank" else kind,
+        Problem(type=problem_type,
                 title=_title(status), status=status, detail=str(exc.detail)),
         dict(exc.headers or {}),
     )
