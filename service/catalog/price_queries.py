@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -71,16 +73,36 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
     return effective
 
 
-async def load_timelines(session: AsyncSession) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:
-    """Every model, ordered by id, and each one's whole history as a pure-core timeline."""
-    models = list(await session.scalars(select(ModelRow).order_by(ModelRow.id)))
+async def load_timelines(
+    session: AsyncSession, model_ids: Collection[str] | None = None
+) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:
+    """Every model (or those of `model_ids` that exist), ordered by id, each with its whole history as a pure-core
+    timeline. Rows are streamed in batches, so a large catalog's load gives way to the event loop between them."""
+    model_query = select(ModelRow).order_by(ModelRow.id)
+    price_query = select(PriceRow)
+    promotion_query = select(PromotionRow)
+    if model_ids is not None:
+        wanted = list(model_ids)
+        model_query = model_query.where(ModelRow.id.in_(wanted))
+        price_query = price_query.where(PriceRow.model_id.in_(wanted))
+        promotion_query = promotion_query.where(PromotionRow.model_id.in_(wanted))
+    models = [model async for model in await session.stream_scalars(model_query.execution_options(yield_per=_BATCH))]
     periods: dict[str, list[PricePeriod]] = {m.id: [] for m in models}
     discounts: dict[str, list[Discount]] = {m.id: [] for m in models}
-    for price in await session.scalars(select(PriceRow)):
+    async for price in await session.stream_scalars(price_query.execution_options(yield_per=_BATCH)):
         periods[price.model_id].append(to_period(price))
-    for promotion in await session.scalars(select(PromotionRow)):
+    async for promotion in await session.stream_scalars(promotion_query.execution_options(yield_per=_BATCH)):
         discounts[promotion.model_id].append(to_discount(promotion))
-    return models, {m.id: ModelTimeline(periods[m.id], discounts[m.id]) for m in models}
+    timelines: dict[str, ModelTimeline] = {}
+    for number, model in enumerate(models, start=1):
+        timelines[model.id] = ModelTimeline(periods[model.id], discounts[model.id])
+        if number % _BATCH == 0:
+            await asyncio.sleep(0)  # building thousands of timelines would otherwise hold the loop for long
+    return models, timelines
+
+
+# Rows per fetch, and timelines built between two turns of the event loop.
+_BATCH = 500
 
 
 def to_period(price: PriceRow) -> PricePeriod:
