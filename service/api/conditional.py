@@ -24,6 +24,14 @@ def conditional(
     """`body` with its ETag (computed unless given), or a 304 with no body when the client already has it."""
     etag = etag or strong_etag(body)
     headers = {**headers, "ETag": etag}
-    if etag in (tag.strip() for tag in request.headers.get("if-none-match", "").split(",")):
+    if matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110, 13.1.2): W/"x" matches "x", and * matches any."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags

@@ -1,37 +1,100 @@
-"""Rendered feed bodies, kept while the prices they show stay the same.
+"""Rendered feed bodies of the current snapshot, each with its ETag and compressed forms, made once.
 
-A feed body is a pure function of which effective price each model has (the snapshot's EffectivePrice
-objects, by identity), the instant asked for, and the format. Partners re-poll the same feed over and over:
-rendering 5,000 models and hashing the result once per change, not once per request, is what makes their
-conditional GETs cheap.
+A feed body is a pure function of the snapshot, the instant asked for (or "now"), and the format. Partners
+re-poll the same feed over and over: rendering thousands of models, hashing and compressing them once per
+change, and answering a matching If-None-Match from here, is what makes a poll cost the same at any catalog size.
+
+Only the current snapshot's bodies are kept (a new snapshot drops them all), and at most `_LIMIT` of them, so
+memory follows the catalog, not the number of writes or of instants asked for. A body for "now" stays valid
+until the next instant at which any model's effective price changes.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 
+import brotli
+import zstandard
+
 from service.api.conditional import strong_etag
-from service.pricing.timeline import EffectivePrice
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
-_LIMIT = 16
-_bodies: OrderedDict[tuple[object, ...], tuple[bytes, str, list[EffectivePrice]]] = OrderedDict()
+_LIMIT = 32
+# Best first. Compressing once per body, the better ratio is worth the time: levels chosen for size.
+_COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "zstd": lambda body: zstandard.ZstdCompressor(level=19).compress(body),
+    "br": lambda body: brotli.compress(body, quality=11),
+    "gzip": lambda body: gzip.compress(body, compresslevel=9, mtime=0),  # mtime 0: the same bytes every time
+}
+ENCODINGS = tuple(_COMPRESSORS)
 
 
-def cached_body(
-    feed_name: str, asked: datetime | None, prices: list[tuple[str, EffectivePrice]], render: Callable[[], bytes]
-) -> tuple[bytes, str]:
-    """The body and its strong ETag; `render` runs only when these prices were not rendered before."""
-    key = (feed_name, asked, tuple((model_id, id(price)) for model_id, price in prices))
-    if key in _bodies:
-        _bodies.move_to_end(key)
-        body, etag, _ = _bodies[key]
-        return body, etag
-    body = render()
-    etag = strong_etag(body)
-    # The entry keeps the price objects alive, so the ids in its key cannot be reused by other objects.
-    _bodies[key] = (body, etag, [price for _, price in prices])
-    if len(_bodies) > _LIMIT:
-        _bodies.popitem(last=False)
-    return body, etag
+class FeedBody:
+    """One rendered feed, and its forms by content coding ("identity" is the body itself)."""
+
+    __slots__ = ("_etag_base", "_forms", "body", "media_type", "valid_until")
+
+    def __init__(self, body: bytes, media_type: str, valid_until: datetime | None) -> None:
+        self.body = body
+        self.media_type = media_type
+        self.valid_until = valid_until  # None: as long as the snapshot
+        self._etag_base = strong_etag(body)[1:-1]
+        self._forms: dict[str, bytes] = {"identity": body}
+
+    def etag(self, encoding: str) -> str:
+        # Strong validators differ between the encodings of one body (RFC 9110, 8.8.3).
+        return f'"{self._etag_base}"' if encoding == "identity" else f'"{self._etag_base}-{encoding}"'
+
+    def encoded(self, encoding: str) -> bytes:
+        if encoding not in self._forms:
+            self._forms[encoding] = _COMPRESSORS[encoding](self.body)
+        return self._forms[encoding]
+
+
+class FeedCache:
+    def __init__(self) -> None:
+        self._snapshot: CatalogSnapshot | None = None
+        self._bodies: OrderedDict[Hashable, FeedBody] = OrderedDict()
+
+    def body(self, snapshot: CatalogSnapshot, key: Hashable, now: datetime,
+             render: Callable[[], FeedBody]) -> FeedBody:
+        """The body for `key` in `snapshot`; `render` runs only when there is none still valid at `now`."""
+        if snapshot is not self._snapshot:
+            self._snapshot, self._bodies = snapshot, OrderedDict()
+        cached = self._bodies.get(key)
+        if cached is not None and (cached.valid_until is None or now < cached.valid_until):
+            self._bodies.move_to_end(key)
+            return cached
+        made = self._bodies[key] = render()
+        self._bodies.move_to_end(key)
+        if len(self._bodies) > _LIMIT:
+            self._bodies.popitem(last=False)
+        return made
+
+
+def next_price_change(snapshot: CatalogSnapshot, after: datetime) -> datetime | None:
+    """The first instant after `after` at which any model's effective price changes."""
+    changes = (timeline.next_change(after) for timeline in snapshot.timelines.values())
+    return min((change for change in changes if change is not None), default=None)
+
+
+def chosen_encoding(accept_encoding: str) -> str:
+    """The best content coding the client accepts (RFC 9110, 12.5.3), or "identity"."""
+    accepted: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        accepted[name.strip()] = quality
+    wildcard = accepted.get("*", 0.0)
+    usable = [name for name in ENCODINGS if accepted.get(name, wildcard) > 0]
+    return max(usable, key=lambda name: accepted.get(name, wildcard), default="identity")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -11,16 +13,17 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
-from service.api.conditional import NOT_MODIFIED, conditional
+from service.api.conditional import NOT_MODIFIED, matches
 from service.api.instants import parse_instant
 from service.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from service.api.structs import SLUG_PATTERN
 from service.auth.scopes import FEED_ROUTE
 from service.db.engine import DbSession
 from service.feeds import litellm, schemas
-from service.feeds.cache import cached_body
+from service.feeds.cache import FeedBody, FeedCache, chosen_encoding, next_price_change
 from service.feeds.changes import changes_after
-from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed, prices_at
+from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 from service.snapshot.keeper import current_snapshot
 
 At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
@@ -37,9 +40,28 @@ class AlsoCsv(Operation):
                 type=OpenAPIType.STRING, description=f"a header row ({', '.join(CSV_COLUMNS)}), then one row a model"))
 
 
-def _feed_headers(at: str | None) -> dict[str, str]:
+_FEEDS = FeedCache()
+
+
+def _feed_response(
+    request: Request, snapshot: CatalogSnapshot, key: Hashable, instant: datetime, asked: datetime | None,
+    media_type: str, render: Callable[[], bytes],
+) -> Response[bytes]:
+    """The feed in the best encoding the client takes, or a 304: both from the cache when nothing changed."""
+
+    def made() -> FeedBody:
+        return FeedBody(render(), media_type, None if asked else next_price_change(snapshot, instant))
+
+    feed = _FEEDS.body(snapshot, key, instant, made)
+    encoding = chosen_encoding(request.headers.get("accept-encoding", ""))
     # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
-    return {"Cache-Control": "private, max-age=300" if at else "private, no-cache", "Vary": "Accept, Authorization"}
+    headers = {"Cache-Control": "private, max-age=300" if asked else "private, no-cache",
+               "Vary": "Accept, Accept-Encoding, Authorization", "ETag": feed.etag(encoding)}
+    if matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(b"", status_code=304, headers=headers)
+    if encoding != "identity":
+        headers["Content-Encoding"] = encoding
+    return Response(feed.encoded(encoding), media_type=media_type, headers=headers)
 
 
 class FeedController(Controller):
@@ -57,14 +79,13 @@ class FeedController(Controller):
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
         wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
-        feed_name, media_type = ("prices.csv", "text/csv") if wants_csv else ("prices", "application/json")
+        media_type = "text/csv" if wants_csv else "application/json"
 
         def render() -> bytes:
             feed = price_feed(snapshot, instant, asked)
             return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
 
-        body, etag = cached_body(feed_name, asked, prices_at(snapshot, instant), render)
-        return conditional(request, body, media_type, _feed_headers(at), etag)  # type: ignore[return-value]
+        return _feed_response(request, snapshot, ("prices", media_type, asked), instant, asked, media_type, render)
 
     @get("/changes", **FEED_ROUTE,
          summary="The append-only log of catalog changes, in commit order",
@@ -99,6 +120,6 @@ class FeedController(Controller):
         prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
     ) -> Response[dict[str, dict[str, object]]]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
-        body, etag = cached_body(f"litellm:{prefix}", instant if at else None, prices_at(snapshot, instant),
-                                 lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
-        return conditional(request, body, "application/json", _feed_headers(at), etag)  # type: ignore[return-value]
+        asked = instant if at else None
+        return _feed_response(request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json",
+                              lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))

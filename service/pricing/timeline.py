@@ -88,6 +88,12 @@ class ModelTimeline:
         index = bisect_right(self._starts, at) - 1
         return self._prices[index] if index >= 0 else None
 
+    def next_change(self, after: datetime) -> datetime | None:
+        """The first instant after `after` at which the effective price changes, or None if it never does."""
+        _check_aware("after", after)
+        index = bisect_right(self._starts, after)
+        return self._starts[index] if index < len(self._starts) else None
+
     def stretches(self, start: datetime, end: datetime) -> list[Stretch]:
         """[start, end) cut wherever the effective price changes; adjacent equal prices are one stretch."""
         _check_aware("start", start)

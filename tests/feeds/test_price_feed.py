@@ -85,3 +85,26 @@ async def test_polling_the_current_prices_gets_a_304_while_they_stay_the_same(cl
     litellm = await client.get("/v1/feeds/litellm", headers=reader)
     assert (await client.get("/v1/feeds/litellm", headers={
         **reader, "If-None-Match": litellm.headers["etag"]})).status_code == 304
+
+
+@pytest.mark.parametrize("encoding", ["zstd", "br", "gzip"])
+async def test_the_feeds_come_compressed_as_asked_with_an_etag_of_their_own(client, reader, encoding):
+    plain = await client.get("/v1/feeds/prices", params={"at": "2026-05-10"},
+                             headers={**reader, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    packed = await client.get("/v1/feeds/prices", params={"at": "2026-05-10"},
+                              headers={**reader, "Accept-Encoding": f"{encoding}, identity;q=0.5"})
+    assert packed.headers["content-encoding"] == encoding and "Accept-Encoding" in packed.headers["vary"]
+    assert packed.content == plain.content  # httpx decoded it: the same feed
+    assert packed.headers["etag"] != plain.headers["etag"]
+    again = await client.get("/v1/feeds/prices", params={"at": "2026-05-10"},
+                             headers={**reader, "Accept-Encoding": encoding, "If-None-Match": packed.headers["etag"]})
+    assert again.status_code == 304
+
+
+async def test_a_weak_or_wildcard_if_none_match_also_gets_a_304(client, reader):
+    first = await client.get("/v1/feeds/litellm", params={"at": "2026-05-10"}, headers=reader)
+    for tag in (f"W/{first.headers['etag']}", '"other", ' + first.headers["etag"], "*"):
+        again = await client.get("/v1/feeds/litellm", params={"at": "2026-05-10"},
+                                 headers={**reader, "If-None-Match": tag})
+        assert again.status_code == 304, tag
