@@ -2,8 +2,8 @@
 
 Litestar decodes a body to plain Python values and converts them to the handler's type afterwards, in its lax
 mode (made for query strings): a JSON number such as 0.123456789012345678 would pass through a float and lose
-digits, and "1" would be taken for the integer 1. Here fractional numbers are read as Decimal ("JSON numbers
-are accepted when parsed exactly", API.md) and the body must match its declared type strictly, or it is a 422.
+digits, and "1" would be taken for the integer 1. Here fractional numbers are read as Decimal (a JSON number
+is read exactly as written: docs/api.md, Money) and the body must match its declared type strictly, or it is a 422.
 """
 
 from __future__ import annotations
