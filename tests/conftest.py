@@ -140,6 +140,20 @@ def app(database_url: str) -> Litestar:
                                rate_limit_feeds=unlimited, rate_limit_write=unlimited))
 
 
+@contextlib.contextmanager
+def _state_for_the_test(app: Litestar, **values: object) -> Iterator[None]:
+    """Give the session's app this test's database objects (its startup, which would open its own, never runs),
+    and leave its state as it was afterwards, so no test sees what an earlier one set."""
+    before = dict(app.state)
+    app.state.update(values)
+    try:
+        yield
+    finally:
+        for name in values:
+            del app.state[name]
+        app.state.update(before)
+
+
 def _client(app: Litestar) -> httpx.AsyncClient:
     # httpx's ASGI transport runs the app on the test's own event loop, which asyncpg connections need.
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
@@ -150,11 +164,10 @@ async def client(
     app: Litestar, engine: AsyncEngine, connection: AsyncConnection, snapshot_keeper: SnapshotKeeper
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Catalog writes are rolled back after the test; estimates price from the committed catalog's snapshot."""
-    app.state.engine = engine
-    app.state.snapshot_keeper = snapshot_keeper
-    app.state.sessionmaker = _rolled_back_sessions(connection)
-    async with _client(app) as client:
-        yield client
+    with _state_for_the_test(app, engine=engine, snapshot_keeper=snapshot_keeper,
+                             sessionmaker=_rolled_back_sessions(connection)):
+        async with _client(app) as client:
+            yield client
 
 
 @pytest.fixture(scope="session")
@@ -181,11 +194,10 @@ async def committed_client(
     app: Litestar, committed_engine: AsyncEngine, committed_keeper: SnapshotKeeper
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client whose requests really commit (races, NOTIFY, quotes), on the committed database; use unique ids."""
-    app.state.engine = committed_engine
-    app.state.snapshot_keeper = committed_keeper
-    app.state.sessionmaker = make_sessionmaker(committed_engine)
-    async with _client(app) as client:
-        yield client
+    with _state_for_the_test(app, engine=committed_engine, snapshot_keeper=committed_keeper,
+                             sessionmaker=make_sessionmaker(committed_engine)):
+        async with _client(app) as client:
+            yield client
 
 
 async def _key_headers(session: AsyncSession, *scopes: str) -> dict[str, str]:

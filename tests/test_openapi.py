@@ -62,3 +62,21 @@ def test_every_list_takes_limit_50_by_default_and_500_at_most():
     assert len(limits) >= 4, limits
     for route, schema in limits:
         assert (schema.get("default"), schema.get("maximum")) == (50, 500), route
+
+
+def test_every_error_response_is_a_problem_and_a_400_needs_a_body():
+    """The spec documents only what the server sends: every 4xx/5xx body is the one Problem shape (Litestar's own
+    `{status_code, detail, extra}` 400 is never sent), and a 400 (a malformed JSON body) only where a body is read."""
+    spec = json.loads(COMMITTED.read_text())
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    checked = 0
+    for route, item in spec["paths"].items():
+        for method, operation in item.items():
+            for code, response in operation["responses"].items():
+                if not code.startswith(("4", "5")):
+                    continue
+                checked += 1
+                assert response.get("content") == {"application/problem+json": problem}, (method, route, code)
+                if code == "400":
+                    assert "requestBody" in operation, f"{method} {route} documents a 400 but reads no body"
+    assert checked > 100, checked

@@ -15,8 +15,8 @@ WRITE_ROUTE: dict[str, Any] = {
     "security": [{"apiKey": []}],
     "responses": responses(400, 401, 403, 404, 409, 422, 429, 503),
 }
-DELETE_ROUTE: dict[str, Any] = {  # DELETE honours If-Match
-    **WRITE_ROUTE, "responses": responses(400, 401, 403, 404, 409, 412, 422, 429, 503),
+DELETE_ROUTE: dict[str, Any] = {  # DELETE honours If-Match, and reads no body, so it is never malformed (400)
+    **WRITE_ROUTE, "responses": responses(401, 403, 404, 409, 412, 422, 429, 503),
 }
 CHANGE_ROUTE: dict[str, Any] = {  # PATCH honours If-Match too, and reads a body, which may be too large
     **WRITE_ROUTE, "responses": responses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503),

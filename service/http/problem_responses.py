@@ -106,7 +106,8 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 
 def _is_database_down(exc: Exception) -> bool:
-    # asyncpg's connection failures arrive wrapped in DBAPIError/InternalError, or bare (see PITFALLS.md).
+    # asyncpg's connection failures arrive wrapped in DBAPIError/InternalError, or as a bare ConnectionRefusedError
+    # (an OSError) that SQLAlchemy does not wrap: all were seen with PostgreSQL restarted under load.
     if isinstance(exc, OSError):
         return True
     if isinstance(exc, DBAPIError):
