@@ -10,12 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from litestar import Litestar
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -216,3 +220,25 @@ async def writer(session: AsyncSession) -> dict[str, str]:
 async def reader(session: AsyncSession) -> dict[str, str]:
     """Headers carrying a key with feeds:read only."""
     return await _key_headers(session, "feeds:read")
+
+
+@pytest.fixture(scope="session")
+def served_url(database_url: str, engine: AsyncEngine) -> Iterator[str]:  # `engine` commits the seed catalog
+    """The app served by a real uvicorn on a free port of 127.0.0.1, for clients that see bytes as they are sent."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = create_app(Settings(database_url=database_url, load_seed=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            httpx.get(f"{url}/health/ready", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-
-from service.http.app import create_app
-from service.settings import Settings
 
 CLI = [sys.executable, "-m", "service.cli", "quote"]
 SESSION = ["--model", "deepseek-v4-flash", "--input-tokens", "50000", "--output-tokens", "20000",
@@ -24,24 +16,8 @@ SESSION = ["--model", "deepseek-v4-flash", "--input-tokens", "50000", "--output-
 
 
 @pytest.fixture(scope="module")
-def service_url(database_url: str, engine) -> Iterator[str]:  # `engine` commits the seed catalog
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(Settings(database_url=database_url, load_seed=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{url}/health/ready", timeout=1).raise_for_status()
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+def service_url(served_url: str) -> str:
+    return served_url
 
 
 def quote(url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -50,6 +50,7 @@ async def _run_and_store(
     app: ASGIApp, scope: Scope, body: bytes, send: Send, engine: AsyncEngine, principal: bytes, key: str
 ) -> None:
     response: dict[str, Any] = {"headers": [], "body": b""}
+    last: list[Message] = []  # the final body message, held until the key is stored or released
 
     async def replay_body() -> HTTPRequestEvent:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -61,6 +62,11 @@ async def _run_and_store(
                                    if k.lower() not in _SKIPPED_HEADERS]
         elif message["type"] == "http.response.body":
             response["body"] += message.get("body", b"")
+            if not message.get("more_body", False):
+                # A client may retry with the same key the moment it has the answer: the key must be settled
+                # first, or that retry finds it still in flight (a 409) or gone halfway through its claim.
+                last.append(message)
+                return
         await send(message)
 
     try:
@@ -73,6 +79,8 @@ async def _run_and_store(
     else:
         # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
         await _release(engine, principal, key)
+    for message in last:
+        await send(message)
 
 
 def body_limit(scope: Scope) -> int | None:
@@ -103,14 +111,17 @@ async def _claim(engine: AsyncEngine, principal: bytes, key: str, fingerprint: b
             f"created_at < now() - interval '{KEEP}' "
             f"OR (status IS NULL AND created_at < now() - interval '{ABANDONED}'))"
         ), {"p": principal, "k": key})
-        claimed = await connection.scalar(text(
-            "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES (:p, :k, :h) "
-            "ON CONFLICT DO NOTHING RETURNING 1"), {"p": principal, "k": key, "h": fingerprint})
-        if claimed:
-            return None
-        row = (await connection.execute(text(
-            "SELECT request_hash, status, headers::text, body FROM idempotency_keys WHERE principal = :p AND key = :k"),
-            {"p": principal, "k": key})).one()
+        row = None
+        while row is None:
+            claimed = await connection.scalar(text(
+                "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES (:p, :k, :h) "
+                "ON CONFLICT DO NOTHING RETURNING 1"), {"p": principal, "k": key, "h": fingerprint})
+            if claimed:
+                return None
+            # None when the holder released the key between our insert and this read: claim it again.
+            row = (await connection.execute(text(
+                "SELECT request_hash, status, headers::text, body FROM idempotency_keys "
+                "WHERE principal = :p AND key = :k"), {"p": principal, "k": key})).one_or_none()
     if row.request_hash != fingerprint:
         reused = "this Idempotency-Key was used with a different request; use a new key for a new request"
         raise IdempotencyKeyReused(reused, KEY_HEADER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+import httpx
 from sqlalchemy import text
 
 from tests.factories import unique_slug
@@ -68,3 +69,18 @@ async def test_estimates_replay_too_even_after_the_catalog_changes(client):
     first = await client.post("/v1/estimate", json=body, headers=headers)
     again = await client.post("/v1/estimate", json=body, headers=headers)
     assert first.status_code == 200 and again.content == first.content
+
+
+def test_a_retry_the_moment_the_answer_arrives_finds_the_key_settled(served_url):
+    # Over a real connection the client has the answer as soon as its last byte is sent: the key must be stored
+    # (or, for a refused request, released) before then, or a quick retry meets a 409, or a 500 mid-claim.
+    bad = {"model": "gpt-4.1", "input_tokens": -1, "output_tokens": 1}
+    good = {"model": "gpt-4.1", "input_tokens": 1, "output_tokens": 1, "at": "2026-05-10"}
+    with httpx.Client(base_url=served_url, timeout=10) as client:
+        refused = [client.post("/v1/estimate", json=bad, headers={"Idempotency-Key": "settled-bad"}).status_code
+                   for _ in range(150)]
+        answered = [client.post("/v1/estimate", json=good, headers={"Idempotency-Key": "settled-good"})
+                    for _ in range(150)]
+    assert set(refused) == {422}
+    assert {response.status_code for response in answered} == {200}
+    assert all(response.headers.get("idempotent-replayed") == "true" for response in answered[1:])
