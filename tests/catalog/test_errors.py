@@ -51,3 +51,15 @@ async def test_a_timestamp_without_offset_in_a_body_is_a_422(client, session, wr
     model = await make_model(session)
     body = {"valid_from": "2026-01-01T00:00:00", "input_per_mtok": "1", "output_per_mtok": "1", "source": "t"}
     assert_problem(await client.post(f"/v1/models/{model.id}/prices", json=body, headers=writer), 422)
+
+
+async def test_a_date_and_a_timestamp_follow_one_range(client):
+    # In range: GPT-4.1's current price is open-ended, and it had none in year 2.
+    for good, status in (("9998-12-31", 200), ("9998-12-31T23:59:59Z", 200), ("0002-01-01", 404),
+                         ("0002-01-01T00:00:00Z", 404)):
+        response = await client.get("/v1/models/gpt-4.1/price", params={"at": good})
+        assert response.status_code == status, (good, response.text)
+    for bad in ("9999-12-31", "9999-12-31T00:00:00Z", "0001-01-01", "0001-06-01T00:00:00Z",
+                "9998-12-31T23:00:00-02:00"):
+        assert_problem(await client.get("/v1/models/gpt-4.1/price", params={"at": bad}), 422,
+                       type="invalid-instant", field="at")
