@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
+from typing import NamedTuple
 
 import msgspec
 
@@ -49,13 +50,25 @@ def _shares(request: schemas.MonthlyRequest) -> list[tuple[str, Decimal]]:
     return [(item.model, share) for item, share in zip(mix, shares, strict=True)]
 
 
+class Prepared(NamedTuple):
+    usage: Usage
+    retry_factor: Decimal
+    variant: str | None
+    hours: DailyWindow | None  # None: evenly over the whole month
+
+
+def prepared(request: schemas.MonthlyRequest) -> Prepared:
+    """What every model of the request is priced with, checked: a fault here is the whole request's."""
+    if request.month is not None:
+        month_window(request.month, request.timezone)
+    return Prepared(usage_of(request), retry_factor_of(request.retry_factor), kind_of(request),
+                    _distribution(request))
+
+
 def monthly_estimate(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest
 ) -> tuple[schemas.MonthlyResult, list[int]]:
-    usage = usage_of(request)
-    factor = retry_factor_of(request.retry_factor)
-    kind = kind_of(request)
-    hours = _distribution(request)
+    usage, factor, kind, hours = prepared(request)
     periods: list[schemas.MonthlyPeriod] = []
     warnings: list[str] = []
     for model, share in _shares(request):

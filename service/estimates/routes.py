@@ -18,6 +18,7 @@ from service.estimates.batch import MAX_ITEMS, estimate_batch, too_large
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.monthly import monthly_estimate
+from service.estimates.monthly_models import monthly_for_models
 from service.estimates.selfhost import self_host_estimate
 from service.pricing.money import parse_decimal
 from service.pricing.usage import MAX_TOKENS
@@ -77,6 +78,17 @@ class EstimateController(Controller):
           summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
     async def monthly(self, request: Request, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
         return monthly_estimate(current_snapshot(request), data)[0]
+
+    @idempotent_post("/monthly/models", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
+                     summary="A month of sessions on many models at once, each on its own, against one snapshot",
+                     description="One item a model, in the order asked: its monthly estimate, or its own problem "
+                                 "(an unknown model, no price for the month, a variant it does not offer). At most "
+                                 f"{MAX_ITEMS} models; a whole-request problem (bad usage, a model listed twice) is "
+                                 "a 422 for the request.")
+    async def monthly_models(
+        self, request: Request, data: JSONBody[schemas.MonthlyModelsRequest]
+    ) -> schemas.MonthlyModelsResult:
+        return monthly_for_models(current_snapshot(request), data)[0]
 
     @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="Self-hosting cost per 1M tokens, per month, and the break-even against an API model")

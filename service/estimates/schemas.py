@@ -164,12 +164,12 @@ class Distribution(Schema):
     end: ClockEnd | None = None
 
 
-class MonthlyRequest(Schema):
+class MonthlyUsage(Schema):
+    """What a month of sessions is, whichever models price it."""
+
     input_tokens: Tokens
     output_tokens: Tokens
     sessions_per_month: Sessions
-    model: Slug | None = None
-    mix: Annotated[list[MixItem], Meta(min_length=1, max_length=100)] | None = None
     cached_input_tokens: Tokens = 0
     cache_write_tokens: Tokens = 0
     retry_factor: RetryFactor = Decimal(1)
@@ -183,6 +183,16 @@ class MonthlyRequest(Schema):
         "the month; {kind: office_hours, timezone} over Monday to Friday 09:00-17:00; {kind: hours, days, start, "
         "end, timezone} over those local hours. Each stretch is priced at its own rates, time windows included"
     ))] = None
+
+
+class MonthlyRequest(MonthlyUsage, kw_only=True):
+    model: Slug | None = None
+    mix: Annotated[list[MixItem], Meta(min_length=1, max_length=100)] | None = None
+
+
+class MonthlyModelsRequest(MonthlyUsage, kw_only=True):
+    models: Annotated[list[Slug], Meta(min_length=1, description=(
+        "the models to price the month on, each on its own (at most 10,000, each once)"))]
 
 
 class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
@@ -205,6 +215,21 @@ class MonthlyResult(Schema):
     periods: list[MonthlyPeriod]
     warnings: list[str]
     distribution: Distribution | None = None
+
+
+class MonthlyModelItem(Schema, omit_defaults=True):
+    model: Slug
+    ok: bool
+    result: MonthlyResult | None = None
+    error: Annotated[Problem | None, Meta(description=(
+        "the model's own problem (unknown model, no price for the month, a variant it does not offer), its "
+        "detail prefixed with `models[i]`"))] = None
+
+
+class MonthlyModelsResult(Schema):
+    data: Annotated[list[MonthlyModelItem], Meta(description="one item a model, in the order asked")]
+    succeeded: int
+    failed: int
 
 
 class SelfHostRequest(Schema):
