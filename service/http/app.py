@@ -10,7 +10,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, OpenAPI, OpenAPIResponse, Reference, SecurityScheme
+from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
@@ -24,6 +24,7 @@ from service.http import health
 from service.http.cors import CorsPolicy
 from service.http.edge import EdgeMiddleware
 from service.http.observability import configure_logging, install_metrics, metrics_endpoint
+from service.http.openapi import corrected
 from service.http.problem_responses import EXCEPTION_HANDLERS
 from service.http.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.http.requests import ExactRequest
@@ -80,7 +81,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     install_metrics(app)
     # Builds the spec now rather than on its first request (about 50 ms), so every reader of it sees it corrected.
-    document_only_what_is_sent(app.openapi_schema)
+    corrected(app.openapi_schema)
     return app
 
 
@@ -108,29 +109,6 @@ def openapi_config() -> OpenAPIConfig:
         }),
         use_handler_docstrings=False,
     )
-
-
-def document_only_what_is_sent(spec: OpenAPI) -> None:
-    """Drop the error responses Litestar documents by itself but this service never sends.
-
-    Litestar adds a 400 with its own `{status_code, detail, extra}` body to every operation that takes a parameter
-    or a body (its ValidationException). Here that exception becomes a 422 problem (service.api.problems), and
-    every route declares its problems itself, a 400 only where a malformed JSON body can arrive. Litestar has no
-    switch for it, so the built spec is corrected once, here: the app serves it, and `pricing-api openapi` prints it.
-    """
-    for path_item in (spec.paths or {}).values():
-        for method in ("get", "put", "post", "delete", "patch", "head", "options", "trace"):
-            operation = getattr(path_item, method)
-            if operation is not None and operation.responses:
-                operation.responses = {code: response for code, response in operation.responses.items()
-                                       if not _litestar_error_body(response)}
-
-
-def _litestar_error_body(response: OpenAPIResponse | Reference) -> bool:
-    content = response.content if isinstance(response, OpenAPIResponse) else None
-    schema = content["application/json"].schema if content and "application/json" in content else None
-    properties = getattr(schema, "properties", None) or {}
-    return {"status_code", "detail", "extra"} <= properties.keys()
 
 
 def create_app_from_env() -> Litestar:
