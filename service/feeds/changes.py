@@ -31,12 +31,13 @@ def api_object(row: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# By the primary key on seq: a page reads its own rows, however long the history.
+PAGE_QUERY = ("SELECT seq, kind, recorded_at, object::text FROM catalog_changes WHERE seq > :after "
+              "ORDER BY seq LIMIT :limit")
+
+
 async def changes_after(session: AsyncSession, after: int, limit: int) -> list[schemas.Change]:
-    rows = await session.execute(
-        text("SELECT seq, kind, recorded_at, object::text FROM catalog_changes WHERE seq > :after "
-             "ORDER BY seq LIMIT :limit"),
-        {"after": after, "limit": limit},
-    )
+    rows = await session.execute(text(PAGE_QUERY), {"after": after, "limit": limit})
     return [
         schemas.Change(seq=seq, kind=kind, recorded_at=recorded_at, object=api_object(_DECODER.decode(obj)))
         for seq, kind, recorded_at, obj in rows

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.pagination import encode_cursor
 from service.auth.keys import create_key
+from service.feeds.changes import PAGE_QUERY
 from tests.factories import unique_slug
 
 
@@ -89,3 +90,22 @@ async def test_40_concurrent_writers_and_a_concurrent_reader_see_every_change_ex
     assert len(committed) == 120
     assert seen == committed  # every change once, none repeated, in commit (= seq) order
     assert committed == list(range(start + 1, start + 121))  # and the numbering has no gaps
+
+
+async def test_a_page_of_the_change_log_reads_in_proportion_to_the_page(session: AsyncSession):
+    # 50,000 entries (rolled back with the test), analysed, so the planner chooses as it would on a long history.
+    await session.execute(text(
+        "INSERT INTO catalog_changes (seq, kind, object) SELECT 1000000 + n, 'provider.created', '{}'::jsonb "
+        "FROM generate_series(1, 50000) AS n"))
+    await session.execute(text("ANALYZE catalog_changes"))
+    plan = (await session.execute(text(f"EXPLAIN (FORMAT JSON) {PAGE_QUERY}"),
+                                  {"after": 1_020_000, "limit": 51})).scalar_one()
+    scans = []
+
+    def walk(node):
+        scans.append(node["Node Type"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    assert "Seq Scan" not in scans and "Index Scan" in scans, scans
