@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -63,21 +64,16 @@ class _PriceParts(NamedTuple):
     rules: schemas.PriceRulesOut
 
 
-class _Cached(NamedTuple):
-    price: EffectivePrice  # held, so that its id is never reused while the entry lives
-    parts: _PriceParts
-
-
 # Rendered parts by the identity of the snapshot's EffectivePrice objects: one model's price is formatted once,
-# not on every estimate.
-_PARTS: dict[int, _Cached] = {}
-_PARTS_LIMIT = 8192
+# not on every estimate. An entry lives exactly as long as its price object: when a snapshot update drops a
+# model's old timeline, its entries go with it, so the cache follows the catalog, not the number of writes.
+_PARTS: dict[int, _PriceParts] = {}
 
 
 def _price_parts(price: EffectivePrice) -> _PriceParts:
-    cached = _PARTS.get(id(price))
-    if cached is not None and cached.price is price:
-        return cached.parts
+    parts = _PARTS.get(id(price))
+    if parts is not None:
+        return parts
     parts = _PriceParts(
         listed=token_prices(price.period.prices),
         promotions=[schemas.ActivePromotion(id=d.id, name=d.name, percent_off=format_decimal(d.percent_off))
@@ -85,9 +81,8 @@ def _price_parts(price: EffectivePrice) -> _PriceParts:
         effective=token_prices(price.effective),
         rules=rules.render(price.period.rules),
     )
-    if len(_PARTS) >= _PARTS_LIMIT:
-        _PARTS.clear()  # snapshots were reloaded many times; start afresh rather than track ages
-    _PARTS[id(price)] = _Cached(price, parts)
+    _PARTS[id(price)] = parts
+    weakref.finalize(price, _PARTS.pop, id(price), None)
     return parts
 
 

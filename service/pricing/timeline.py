@@ -41,7 +41,7 @@ class Discount:
             raise ValueError(f"discount {self.id}: percent_off must be more than 0 and at most 100")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)  # weak: renderings of it are kept only while it lives
 class EffectivePrice:
     """The list price (period.prices), the discounts in force, and the prices after them."""
 
