@@ -59,6 +59,9 @@ def _locate(value: Any, target: Any, error: Exception) -> tuple[tuple[PathPart, 
             return (key,), InvalidValue(f"`{key}` is not a field of this object: remove it")
         if part_type is _MISSING:
             return (key,), InvalidValue(f"`{key}` is required")
+        if part_type is _UNKNOWN_TAG:
+            given, allowed = part
+            return (key,), InvalidValue(f"`{key}` must be one of {', '.join(allowed)}, got {given!r:.40}")
         try:
             msgspec.convert(part, part_type, strict=True)
         except msgspec.ValidationError as inner:
@@ -93,11 +96,26 @@ def _parts(value: Any, target: Any) -> list[_Part]:
             return list(zip(range(len(value)), value, args, strict=False))
         return [(index, item, args[0] if args else Any) for index, item in enumerate(value)]
     if origin in (Union, types.UnionType) and isinstance(value, dict):
-        # An object against a union: the union's one object type describes it.
         structs = [a for a in get_args(target) if isinstance(a, type) and issubclass(a, msgspec.Struct)]
-        if len(structs) == 1:
+        if len(structs) == 1:  # an object against a union: the union's one object type describes it
             return _parts(value, structs[0])
+        return _tagged_parts(value, structs)
     return []
+
+
+def _tagged_parts(value: dict[str, Any], structs: list[type[msgspec.Struct]]) -> list[_Part]:
+    """An object against a tagged union: the member its tag names describes it; a missing or unknown tag is the
+    fault itself."""
+    tag_field = structs[0].__struct_config__.tag_field if structs else None
+    if tag_field is None:
+        return []
+    if tag_field not in value:
+        return [(tag_field, None, _MISSING)]
+    member = next((s for s in structs if s.__struct_config__.tag == value[tag_field]), None)
+    if member is None:
+        allowed = [str(s.__struct_config__.tag) for s in structs]
+        return [(tag_field, (value[tag_field], allowed), _UNKNOWN_TAG)]
+    return _parts(value, member)
 
 
 def _unwrapped(target: Any) -> Any:
@@ -107,3 +125,4 @@ def _unwrapped(target: Any) -> Any:
 # Markers for a field that is there but should not be, and one that should be there but is not.
 _UNKNOWN = object()
 _MISSING = object()
+_UNKNOWN_TAG = object()

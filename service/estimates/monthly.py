@@ -143,27 +143,19 @@ def _over_month(
     ]
 
 
-_OFFICE_HOURS = schemas.Distribution(kind="hours", days=["mon", "tue", "wed", "thu", "fri"], start="09:00",
-                                     end="17:00")
+_OFFICE_HOURS = schemas.Hours(days=["mon", "tue", "wed", "thu", "fri"], start="09:00", end="17:00")
 
 
 def _distribution(request: schemas.MonthlyRequest) -> DailyWindow | None:
     """The hours of the day the sessions fall in, or None for evenly over the whole month."""
     chosen = request.distribution
-    if chosen is None or chosen.kind == "uniform":
-        if chosen is not None and (chosen.days or chosen.start or chosen.end or chosen.timezone):
-            raise invalid("distribution", "a uniform distribution takes no days, start, end or timezone")
+    if chosen is None or isinstance(chosen, schemas.UniformDistribution):
         return None
     if request.month is None:
         raise invalid("distribution", "a distribution over the day needs `month`: without it every session is "
                                       "priced at the one instant `at`")
-    if chosen.kind == "office_hours":
-        if chosen.days or chosen.start or chosen.end:
-            raise invalid("distribution", "office_hours means Monday to Friday 09:00-17:00: send kind `hours` "
-                                          "to choose other days or hours")
+    if isinstance(chosen, schemas.OfficeHours):
         chosen = msgspec.structs.replace(_OFFICE_HOURS, timezone=chosen.timezone)
-    if chosen.start is None or chosen.end is None:
-        raise invalid("distribution", "a distribution of kind `hours` needs `start` and `end` (HH:MM)")
     days = chosen.days or ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     try:
         return DailyWindow(chosen.timezone or request.timezone, parse_days(days),

@@ -152,16 +152,28 @@ class MixItem(Schema):
 
 
 
-class Distribution(Schema):
-    """How the sessions fall over the day. `uniform`: evenly over the whole month. `office_hours`: Monday to
-    Friday 09:00-17:00 in `timezone`. `hours`: the `days`, from `start` to `end` local time in `timezone` (an
-    `end` at or before `start` runs into the next day). Sessions are spread evenly over the hours chosen."""
+class UniformDistribution(Schema, tag="uniform", tag_field="kind"):
+    """Evenly over the whole month."""
 
-    kind: Literal["uniform", "office_hours", "hours"] = "uniform"
+
+class OfficeHours(Schema, tag="office_hours", tag_field="kind"):
+    """Monday to Friday 09:00-17:00 in `timezone` (the request's when left out)."""
+
     timezone: Timezone | None = None
+
+
+class Hours(Schema, tag="hours", tag_field="kind"):
+    """The `days` (every day when left out), from `start` to `end` local time in `timezone` (the request's when
+    left out). An `end` at or before `start` runs into the next day."""
+
+    start: Clock
+    end: ClockEnd
     days: Annotated[list[DayName], Meta(min_length=1, max_length=7)] | None = None
-    start: Clock | None = None
-    end: ClockEnd | None = None
+    timezone: Timezone | None = None
+
+
+# How the sessions fall over the day, by `kind`; sessions are spread evenly over the hours chosen.
+Distribution = UniformDistribution | OfficeHours | Hours
 
 
 class MonthlyUsage(Schema):

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import committed_model_and_key
+from tests.problems import assert_problem
 
 # The example: off-peak from 16:30 to 00:30 UTC on weekdays and all day at weekends, a long-context tier
 # above 200K prompt tokens, and a batch rate at half price.
@@ -183,18 +184,20 @@ async def test_a_month_of_office_hours_pays_off_peak_only_for_their_last_half_ho
     assert Decimal(uniform.json()["total"]) < Decimal("254.296875")  # nights and weekends too: cheaper
 
 
-@pytest.mark.parametrize(("distribution", "field"), [
-    ({"kind": "hours", "start": "09:00"}, "distribution"),
-    ({"kind": "office_hours", "start": "08:00"}, "distribution"),
-    ({"kind": "hours", "start": "09:00", "end": "09:00"}, "distribution.end"),
-    ({"kind": "office_hours", "timezone": "Mars/Base"}, "distribution.timezone"),
+@pytest.mark.parametrize(("distribution", "pointer"), [
+    ({"kind": "hours", "start": "09:00"}, "/distribution/end"),
+    ({"kind": "office_hours", "start": "08:00"}, "/distribution/start"),
+    ({"kind": "uniform", "days": ["mon"]}, "/distribution/days"),
+    ({"kind": "hours", "start": "09:00", "end": "09:00"}, "/distribution/end"),
+    ({"kind": "office_hours", "timezone": "Mars/Base"}, "/distribution/timezone"),
+    ({"kind": "weekends"}, "/distribution/kind"),
+    ({}, "/distribution/kind"),
 ])
-async def test_a_bad_distribution_is_a_422_naming_the_field(client, distribution, field):
+async def test_a_bad_distribution_is_a_422_naming_the_field(client, distribution, pointer):
     response = await client.post("/v1/estimate/monthly", json={
         "model": "deepseek-v4-flash", **SESSION, "sessions_per_month": 10, "month": "2026-06",
         "distribution": distribution})
-    assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["field"] == field
+    assert_problem(response, 422, pointer=pointer)
 
 
 async def test_the_price_feed_carries_the_rules_in_json_and_csv(committed_client, committed_engine):
