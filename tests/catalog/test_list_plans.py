@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Select
+from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.catalog import list_queries as lists
@@ -83,3 +83,9 @@ async def test_a_filtered_first_page_reads_by_index_in_proportion_to_the_page(ca
     scans = [node for node in nodes(plan) if node.get("Relation Name") in ("models", "prices")]
     assert not [node for node in scans if node["Node Type"] == "Seq Scan"], plan
     assert sum(rows_read(node) for node in scans) <= MOST_ROWS_READ, plan
+
+
+async def test_a_filtered_list_is_planned_for_its_values_not_from_a_generic_plan(session):
+    # A prepared statement's generic plan would serve a rare word and text in every name alike.
+    await lists.list_models(session, lists.ModelFilters(q="gpt"), after=None, limit=PAGE)
+    assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
