@@ -27,7 +27,8 @@ class PromotionController(Controller):
     async def list_promotions(
         self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         model: Annotated[str | None, Parameter(max_length=100, description="only this model's")] = None,
-        provider: Annotated[str | None, Parameter(max_length=100, description="only this provider's models'")] = None,
+        provider: Annotated[str | None, Parameter(
+            max_length=100, description="only promotions of this provider's models")] = None,
         q: Annotated[str | None, Parameter(max_length=100, description="case-insensitive text in the name or the "
                                                                           "model's id")] = None,
         active_at: Annotated[str | None, Parameter(
