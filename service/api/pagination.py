@@ -40,3 +40,9 @@ def page_of(rows: list[Any], limit: int, key: str) -> tuple[list[Any], str | Non
         return rows, None
     rows = rows[:limit]
     return rows, encode_cursor(getattr(rows[-1], key))
+
+
+PAGING_DESCRIPTION = (
+    "Pages in a stable order, by id: `limit` items a page (default 50, at most 500). Pass a page's `next_cursor` "
+    "back unchanged as `cursor` for the next one; it is null on the last page."
+)

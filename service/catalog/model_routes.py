@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch
+from litestar import Controller, Request, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
 from service.api.instants import parse_instant
@@ -14,7 +14,7 @@ from service.api.preconditions import IfMatch, with_etag
 from service.api.problems import READ, responses
 from service.api.structs import SlugPath
 from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
-from service.catalog import price_queries, queries, render, schemas
+from service.catalog import list_queries, listing, price_queries, queries, render, schemas
 from service.db.engine import DbSession
 
 At = Annotated[
@@ -27,17 +27,24 @@ class ModelController(Controller):
     path = "/v1/models"
     tags = ["catalog"]
 
-    @get("/", responses=responses(422, 503), summary="List models")
+    @get("/", **listing.LIST_ROUTE, summary="List models", description=listing.describe(
+        "Filters combine: `provider`, `q` (case-insensitive text in the id or the name) and `priced_at` (only "
+        "models with a price period covering that instant)."))
     async def list_models(
-        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
-        provider: Annotated[str | None, Parameter(max_length=100, description="only this provider's")] = None,
-        q: Annotated[str | None, Parameter(max_length=100, description="text in the id or name")] = None,
-    ) -> schemas.ModelPage:
-        rows = await queries.list_models(
-            session, after=decode_cursor(cursor, str), limit=limit, provider=provider, q=q
-        )
+        self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        provider: listing.ProviderFilter = None, q: listing.TextFilter = None,
+        priced_at: Annotated[str | None, Parameter(
+            max_length=64,
+            description="only models priced at this instant: RFC 3339 with offset, or a date (midnight UTC)")] = None,
+    ) -> Response[schemas.ModelPage]:
+        filters = list_queries.ModelFilters(provider, q or None, listing.instant_or_none(priced_at, "priced_at"))
+        after = decode_cursor(cursor, str)
+        etag = listing.list_etag(request, "models", after, limit, filters)
+        if unchanged := listing.not_modified(request, etag):
+            return unchanged
+        rows = await list_queries.list_models(session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
-        return schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor)
+        return listing.page(schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor), etag)
 
     @get("/{model_id:str}", responses=responses(*READ), summary="Read a model")
     async def get_model(self, session: DbSession, model_id: SlugPath) -> Response[schemas.ModelOut]:

@@ -128,17 +128,6 @@ def to_discount(promotion: PromotionRow) -> Discount:
                     valid_from=promotion.valid_from, valid_to=promotion.valid_to)
 
 
-async def list_promotions(
-    session: AsyncSession, *, after: int | None, limit: int, model: str | None
-) -> list[PromotionRow]:
-    query = select(PromotionRow).order_by(PromotionRow.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(PromotionRow.id > after)
-    if model is not None:
-        query = query.where(PromotionRow.model_id == model)
-    return list(await session.scalars(query))
-
-
 async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update: bool = False) -> PromotionRow:
     promotion = await session.get(PromotionRow, promotion_id, with_for_update=for_update or None)
     if promotion is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch
+from litestar import Controller, Request, Response, delete, get, patch
 from litestar.params import JSONBody, Parameter
 
 from service.api.operations import idempotent_post
@@ -13,7 +13,7 @@ from service.api.preconditions import IfMatch, with_etag
 from service.api.problems import READ, responses
 from service.api.structs import IdPath
 from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
-from service.catalog import price_queries, render, schemas
+from service.catalog import list_queries, listing, price_queries, render, schemas
 from service.db.engine import DbSession
 
 
@@ -21,14 +21,30 @@ class PromotionController(Controller):
     path = "/v1/promotions"
     tags = ["catalog"]
 
-    @get("/", responses=responses(422, 503), summary="List promotions")
+    @get("/", **listing.LIST_ROUTE, summary="List promotions", description=listing.describe(
+        "Filters combine: `model`, `provider`, `q` (case-insensitive text in the name or the model's id) and "
+        "`active_at` (only promotions in force at that instant)."))
     async def list_promotions(
-        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         model: Annotated[str | None, Parameter(max_length=100, description="only this model's")] = None,
-    ) -> schemas.PromotionPage:
-        rows = await price_queries.list_promotions(session, after=decode_cursor(cursor, int), limit=limit, model=model)
+        provider: Annotated[str | None, Parameter(
+            max_length=100, description="only promotions of this provider's models")] = None,
+        q: Annotated[str | None, Parameter(max_length=100, description="case-insensitive text in the name or the "
+                                                                          "model's id")] = None,
+        active_at: Annotated[str | None, Parameter(
+            max_length=64, description="only promotions in force at this instant: RFC 3339 with offset, or a "
+                                       "date (midnight UTC)")] = None,
+    ) -> Response[schemas.PromotionPage]:
+        filters = list_queries.PromotionFilters(model, provider, q or None,
+                                                listing.instant_or_none(active_at, "active_at"))
+        after = decode_cursor(cursor, int)
+        etag = listing.list_etag(request, "promotions", after, limit, filters)
+        if unchanged := listing.not_modified(request, etag):
+            return unchanged
+        rows = await list_queries.list_promotions(session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
-        return schemas.PromotionPage(data=[render.promotion(r) for r in page], next_cursor=next_cursor)
+        return listing.page(
+            schemas.PromotionPage(data=[render.promotion(r) for r in page], next_cursor=next_cursor), etag)
 
     @get("/{promotion_id:int}", responses=responses(*READ), summary="Read a promotion")
     async def get_promotion(self, session: DbSession, promotion_id: IdPath) -> Response[schemas.PromotionOut]:

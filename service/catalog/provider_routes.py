@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, delete, get, patch
-from litestar.params import JSONBody
+from typing import Annotated
+
+from litestar import Controller, Request, Response, delete, get, patch
+from litestar.params import JSONBody, Parameter
 
 from service.api.operations import idempotent_post
 from service.api.pagination import Cursor, Limit, decode_cursor, page_of
@@ -11,7 +13,7 @@ from service.api.preconditions import IfMatch, with_etag
 from service.api.problems import READ, responses
 from service.api.structs import SlugPath
 from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
-from service.catalog import queries, render, schemas
+from service.catalog import list_queries, listing, queries, render, schemas
 from service.db.engine import DbSession
 
 
@@ -19,13 +21,23 @@ class ProviderController(Controller):
     path = "/v1/providers"
     tags = ["catalog"]
 
-    @get("/", responses=responses(422, 503), summary="List providers")
+    @get("/", **listing.LIST_ROUTE, summary="List providers", description=listing.describe(
+        "`priced_at` keeps only providers with at least one model priced at that instant."))
     async def list_providers(
-        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None
-    ) -> schemas.ProviderPage:
-        rows = await queries.list_providers(session, after=decode_cursor(cursor, str), limit=limit)
+        self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        priced_at: Annotated[str | None, Parameter(
+            max_length=64, description="only providers with a model priced at this instant: RFC 3339 with "
+                                       "offset, or a date (midnight UTC)")] = None,
+    ) -> Response[schemas.ProviderPage]:
+        filters = list_queries.ProviderFilters(listing.instant_or_none(priced_at, "priced_at"))
+        after = decode_cursor(cursor, str)
+        etag = listing.list_etag(request, "providers", after, limit, filters)
+        if unchanged := listing.not_modified(request, etag):
+            return unchanged
+        rows = await list_queries.list_providers(session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
-        return schemas.ProviderPage(data=[render.provider(r) for r in page], next_cursor=next_cursor)
+        return listing.page(schemas.ProviderPage(data=[render.provider(r) for r in page], next_cursor=next_cursor),
+                            etag)
 
     @get("/{provider_id:str}", responses=responses(*READ), summary="Read a provider")
     async def get_provider(self, session: DbSession, provider_id: SlugPath) -> Response[schemas.ProviderOut]:

@@ -6,7 +6,7 @@ import re
 from typing import Any, TypeVar
 
 from msgspec import UNSET, structs
-from sqlalchemy import func, or_, select
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.preconditions import require_match
@@ -17,13 +17,6 @@ from service.db.models import ModelRow, ProviderRow
 
 SLUG = re.compile(SLUG_PATTERN)
 RowT = TypeVar("RowT")
-
-
-async def list_providers(session: AsyncSession, *, after: str | None, limit: int) -> list[ProviderRow]:
-    query = select(ProviderRow).order_by(ProviderRow.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(ProviderRow.id > after)
-    return list(await session.scalars(query))
 
 
 async def get_provider(session: AsyncSession, provider_id: str, *, for_update: bool = False) -> ProviderRow:
@@ -61,20 +54,6 @@ async def delete_provider(session: AsyncSession, provider_id: str, if_match: str
     require_match(provider, if_match)
     await session.delete(provider)
     await session.flush()
-
-
-async def list_models(
-    session: AsyncSession, *, after: str | None, limit: int, provider: str | None, q: str | None
-) -> list[ModelRow]:
-    query = select(ModelRow).order_by(ModelRow.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(ModelRow.id > after)
-    if provider is not None:
-        query = query.where(ModelRow.provider_id == provider)
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(ModelRow.id.ilike(pattern), ModelRow.name.ilike(pattern)))
-    return list(await session.scalars(query))
 
 
 async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> ModelRow:
