@@ -214,7 +214,8 @@
     $("prev-page").disabled = list.page <= 1;
     $("next-page").disabled = !list.next;
     const first = (list.page - 1) * list.size + 1;
-    const range = list.ids.length ? ` · models ${first}–${first + list.ids.length - 1}` : "";
+    const last = first + list.ids.length - 1;
+    const range = !list.ids.length ? "" : last === first ? ` · model ${first}` : ` · models ${first}–${last}`;
     $("page-status").textContent = `Page ${list.page}${range}`;
   }
 

@@ -111,7 +111,8 @@
     const state = readForm();
     writeUrl(state);
     markPreset(state);
-    updateHistory(state);
+    // The page of models comes first: the table waits for it, and the history chart is further down.
+    pageReady.then(() => updateHistory(state));
     const gen = ++generation;
     if (controller) controller.abort();
     controller = new AbortController();
@@ -360,11 +361,11 @@
     goToPage();
   }
 
-  // The providers and the page of models first (the estimates wait for its ids), then the first estimates.
+  // The page of models first (the estimates wait for its ids), then the estimates, the history and the providers.
   function begin() {
-    loadProviders();
     pageReady = loadPage();
     update();
+    pageReady.then(loadProviders);
   }
 
   Estimator.requests = { begin, schedule, update, updateHistory, search, searchSoon, nextPage, previousPage };
