@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from sqlalchemy import text
@@ -134,13 +135,22 @@ def _served(database_url: str, *, app_gc: bool = False) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             pytest.fail("the test server did not start (see the log above)")
         time.sleep(0.05)
+    # Traffic comes once the server has settled, as after a deployment's readiness probe: its snapshot listener
+    # is connected (having read the catalog once more) and its pool holds a database connection. A page loaded
+    # sooner would be timed waiting for both.
+    while not app.state.snapshot_keeper.connected:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server's snapshot listener never connected (see the log above)")
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    httpx.get(f"{url}/health/ready", timeout=10).raise_for_status()
     # The app's startup tunes the garbage collector for a long-lived server process; this process is the test
     # run, so the rest of the suite gets its collector back as it was (at once, or when this server stops).
     if not app_gc:
         gc.unfreeze()
         gc.set_threshold(*threshold)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=10)

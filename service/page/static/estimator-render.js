@@ -200,6 +200,17 @@
       + `· baseline ${nameOf(state.baseline)}.`;
   }
 
+  // Answers that land together are drawn once, at the next frame: a page of 50 rows is worth drawing only once.
+  let renderPending = false;
+  function renderSoon() {
+    if (renderPending) return;
+    renderPending = true;
+    requestAnimationFrame(() => {
+      renderPending = false;
+      renderTable();
+    });
+  }
+
   // What the list was asked for, when it is not every model: "Models matching “gpt” from OpenAI: none · ".
   function listText() {
     const { list } = Estimator;
@@ -211,8 +222,12 @@
 
   function showPager() {
     const { list } = Estimator;
-    $("prev-page").disabled = list.page <= 1;
-    $("next-page").disabled = !list.next;
+    const [previous, next] = [$("prev-page"), $("next-page")];
+    previous.disabled = list.page <= 1;
+    next.disabled = !list.next;
+    // A button disabled under the keyboard's focus drops it: the focus moves to the other one instead.
+    if (document.activeElement === next && next.disabled && !previous.disabled) previous.focus();
+    if (document.activeElement === previous && previous.disabled && !next.disabled) next.focus();
     const first = (list.page - 1) * list.size + 1;
     const last = first + list.ids.length - 1;
     const range = !list.ids.length ? "" : last === first ? ` · model ${first}` : ` · models ${first}–${last}`;
@@ -291,6 +306,6 @@
   }
 
   Estimator.render = {
-    renderTable, showPager, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory, variantOf,
+    renderTable, renderSoon, showPager, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory, variantOf,
   };
 })();

@@ -5,7 +5,7 @@
 
 (() => {
   const { $, names, nameOf, ensureOption, readForm, writeUrl, markPreset, view, problems, list } = Estimator;
-  const { renderTable, setBusy, showProblems, showHistory, drawHistory, variantOf, showPager } = Estimator.render;
+  const { renderTable, renderSoon, setBusy, showProblems, showHistory, drawHistory, variantOf, showPager } = Estimator.render;
   const DEBOUNCE_MS = 250;
   const MAX_PROVIDERS = 2000; // the provider filter's list stops there (four pages of 500)
   // A model that has no price at the instant, or not the variant asked for, or is gone: the compare request
@@ -111,8 +111,6 @@
     const state = readForm();
     writeUrl(state);
     markPreset(state);
-    // The page of models comes first: the table waits for it, and the history chart is further down.
-    pageReady.then(() => updateHistory(state));
     const gen = ++generation;
     if (controller) controller.abort();
     controller = new AbortController();
@@ -125,7 +123,9 @@
     try {
       ({ usage, sessions, requestedAt, variant } = requestOf(state));
     } catch (problem) {
-      return failed(gen, problem);
+      updateHistory(state);
+      failed(gen, problem);
+      return Promise.resolve();
     }
     setBusy(true);
     // With a month, per-session costs and ratios are those of the month's first instant.
@@ -138,11 +138,10 @@
     const asked = variantOf(state);
     const session = { ...usage, at, ...requested, ...variant }; // one session, at the comparison's instant
     // The estimates are for the models shown, so they wait for the page of the list (at once when it is in).
-    pageReady.then(() => {
+    return pageReady.then(() => {
       if (gen !== generation) return null;
       const shown = shownModels(state.baseline);
       Estimator.models = shown;
-      renderTable(); // the page's rows, with placeholders where figures will be
       const others = shown.filter((id) => id !== state.baseline);
       const compare = compareShown(state.baseline, session, others, signal)
         .then((body) => {
@@ -151,7 +150,7 @@
           view.at = body.at;
           view.variant = asked;
           view.cached = usage.cached_input_tokens > 0;
-          renderTable();
+          renderSoon();
         })
         .catch((error) => failed(gen, error));
       // One request prices the month on every model shown, each on its own.
@@ -160,15 +159,18 @@
         .then((body) => {
           if (gen !== generation) return;
           body.data.forEach((item, index) => monthlyItem(gen, item, index, asked));
-          renderTable();
+          renderSoon();
         })
         .catch((error) => failed(gen, error));
+      renderSoon(); // the page's rows, with placeholders where figures will be, while the requests run
       return Promise.all([compare, monthly]);
     }).then(() => {
       if (gen !== generation) return;
       setBusy(false);
-      renderTable();
+      renderSoon();
       showProblems();
+      // The table first, then the history chart further down: its requests would only slow the table's.
+      updateHistory(state);
     });
   }
 
@@ -361,11 +363,11 @@
     goToPage();
   }
 
-  // The page of models first (the estimates wait for its ids), then the estimates, the history and the providers.
+  // The page of models first (the estimates wait for its ids), then the estimates, then the history and the
+  // providers, which the table does not need.
   function begin() {
     pageReady = loadPage();
-    update();
-    pageReady.then(loadProviders);
+    update().then(loadProviders);
   }
 
   Estimator.requests = { begin, schedule, update, updateHistory, search, searchSoon, nextPage, previousPage };
