@@ -216,7 +216,8 @@
     const { list } = Estimator;
     if (!list.q && !list.provider) return "";
     const provider = $("provider").selectedOptions[0];
-    const what = [list.q && `matching “${list.q}”`, list.provider && `from ${provider ? provider.text : list.provider}`];
+    const from = provider ? provider.text : list.provider;
+    const what = [list.q && `matching “${list.q}”`, list.provider && `from ${from}`];
     return `Models ${what.filter(Boolean).join(" ")}${list.loaded && !list.ids.length ? ": none" : ""} · `;
   }
 
@@ -306,6 +307,7 @@
   }
 
   Estimator.render = {
-    renderTable, renderSoon, showPager, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory, variantOf,
+    renderTable, renderSoon, showPager, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory,
+    variantOf,
   };
 })();

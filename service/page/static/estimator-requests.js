@@ -10,7 +10,8 @@
   const MAX_PROVIDERS = 2000; // the provider filter's list stops there (four pages of 500)
   // A model that has no price at the instant, or not the variant asked for, or is gone: the compare request
   // names it only in words, so the page asks each model shown on its own (see compareShown).
-  const PRICE_GAPS = new Set(["/problems/no-price-at-instant", "/problems/variant-not-offered", "/problems/not-found"]);
+  const PRICE_GAPS = new Set(
+    ["/problems/no-price-at-instant", "/problems/variant-not-offered", "/problems/not-found"]);
 
   let generation = 0; // answers to an older set of inputs are dropped, and their requests aborted
   let controller = null;

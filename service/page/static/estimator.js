@@ -1,10 +1,10 @@
 /* The estimator page: reads the inputs (and the URL, so a view can be shared), asks the public v1 API for one
  * page of models (/v1/models, searched and filtered by the server), their per-session costs (/v1/estimate/compare)
  * and their monthly costs (/v1/estimate/monthly/models, one call for the page), and renders the table and charts.
- * A catalog of any size costs the same few requests: only the models shown are ever fetched or priced. A request time, a batch or service-tier variant and a spread over the day are
- * sent only when chosen, so without them every request is the one it always was. Money values are the API's
- * decimal strings, shown exactly as they arrive; Number() is used only to sort and to draw. Every API error is
- * an RFC 9457 problem whose `detail` is shown.
+ * A catalog of any size costs the same few requests: only the models shown are ever fetched or priced. A request
+ * time, a batch or service-tier variant and a spread over the day are sent only when chosen, so without them every
+ * request is the one it always was. Money values are the API's decimal strings, shown exactly as they arrive;
+ * Number() is used only to sort and to draw. Every API error is an RFC 9457 problem whose `detail` is shown.
  *
  * Three scripts make the page, run in this order: this one keeps the state (the inputs and the URL) and starts
  * the page; estimator-render.js draws the table, the charts and the alert, and puts prices and their rules into
@@ -174,10 +174,9 @@
       render.drawBars();
     });
     // The search asks the server as one types (debounced); a provider or a page is asked for at once.
-    const find = $("find");
     $("q").addEventListener("input", requests.searchSoon);
     $("provider").addEventListener("change", requests.search);
-    find.addEventListener("submit", (event) => {
+    $("find").addEventListener("submit", (event) => {
       event.preventDefault();
       requests.search();
     });
