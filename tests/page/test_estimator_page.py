@@ -9,7 +9,8 @@ import pytest
 
 PAGE_BUDGET_BYTES = 100_000
 # The only API calls the page may make: the public, browser-open reads and estimates.
-ALLOWED_API_PATHS = {"/v1/models", "/v1/estimate/compare", "/v1/estimate/monthly", "/v1/promotions?model="}
+ALLOWED_API_PATHS = {"/v1/models", "/v1/providers", "/v1/estimate/compare", "/v1/estimate/monthly/models",
+                     "/v1/estimate/batch", "/v1/promotions?model="}
 
 
 async def page_and_assets(client) -> tuple[str, dict[str, bytes]]:

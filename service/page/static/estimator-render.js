@@ -52,7 +52,7 @@
   /* ---- the alert and the busy marks ---- */
 
   function showProblems() {
-    const all = [...new Set([...problems.catalog, ...problems.estimate, ...problems.history])];
+    const all = [...new Set(Object.values(problems).flat())];
     const alert = $("alert");
     alert.hidden = !all.length;
     alert.replaceChildren(...all.map((detail) => make("p", { textContent: detail })));
@@ -73,7 +73,8 @@
   const money = (value) => "$" + value;
 
   function tableItems() {
-    const byModel = new Map((view.rows || []).map((row) => [row.model, row]));
+    const shown = new Set(Estimator.models);
+    const byModel = new Map((view.rows || []).filter((row) => shown.has(row.model)).map((row) => [row.model, row]));
     const ids = [...byModel.keys(), ...Estimator.models.filter((id) => !byModel.has(id))];
     return ids.map((id, index) => ({ id, index, row: byModel.get(id), monthly: view.monthly.get(id) }));
   }
@@ -191,14 +192,15 @@
     const when = state.mode === "month"
       ? `per-session prices at the start of ${state.month}, monthly over the whole month`
       : `prices at ${view.at ? view.at.slice(0, 10) : state.at}`;
-    const priced = view.rows ? view.rows.length : 0;
-    const total = Math.max(Estimator.models.length, priced);
+    const priced = tableItems().filter((item) => item.row).length;
+    const total = Estimator.models.length;
     const how = [variantOf(state), state.requested && `requests at ${state.requested.replace("T", " ")} UTC`,
       state.mode === "month" && state.spread === "office" && "office hours"].filter(Boolean).map((x) => ` · ${x}`);
-    $("summary").textContent = `${priced} of ${total} models priced · ${when}${how.join("")} `
+    $("summary").textContent = `${listText()}${priced} of ${total} models priced · ${when}${how.join("")} `
       + `· baseline ${nameOf(state.baseline)}.`;
   }
 
+  // Answers that land together are drawn once, at the next frame: a page of 50 rows is worth drawing only once.
   let renderPending = false;
   function renderSoon() {
     if (renderPending) return;
@@ -209,12 +211,37 @@
     });
   }
 
+  // What the list was asked for, when it is not every model: "Models matching “gpt” from OpenAI: none · ".
+  function listText() {
+    const { list } = Estimator;
+    if (!list.q && !list.provider) return "";
+    const provider = $("provider").selectedOptions[0];
+    const from = provider ? provider.text : list.provider;
+    const what = [list.q && `matching “${list.q}”`, list.provider && `from ${from}`];
+    return `Models ${what.filter(Boolean).join(" ")}${list.loaded && !list.ids.length ? ": none" : ""} · `;
+  }
+
+  function showPager() {
+    const { list } = Estimator;
+    const [previous, next] = [$("prev-page"), $("next-page")];
+    previous.disabled = list.page <= 1;
+    next.disabled = !list.next;
+    // A button disabled under the keyboard's focus drops it: the focus moves to the other one instead.
+    if (document.activeElement === next && next.disabled && !previous.disabled) previous.focus();
+    if (document.activeElement === previous && previous.disabled && !next.disabled) next.focus();
+    const first = (list.page - 1) * list.size + 1;
+    const last = first + list.ids.length - 1;
+    const range = !list.ids.length ? "" : last === first ? ` · model ${first}` : ` · models ${first}–${last}`;
+    $("page-status").textContent = `Page ${list.page}${range}`;
+  }
+
   function drawBars() {
     const items = tableItems()
       .map((item) => ({ label: nameOf(item.id), baseline: item.id === $("baseline").value,
         value: item.monthly && item.monthly.total != null ? item.monthly.total : null,
         note: item.monthly && item.monthly.missing ? item.monthly.note : "…" }))
       .sort((a, b) => (a.value === null) - (b.value === null) || Number(a.value) - Number(b.value));
+    $("bars").style.height = ""; // the chart grows with the models shown, and shrinks back with them
     charts.drawBars($("bars"), items, { log: $("log").checked });
   }
 
@@ -280,6 +307,7 @@
   }
 
   Estimator.render = {
-    renderTable, renderSoon, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory, variantOf,
+    renderTable, renderSoon, showPager, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory,
+    variantOf,
   };
 })();

@@ -1,18 +1,27 @@
-/* The estimator page's API calls: the estimates, the model list and a model's price history, each answer kept in
- * the state and drawn by estimator-render.js. Adds `requests` to window.Estimator (see estimator.js). */
+/* The estimator page's API calls: one page of the model list, the estimates for the models it shows, the
+ * providers to filter by, and a model's price history, each answer kept in the state and drawn by
+ * estimator-render.js. Adds `requests` to window.Estimator (see estimator.js). */
 "use strict";
 
 (() => {
-  const { $, names, nameOf, ensureOption, readForm, writeUrl, markPreset, view, problems } = Estimator;
-  const { renderTable, renderSoon, setBusy, showProblems, showHistory, drawHistory, variantOf } = Estimator.render;
+  const { $, names, nameOf, ensureOption, readForm, writeUrl, markPreset, view, problems, list } = Estimator;
+  const { renderTable, renderSoon, setBusy, showProblems, showHistory, drawHistory, variantOf, showPager } = Estimator.render;
   const DEBOUNCE_MS = 250;
+  const MAX_PROVIDERS = 2000; // the provider filter's list stops there (four pages of 500)
+  // A model that has no price at the instant, or not the variant asked for, or is gone: the compare request
+  // names it only in words, so the page asks each model shown on its own (see compareShown).
+  const PRICE_GAPS = new Set(
+    ["/problems/no-price-at-instant", "/problems/variant-not-offered", "/problems/not-found"]);
 
   let generation = 0; // answers to an older set of inputs are dropped, and their requests aborted
   let controller = null;
   let timer = null;
   let historyGeneration = 0;
   const historyCache = new Map(); // model id -> promise of {model, prices, promotions}
-  let catalogReady;
+  let pageReady = Promise.resolve();
+  let pageGeneration = 0;
+  let pageController = null;
+  let searchTimer = null;
 
   // The page decides by a problem's `type` (and `errors[].pointer`), never by the wording of its `detail`.
   class Problem extends Error {
@@ -50,8 +59,8 @@
     return data;
   }
 
-  // A whole list, following next_cursor page by page.
-  async function allPages(path, signal) {
+  // A list, following next_cursor page by page; short lists only (a model's prices, the providers), up to `most`.
+  async function allPages(path, signal, most = Infinity) {
     const items = [];
     let cursor = null;
     do {
@@ -59,7 +68,7 @@
       const page = await api(`${path}${path.includes("?") ? "&" : "?"}limit=500${after}`, undefined, signal);
       items.push(...page.data);
       cursor = page.next_cursor;
-    } while (cursor);
+    } while (cursor && items.length < most);
     return items;
   }
 
@@ -103,7 +112,6 @@
     const state = readForm();
     writeUrl(state);
     markPreset(state);
-    updateHistory(state);
     const gen = ++generation;
     if (controller) controller.abort();
     controller = new AbortController();
@@ -116,7 +124,9 @@
     try {
       ({ usage, sessions, requestedAt, variant } = requestOf(state));
     } catch (problem) {
-      return failed(gen, problem);
+      updateHistory(state);
+      failed(gen, problem);
+      return Promise.resolve();
     }
     setBusy(true);
     // With a month, per-session costs and ratios are those of the month's first instant.
@@ -127,42 +137,78 @@
     const spread = state.spread === "office" ? { distribution: { kind: "office_hours", timezone: "UTC" } } : {};
     const when = state.mode === "month" ? { month: state.month, ...spread } : { at: requestedAt || state.at };
     const asked = variantOf(state);
-    const compare = api("/v1/estimate/compare",
-      { baseline: state.baseline, ...usage, at, ...requested, ...variant }, signal)
-      .then((body) => {
-        if (gen !== generation) return;
-        view.rows = body.rows;
-        view.at = body.at;
-        view.variant = asked;
-        view.cached = usage.cached_input_tokens > 0;
-        renderTable();
-      })
-      .catch((error) => failed(gen, error));
-    const monthly = catalogReady.then(() => Promise.all(Estimator.models.map((model) =>
-      api("/v1/estimate/monthly", { model, ...usage, sessions_per_month: sessions, ...variant, ...when }, signal)
-        .then((body) => gen === generation && view.monthly.set(model, body))
-        // A model without a price for (part of) the period, or without the variant asked for, is a fact to show
-        // in its cell, not a page error.
-        .catch((error) => {
+    const session = { ...usage, at, ...requested, ...variant }; // one session, at the comparison's instant
+    // The estimates are for the models shown, so they wait for the page of the list (at once when it is in).
+    return pageReady.then(() => {
+      if (gen !== generation) return null;
+      const shown = shownModels(state.baseline);
+      Estimator.models = shown;
+      const others = shown.filter((id) => id !== state.baseline);
+      const compare = compareShown(state.baseline, session, others, signal)
+        .then((body) => {
           if (gen !== generation) return;
-          const missing = error.detail;
-          if (error.type === "/problems/no-price-at-instant") {
-            view.monthly.set(model, { missing, note: "no price for the whole period" });
-          } else if (lacksVariant(error)) view.monthly.set(model, { missing, note: `no ${asked} rate` });
-          else failed(gen, error);
+          view.rows = body.rows;
+          view.at = body.at;
+          view.variant = asked;
+          view.cached = usage.cached_input_tokens > 0;
+          renderSoon();
         })
-        .then(() => gen === generation && renderSoon()))));
-    Promise.all([compare, monthly]).then(() => {
+        .catch((error) => failed(gen, error));
+      // One request prices the month on every model shown, each on its own.
+      const monthly = api("/v1/estimate/monthly/models",
+        { models: shown, ...usage, sessions_per_month: sessions, ...variant, ...when }, signal)
+        .then((body) => {
+          if (gen !== generation) return;
+          body.data.forEach((item, index) => monthlyItem(gen, item, index, asked));
+          renderSoon();
+        })
+        .catch((error) => failed(gen, error));
+      renderSoon(); // the page's rows, with placeholders where figures will be, while the requests run
+      return Promise.all([compare, monthly]);
+    }).then(() => {
       if (gen !== generation) return;
       setBusy(false);
-      renderTable();
+      renderSoon();
       showProblems();
+      // The table first, then the history chart further down: its requests would only slow the table's.
+      updateHistory(state);
     });
   }
 
-  // A model whose price does not offer the variant asked for is a fact about that model (its own request named
-  // it); any other 422, such as batch with a service tier, is about the request, and is the page's problem to show.
-  const lacksVariant = (error) => error.type === "/problems/variant-not-offered";
+  // The page's models, and the baseline, which the ratios are relative to, wherever it is in the list.
+  const shownModels = (baseline) => (!baseline || list.ids.includes(baseline) ? list.ids : [...list.ids, baseline]);
+
+  // The comparison of the models shown. The API refuses the whole comparison when one of the models named has no
+  // price at the instant or not the rate asked for, and names it only in words: then each model is estimated on
+  // its own (one batch request, which answers item by item) and the comparison is asked again for those priced.
+  // A model left out is shown as unpriced, as the API's comparison of every model would leave it out.
+  async function compareShown(baseline, session, others, signal) {
+    const compare = (models) => api("/v1/estimate/compare", { baseline, ...session, models }, signal);
+    try {
+      return await compare(others);
+    } catch (error) {
+      if (!PRICE_GAPS.has(error.type) || !others.length) throw error;
+    }
+    const batch = await api("/v1/estimate/batch", { items: others.map((model) => ({ model, ...session })) }, signal);
+    return compare(others.filter((_, index) => batch.data[index].ok));
+  }
+
+  // A model without a price for (part of) the period, or without the variant asked for, is a fact to show in its
+  // cell, not a page error; any other problem of an item is shown in the alert region.
+  function monthlyItem(gen, item, index, asked) {
+    if (item.ok) return view.monthly.set(item.model, item.result);
+    const { error } = item;
+    // The item's detail begins with its place in the request ("models[3]: "), which says nothing in its row.
+    const place = `models[${index}]: `;
+    const missing = error.detail.startsWith(place) ? error.detail.slice(place.length) : error.detail;
+    if (error.type === "/problems/no-price-at-instant") {
+      return view.monthly.set(item.model, { missing, note: "no price for the whole period" });
+    }
+    if (error.type === "/problems/variant-not-offered") {
+      return view.monthly.set(item.model, { missing, note: `no ${asked} rate` });
+    }
+    return failed(gen, new Problem(error.status, missing, error.type, error.errors || []));
+  }
 
   function failed(gen, error) {
     if (gen !== generation || error.name === "AbortError") return;
@@ -172,7 +218,7 @@
     showProblems();
   }
 
-  /* ---- price history and catalog ---- */
+  /* ---- price history ---- */
 
   function loadHistory(id) {
     if (!historyCache.has(id)) {
@@ -200,29 +246,130 @@
     showProblems();
   }
 
-  async function loadCatalog() {
+  /* ---- the page of models shown, and the providers ---- */
+
+  function listPath() {
+    const query = new URLSearchParams({ limit: String(list.size) });
+    if (list.q) query.set("q", list.q);
+    if (list.provider) query.set("provider", list.provider);
+    if (list.cursor) query.set("cursor", list.cursor);
+    return `/v1/models?${query}`;
+  }
+
+  // One page of the list, searched and filtered by the server; the figures of the page before are dropped.
+  async function loadPage() {
+    const gen = ++pageGeneration;
+    if (pageController) pageController.abort();
+    pageController = new AbortController();
     try {
-      const list = await allPages("/v1/models");
-      Estimator.models = list.map((m) => m.id);
-      for (const m of list) names.set(m.id, m.name);
+      const page = await api(listPath(), undefined, pageController.signal);
+      if (gen !== pageGeneration) return;
+      list.ids = page.data.map((m) => m.id);
+      list.next = page.next_cursor;
+      for (const m of page.data) names.set(m.id, m.name);
+      problems.catalog = [];
     } catch (error) {
+      if (gen !== pageGeneration || error.name === "AbortError") return;
+      list.ids = [];
+      list.next = null;
       problems.catalog = [`The model list could not be loaded: ${error.detail || error}`];
     }
+    list.loaded = true;
+    view.rows = null;
+    view.monthly.clear();
+    fillModelSelects();
+    nameMissing();
+    showPager();
+  }
+
+  // The baseline and history choices are the models shown, and whichever model is chosen now.
+  function fillModelSelects() {
     for (const select of [$("baseline"), $("history-model")]) {
       const chosen = select.value;
-      for (const id of Estimator.models) ensureOption(select, id);
+      for (const option of [...select.options]) {
+        if (option.value && option.value !== chosen && !list.ids.includes(option.value)) option.remove();
+      }
+      for (const id of list.ids) ensureOption(select, id);
       for (const option of select.options) if (option.value) option.textContent = nameOf(option.value);
       select.value = chosen;
     }
-    renderTable();
-    drawHistory();
   }
 
-  // The model list first (the monthly calls wait for its ids), then the first estimates.
-  function begin() {
-    catalogReady = loadCatalog();
+  // A chosen baseline (or history model) on no page shown yet: its name comes from its own record, asked once.
+  function nameMissing() {
+    for (const id of new Set([$("baseline").value, $("history-model").value])) {
+      if (!id || names.has(id)) continue;
+      names.set(id, id);
+      api(`/v1/models/${encodeURIComponent(id)}`).then((model) => {
+        names.set(id, model.name);
+        fillModelSelects();
+        renderTable();
+        drawHistory();
+      }, () => {}); // an unknown model keeps its id as its name; the estimates say what is wrong with it
+    }
+  }
+
+  async function loadProviders() {
+    try {
+      const providers = await allPages("/v1/providers", undefined, MAX_PROVIDERS);
+      const select = $("provider");
+      const chosen = select.value;
+      const named = new Map(providers.map((provider) => [provider.id, provider.name]));
+      const listed = new Set([...select.options].map((option) => option.value));
+      for (const id of named.keys()) if (!listed.has(id)) select.add(new Option(id, id));
+      for (const option of select.options) if (named.has(option.value)) option.textContent = named.get(option.value);
+      select.value = chosen;
+      problems.providers = [];
+    } catch (error) {
+      problems.providers = [`The provider list could not be loaded: ${error.detail || error}`];
+    }
+    showProblems();
+  }
+
+  function goToPage() {
+    list.loaded = false; // Previous and Next wait for this page
+    list.next = null;
+    setBusy(true);
+    pageReady = loadPage();
     update();
   }
 
-  Estimator.requests = { begin, schedule, update, updateHistory };
+  // A new search or provider starts again from the first page.
+  function search() {
+    clearTimeout(searchTimer);
+    const q = $("q").value.trim();
+    const provider = $("provider").value;
+    if (q === list.q && provider === list.provider) return;
+    Object.assign(list, { q, provider, cursor: null, page: 1, back: [] });
+    goToPage();
+  }
+
+  function searchSoon() {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(search, DEBOUNCE_MS);
+  }
+
+  function nextPage() {
+    if (!list.loaded || !list.next) return;
+    Object.assign(list, { back: [...list.back, list.cursor], cursor: list.next, page: list.page + 1 });
+    goToPage();
+  }
+
+  // Back one page, or to the first page from a shared link, which brings no way back.
+  function previousPage() {
+    if (!list.loaded || list.page <= 1) return;
+    const back = list.back.slice(0, -1);
+    const cursor = list.back.length ? list.back[list.back.length - 1] : null;
+    Object.assign(list, { back: cursor === null ? [] : back, cursor, page: cursor === null ? 1 : list.page - 1 });
+    goToPage();
+  }
+
+  // The page of models first (the estimates wait for its ids), then the estimates, then the history and the
+  // providers, which the table does not need.
+  function begin() {
+    pageReady = loadPage();
+    update().then(loadProviders);
+  }
+
+  Estimator.requests = { begin, schedule, update, updateHistory, search, searchSoon, nextPage, previousPage };
 })();

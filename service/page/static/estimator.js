@@ -1,9 +1,10 @@
-/* The estimator page: reads the inputs (and the URL, so a view can be shared), asks the public v1 API for
- * per-session costs (/v1/estimate/compare) and monthly costs (/v1/estimate/monthly, one call per model), and
- * renders the table and charts. A request time, a batch or service-tier variant and a spread over the day are
- * sent only when chosen, so without them every request is the one it always was. Money values are the API's
- * decimal strings, shown exactly as they arrive; Number() is used only to sort and to draw. Every API error is
- * an RFC 9457 problem whose `detail` is shown.
+/* The estimator page: reads the inputs (and the URL, so a view can be shared), asks the public v1 API for one
+ * page of models (/v1/models, searched and filtered by the server), their per-session costs (/v1/estimate/compare)
+ * and their monthly costs (/v1/estimate/monthly/models, one call for the page), and renders the table and charts.
+ * A catalog of any size costs the same few requests: only the models shown are ever fetched or priced. A request
+ * time, a batch or service-tier variant and a spread over the day are sent only when chosen, so without them every
+ * request is the one it always was. Money values are the API's decimal strings, shown exactly as they arrive;
+ * Number() is used only to sort and to draw. Every API error is an RFC 9457 problem whose `detail` is shown.
  *
  * Three scripts make the page, run in this order: this one keeps the state (the inputs and the URL) and starts
  * the page; estimator-render.js draws the table, the charts and the alert, and puts prices and their rules into
@@ -28,12 +29,16 @@
   // The one object the page's scripts share; nothing else in this file is visible to them.
   const Estimator = window.Estimator = {
     $, make, names, nameOf, ensureOption, readForm, writeUrl, markPreset,
-    models: [], // the catalog's model ids: one table row and one monthly call each
+    models: [], // the models shown: the page's ids, and the baseline when it is not among them; one row each
+    // Which page of the catalog is shown: the search, the provider, and the page's cursor. `back` holds the
+    // cursors of the pages before it (the first page's is null), so Previous needs no request to find its way.
+    // `size` models a page: one compare and one monthly request price them all.
+    list: { q: "", provider: "", cursor: null, page: 1, back: [], size: 50, ids: [], next: null, loaded: false },
     sort: { key: "per_session", order: "asc" }, // the API's own order: cheapest first
     // What the table shows: the last compare answer (and the variant and cache share it was asked with) and the
     // monthly result per model ({total, periods} or {missing, note}).
     view: { rows: null, at: null, variant: null, cached: false, monthly: new Map() },
-    problems: { catalog: [], estimate: [], history: [] }, // shown together in the alert region
+    problems: { catalog: [], providers: [], estimate: [], history: [] }, // shown together in the alert region
   };
 
   /* ---- state: form <-> URL ---- */
@@ -46,6 +51,17 @@
     state.month = state.month || state.at.slice(0, 7);
     state.hist = query.get("hist") || "";
     state.log = query.get("log") === "1";
+    const { list } = Estimator;
+    list.q = (query.get("q") || "").trim();
+    list.provider = query.get("provider") || "";
+    const page = Number(query.get("page"));
+    if (query.get("cursor") && Number.isInteger(page) && page > 1) {
+      list.cursor = query.get("cursor");
+      list.page = page;
+      // A reload keeps the way back; a shared link has none, and its Previous goes to the first page.
+      const back = history.state && history.state.back;
+      list.back = Array.isArray(back) && back.length === page - 1 ? back : [];
+    }
     if (COLUMNS.includes(query.get("sort"))) {
       Estimator.sort = { key: query.get("sort"), order: query.get("order") === "desc" ? "desc" : "asc" };
     }
@@ -60,6 +76,9 @@
     $("history-model").value = state.hist;
     $(state.mode === "month" ? "mode-month" : "mode-at").checked = true;
     $("log").checked = state.log;
+    $("q").value = Estimator.list.q;
+    ensureOption($("provider"), Estimator.list.provider);
+    $("provider").value = Estimator.list.provider;
     syncWhen();
   }
 
@@ -83,12 +102,19 @@
     for (const key of RULE_FIELDS) if (state[key] !== DEFAULTS[key]) query.set(key, state[key]);
     if (state.hist) query.set("hist", state.hist);
     if (state.log) query.set("log", "1");
-    const { sort } = Estimator;
+    const { sort, list } = Estimator;
     if (sort.key !== "per_session" || sort.order !== "asc") {
       query.set("sort", sort.key);
       query.set("order", sort.order);
     }
-    history.replaceState(null, "", `${location.pathname}?${query}`);
+    // The view: in the URL only when it is not the first page of every model, like the rule settings above.
+    if (list.q) query.set("q", list.q);
+    if (list.provider) query.set("provider", list.provider);
+    if (list.cursor) {
+      query.set("page", String(list.page));
+      query.set("cursor", list.cursor);
+    }
+    history.replaceState({ back: list.back }, "", `${location.pathname}?${query}`);
   }
 
   // Only the input that matches the chosen mode is live; switching to a month starts from the date's month.
@@ -147,6 +173,15 @@
       writeUrl(readForm());
       render.drawBars();
     });
+    // The search asks the server as one types (debounced); a provider or a page is asked for at once.
+    $("q").addEventListener("input", requests.searchSoon);
+    $("provider").addEventListener("change", requests.search);
+    $("find").addEventListener("submit", (event) => {
+      event.preventDefault();
+      requests.search();
+    });
+    $("next-page").addEventListener("click", requests.nextPage);
+    $("prev-page").addEventListener("click", requests.previousPage);
     $("history-model").addEventListener("change", () => {
       const state = readForm();
       writeUrl(state);
