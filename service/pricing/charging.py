@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import NamedTuple
 
 from service.pricing.rules import Charged, charge, window_spans
@@ -69,5 +70,5 @@ def expand_to_flat(
     ]
 
 
-def _percents(found: EffectivePrice) -> tuple:
+def _percents(found: EffectivePrice) -> tuple[Decimal, ...]:
     return tuple(discount.percent_off for discount in found.discounts)

@@ -115,7 +115,8 @@ class ModelTimeline:
 
 def _boundaries(periods: Sequence[PricePeriod], discounts: Sequence[Discount]) -> list[datetime]:
     instants: set[datetime] = set()
-    for item in (*periods, *discounts):
+    items: tuple[PricePeriod | Discount, ...] = (*periods, *discounts)
+    for item in items:
         instants.add(item.valid_from)
         if item.valid_to is not None:
             instants.add(item.valid_to)
