@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +35,7 @@ QUOTE_REQUEST_DESCRIPTION = (
     "compare, monthly or self-host.")
 
 
-def read_quote_request(body: Any) -> tuple[str, msgspec.Struct]:
+def read_quote_request(body: Any) -> tuple[Kind, msgspec.Struct]:
     """The kind and the typed request of a quote request body, nested or flat."""
     if not isinstance(body, dict):
         raise InvalidValue(f"a quote request is a JSON object, got {type(body).__name__}")
@@ -52,7 +52,7 @@ def read_quote_request(body: Any) -> tuple[str, msgspec.Struct]:
     if not isinstance(kind, str) or kind not in REQUEST_TYPES:
         raise invalid("kind", f"kind must be one of {', '.join(REQUEST_TYPES)}, got {kind!r:.60}")
     try:
-        return kind, convert_strict(fields, REQUEST_TYPES[kind])
+        return cast(Kind, kind), convert_strict(fields, REQUEST_TYPES[kind])
     except InputError as exc:
         # Nested, the fault is inside `request`; flat, it is one of the body's own fields.
         located = exc.within("request") if "request" in body else exc

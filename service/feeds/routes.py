@@ -85,7 +85,9 @@ class FeedController(Controller):
             feed = price_feed(snapshot, instant, asked)
             return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
 
-        return _feed_response(request, snapshot, ("prices", media_type, asked), instant, asked, media_type, render)
+        # The declared type documents the body; the body itself is encoded once per snapshot (service.feeds.cache).
+        return _feed_response(  # type: ignore[return-value]
+            request, snapshot, ("prices", media_type, asked), instant, asked, media_type, render)
 
     @get("/changes", **FEED_ROUTE,
          summary="The append-only log of catalog changes, in commit order",
@@ -121,5 +123,6 @@ class FeedController(Controller):
     ) -> Response[dict[str, dict[str, object]]]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
-        return _feed_response(request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json",
-                              lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
+        return _feed_response(  # type: ignore[return-value]
+            request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json",
+            lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
