@@ -56,9 +56,9 @@ def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
     try:
         result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest))[0]
     except InputError as exc:
-        return problem_answer(problem_of(exc))
+        return _problem_answer(problem_of(exc))
     except ProblemError as exc:
-        return problem_answer(exc.problem, exc.headers)
+        return _problem_answer(exc.problem, exc.headers)
     return _json_answer(_ENCODER.encode(result))
 
 
@@ -69,9 +69,9 @@ def answer_batch(snapshot: CatalogSnapshot, body: bytes) -> Answer:
         items = decoded(body, _BATCH, schemas.BatchRequest).items
         result = estimate_batch(snapshot, items, _read_item)[0]
     except InputError as exc:
-        return problem_answer(problem_of(exc))
+        return _problem_answer(problem_of(exc))
     except ProblemError as exc:
-        return problem_answer(exc.problem, exc.headers)
+        return _problem_answer(exc.problem, exc.headers)
     return _json_answer(_ENCODER.encode(result))
 
 
@@ -94,14 +94,14 @@ def _refusal(body: bytes | msgspec.Raw, strict_type: Any, exc: Exception) -> Inp
         convert_strict(decode_json(body), strict_type)  # type: ignore[arg-type]  # Raw is a bytes-like buffer
     except InputError as error:
         return error
-    # The strict path took what the typed decoder refused (no body tried so far does that): the typed decoder's
-    # verdict stands, about the body as a whole.
+    # The strict path took what the typed decoder refused (no body tried does that: tests/estimates/
+    # test_fast_path.py): the typed decoder's verdict stands, about the body as a whole.
     if isinstance(exc, msgspec.ValidationError):
         return InvalidValue(str(exc))
     return MalformedBody(f"{exc}: send a valid JSON body")
 
 
-def problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) -> Answer:
+def _problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) -> Answer:
     body = _ENCODER.encode(problem)
     extra = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
     return Answer(problem.status, [(b"content-type", _PROBLEM), (b"content-length", b"%d" % len(body)), *extra], body)
@@ -110,8 +110,8 @@ def problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) -
 def body_too_large() -> Answer:
     """A body over the app's size limit, worded as Litestar words its own 413 (service.http.problem_responses),
     so that these endpoints answer it as every other does."""
-    return problem_answer(Problem(type="about:blank", title="Request Entity Too Large", status=413,
-                                  detail="Request Entity Too Large"))
+    return _problem_answer(Problem(type="about:blank", title="Request Entity Too Large", status=413,
+                                   detail="Request Entity Too Large"))
 
 
 def _json_answer(body: bytes) -> Answer:

@@ -7,12 +7,15 @@ import json
 import uuid
 
 import httpx
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.estimates import fast_path, routes
+from service.api.decoding import convert_strict, decode_json
+from service.estimates import answers, fast_path, routes, schemas
 from service.http.app import MAX_BODY_BYTES
+from service.pricing.errors import InputError
 from tests.problems import assert_problem
 
 ESTIMATE, BATCH = "/v1/estimate", "/v1/estimate/batch"
@@ -92,6 +95,22 @@ raw_bodies = st.one_of(
     good_bodies.map(encoded), wrong_bodies.map(encoded), json_values.map(encoded), st.binary(max_size=40),
     good_bodies.map(encoded).flatmap(lambda raw: st.integers(0, len(raw) - 1).map(lambda cut: raw[:cut])),
 )
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=raw_bodies)
+def test_the_typed_decoder_takes_a_body_exactly_when_the_strict_path_does(raw):
+    try:
+        answers._ESTIMATE.decode(raw)
+        typed = True
+    except (msgspec.DecodeError, RecursionError):
+        typed = False
+    try:
+        convert_strict(decode_json(raw), schemas.EstimateRequest)
+        strict = True
+    except InputError:
+        strict = False
+    assert typed == strict
 
 
 def without_now(response: httpx.Response) -> object:
