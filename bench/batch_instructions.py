@@ -48,8 +48,13 @@ def snapshot_file(directory: Path) -> Path:
 
 
 def instructions(snapshot: Path, name: str, batches: int) -> int:
+    return instructions_of("bench.batch_instructions", snapshot, name, batches)
+
+
+def instructions_of(module: str, snapshot: Path, name: str, count: int) -> int:
+    """Instructions executed by `python -m module --child snapshot name count`, from start to exit."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
-               "bench.batch_instructions", "--child", str(snapshot), name, str(batches)]
+               module, "--child", str(snapshot), name, str(count)]
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stderr
     return int(re.search(r"Collected : (\d+)", output).group(1))
 
