@@ -5,9 +5,10 @@ asserts nothing. Wall times on these machines swing by a third from one minute t
 instructions the batch executes, which repeat exactly for the same code and input, so two versions of the code
 can be compared in separate runs.
 
-What is counted: the fast path's batch function (decode the body, estimate every item, encode the answer) on the
-seed catalog's snapshot, in one process, no HTTP. Each batch is counted as the difference between a child that
-runs three batches and one that runs one, so start-up and the first batch's warm-up cancel out.
+What is counted: the function that answers POST /v1/estimate/batch (service.estimates.answers.answer_batch: decode
+the body, estimate every item, encode the answer) on the seed catalog's snapshot, in one process, no HTTP. Each
+batch is counted as the difference between a child that runs three batches and one that runs one, so start-up and
+the first batch's warm-up cancel out.
 """
 
 from __future__ import annotations
@@ -47,14 +48,19 @@ def snapshot_file(directory: Path) -> Path:
 
 
 def instructions(snapshot: Path, name: str, batches: int) -> int:
+    return instructions_of("bench.batch_instructions", snapshot, name, batches)
+
+
+def instructions_of(module: str, snapshot: Path, name: str, count: int) -> int:
+    """Instructions executed by `python -m module --child snapshot name count`, from start to exit."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
-               "bench.batch_instructions", "--child", str(snapshot), name, str(batches)]
+               module, "--child", str(snapshot), name, str(count)]
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stderr
     return int(re.search(r"Collected : (\d+)", output).group(1))
 
 
 def child(snapshot_path: str, name: str, batches: int) -> None:
-    from service.estimates import fast_path
+    from service.estimates.answers import answer_batch
 
     snapshot = pickle.loads(Path(snapshot_path).read_bytes())
     payload = json.dumps({"items": BATCHES[name]}).encode()
@@ -62,7 +68,7 @@ def child(snapshot_path: str, name: str, batches: int) -> None:
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)  # as the app settles its memory at start-up
     for _ in range(batches):
-        assert fast_path._batch(snapshot, payload) is not None
+        assert answer_batch(snapshot, payload).status == 200
 
 
 def main() -> None:

@@ -23,15 +23,14 @@ from service.pricing.errors import InputError
 _WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization"}
 
 
-FastPost = Callable[[Scope, Receive, Send], Awaitable[Receive | None]]
+FastPost = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class EdgeMiddleware:
     def __init__(self, app: ASGIApp, cors: CorsPolicy, fast_posts: Mapping[str, FastPost] | None = None) -> None:
         self.app = app
         self.cors = cors
-        # POST paths answered by hand on their happy path (service/estimates/fast_path.py says why); they return
-        # a `receive` replaying the body when the route must answer instead.
+        # POST paths answered straight over ASGI, every outcome included (service/estimates/fast_path.py says why).
         self.fast_posts = dict(fast_posts or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,10 +72,8 @@ class EdgeMiddleware:
                                        found.get(b"authorization", b""))
                 return
             if method == "POST" and (fast := self.fast_posts.get(scope["path"])) is not None:
-                replay = await fast(scope, receive, send_with_headers)
-                if replay is None:
-                    return
-                receive = replay
+                await fast(scope, receive, send_with_headers)
+                return
             await self.app(scope, receive, send_with_headers)
         except (ProblemError, InputError) as exc:
             # Answered here, not by the app's exception handlers, so the problem carries the same headers.

@@ -1,0 +1,118 @@
+"""POST /v1/estimate and /v1/estimate/batch as total functions: the body's bytes in, the whole answer out.
+
+The route (service/estimates/routes.py) and the fast ASGI entry (fast_path.py) both call these, and every outcome,
+problems included, is made here: the two cannot disagree, and a fix lands in both.
+
+A body is decoded by a typed msgspec decoder, in one pass. Only a body it refuses is decoded again, on the strict
+path of service.api.decoding, whose InputError says which field is at fault. A batch's items are kept as raw JSON
+by that first pass and decoded one by one, so that each fails alone, with its own problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
+
+import msgspec
+
+from service.api.decoding import convert_strict, decode_json
+from service.api.problems import PROBLEM_MEDIA_TYPE, MalformedBody, Problem, ProblemError, problem_of
+from service.api.structs import Schema
+from service.estimates import schemas
+from service.estimates.batch import estimate_batch
+from service.estimates.compute import estimate_one
+from service.pricing.errors import InputError, InvalidValue
+from service.snapshot.catalog_snapshot import CatalogSnapshot
+
+T = TypeVar("T")
+Header = tuple[bytes, bytes]
+
+
+class Answer(NamedTuple):
+    """A whole HTTP answer, framing headers included: the route returns it, the fast entry sends it as it is."""
+
+    status: int
+    headers: list[Header]
+    body: bytes
+
+
+Answering = Callable[[CatalogSnapshot, bytes], Answer]
+
+
+class RawBatchRequest(Schema):
+    """schemas.BatchRequest as the first pass reads it: each item left as its raw JSON, to be decoded alone."""
+
+    items: list[msgspec.Raw]
+
+
+_ESTIMATE = msgspec.json.Decoder(schemas.EstimateRequest)
+_BATCH = msgspec.json.Decoder(RawBatchRequest)
+_ENCODER = msgspec.json.Encoder()
+_JSON = b"application/json"
+_PROBLEM = PROBLEM_MEDIA_TYPE.encode()
+
+
+def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
+    try:
+        result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest))[0]
+    except InputError as exc:
+        return _problem_answer(problem_of(exc))
+    except ProblemError as exc:
+        return _problem_answer(exc.problem, exc.headers)
+    return _json_answer(_ENCODER.encode(result))
+
+
+def answer_batch(snapshot: CatalogSnapshot, body: bytes) -> Answer:
+    """A batch that decodes is a 200 whatever its items hold (each item's problem is in its place); more than
+    MAX_ITEMS items is a 413."""
+    try:
+        items = decoded(body, _BATCH, schemas.BatchRequest).items
+        result = estimate_batch(snapshot, items, _read_item)[0]
+    except InputError as exc:
+        return _problem_answer(problem_of(exc))
+    except ProblemError as exc:
+        return _problem_answer(exc.problem, exc.headers)
+    return _json_answer(_ENCODER.encode(result))
+
+
+def _read_item(item: msgspec.Raw) -> schemas.EstimateRequest:
+    # An item's problem names its fields from the item's own root: it is decoded as if posted alone.
+    return decoded(item, _ESTIMATE, schemas.EstimateRequest)
+
+
+def decoded(body: bytes | msgspec.Raw, decoder: msgspec.json.Decoder[T], strict_type: Any) -> T:
+    """`body` decoded by the typed `decoder`; when it refuses, the InputError that says why, from the strict path
+    decoding the body as `strict_type` (the same schema, as the spec documents it)."""
+    try:
+        return decoder.decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _refusal(body, strict_type, exc) from None
+
+
+def _refusal(body: bytes | msgspec.Raw, strict_type: Any, exc: Exception) -> InputError:
+    try:
+        convert_strict(decode_json(body), strict_type)  # type: ignore[arg-type]  # Raw is a bytes-like buffer
+    except InputError as error:
+        return error
+    # The strict path took what the typed decoder refused (no body tried does that: tests/estimates/
+    # test_fast_path.py): the typed decoder's verdict stands, about the body as a whole.
+    if isinstance(exc, msgspec.ValidationError):
+        return InvalidValue(str(exc))
+    return MalformedBody(f"{exc}: send a valid JSON body")
+
+
+def _problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) -> Answer:
+    body = _ENCODER.encode(problem)
+    extra = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
+    return Answer(problem.status, [(b"content-type", _PROBLEM), (b"content-length", b"%d" % len(body)), *extra], body)
+
+
+def body_too_large() -> Answer:
+    """A body over the app's size limit, worded as Litestar words its own 413 (service.http.problem_responses),
+    so that these endpoints answer it as every other does."""
+    return _problem_answer(Problem(type="about:blank", title="Request Entity Too Large", status=413,
+                                   detail="Request Entity Too Large"))
+
+
+def _json_answer(body: bytes) -> Answer:
+    return Answer(200, [(b"content-type", _JSON), (b"content-length", b"%d" % len(body))], body)
