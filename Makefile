@@ -22,6 +22,7 @@ test: $(STAMP) lint  ## lint, then the whole suite on real PostgreSQL (TEST_DATA
 lint: $(STAMP)  ## ruff, the import contracts (import-linter) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 fuzz: $(STAMP)  ## schemathesis against the live app and the committed spec (FUZZ_SECONDS, default 150)
 	$(BIN)/python .ci/schemathesis.py

@@ -7,11 +7,13 @@ innermost part that fails. That costs nothing on the happy path and a few conver
 
 from __future__ import annotations
 
+import functools
 import types
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
+from litestar.types import Scope
 
 from service.api.problems import MalformedBody
 from service.pricing.errors import InputError, InvalidValue, PathPart
@@ -20,6 +22,12 @@ T = TypeVar("T")
 
 # Fractional JSON numbers are read as Decimal, exactly: never through a float.
 _DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def body_limit(scope: Scope) -> int | None:
+    """The app's limit on a body's bytes (Litestar's setting may also be unset)."""
+    limit = scope["app"].request_max_body_size
+    return limit if isinstance(limit, int) else None
 
 
 def decode_json(body: bytes) -> Any:
@@ -77,7 +85,7 @@ def _parts(value: Any, target: Any) -> list[_Part]:
     """(key, value, type) of each part of `value` that `target` describes; a missing or unknown field is a part
     whose conversion fails, so the walk stops there."""
     if isinstance(target, type) and issubclass(target, msgspec.Struct) and isinstance(value, dict):
-        fields = msgspec.structs.fields(target)
+        fields = _fields(target)
         names = {f.encode_name for f in fields}
         config = target.__struct_config__
         if config.forbid_unknown_fields:
@@ -116,6 +124,11 @@ def _tagged_parts(value: dict[str, Any], structs: list[type[msgspec.Struct]]) ->
         allowed = [str(s.__struct_config__.tag) for s in structs]
         return [(tag_field, (value[tag_field], allowed), _UNKNOWN_TAG)]
     return _parts(value, member)
+
+
+@functools.cache  # msgspec works a struct's fields out from its annotations on every call
+def _fields(target: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    return msgspec.structs.fields(target)
 
 
 def _unwrapped(target: Any) -> Any:

@@ -54,7 +54,7 @@ _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 
 def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
     try:
-        result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest))[0]
+        result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest)).body
     except InputError as exc:
         return _problem_answer(problem_of(exc))
     except ProblemError as exc:
@@ -67,7 +67,7 @@ def answer_batch(snapshot: CatalogSnapshot, body: bytes) -> Answer:
     MAX_ITEMS items is a 413."""
     try:
         items = decoded(body, _BATCH, schemas.BatchRequest).items
-        result = estimate_batch(snapshot, items, _read_item)[0]
+        result = estimate_batch(snapshot, items, _read_item).body
     except InputError as exc:
         return _problem_answer(problem_of(exc))
     except ProblemError as exc:

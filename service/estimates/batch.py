@@ -11,7 +11,7 @@ import msgspec
 from service.api.decoding import convert_strict
 from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
-from service.estimates.compute import PricesSeen, estimate_one, total_of
+from service.estimates.compute import Priced, PricesSeen, estimate_one, total_of
 from service.pricing.errors import InputError
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
@@ -36,7 +36,7 @@ def _from_dict(item: Any) -> schemas.EstimateRequest:
 def estimate_batch(
     snapshot: CatalogSnapshot, items: Sequence[Any],
     read_item: Callable[[Any], schemas.EstimateRequest] = _from_dict,
-) -> tuple[schemas.BatchResult, list[int]]:
+) -> Priced[schemas.BatchResult]:
     """Each item read by `read_item` (from a decoded dict by default; it raises InputError for an item that is not
     an estimate request), then estimated on its own. An item's problem names its fields relative to the item, as
     if it had been posted alone to /v1/estimate; its detail starts with `items[i]`."""
@@ -60,7 +60,7 @@ def estimate_batch(
         data.append(schemas.BatchItem(ok=True, result=body))
         results.append(result)
         price_ids.add(price_id)
-    return schemas.BatchResult(
+    return Priced(schemas.BatchResult(
         data=data, total=format_decimal(total_of(results)), succeeded=len(results),
         failed=len(data) - len(results),
-    ), sorted(price_ids)
+    ), sorted(price_ids))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from service.catalog import render
 from service.estimates import schemas
 from service.estimates.compute import (
+    Priced,
     applied_of,
     charge,
     cost_of,
@@ -26,7 +27,7 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 def compare_models(
     snapshot: CatalogSnapshot, request: schemas.CompareRequest
-) -> tuple[schemas.CompareResult, list[int]]:
+) -> Priced[schemas.CompareResult]:
     at, requested_at = instants_of(request)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
@@ -54,7 +55,7 @@ def compare_models(
         for row in compare(request.baseline, estimates)
     ]
     ids = sorted({found.period.id for found in prices.values()})
-    return schemas.CompareResult(baseline=request.baseline, at=at, rows=rows), ids
+    return Priced(schemas.CompareResult(baseline=request.baseline, at=at, rows=rows), ids)
 
 
 def _offers(found: EffectivePrice | None, kind: str | None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, localcontext
 from functools import lru_cache
+from typing import Generic, NamedTuple, TypeVar
 
 from service.api.instants import parse_instant
 from service.api.problems import ProblemError, not_found
@@ -124,13 +125,34 @@ def factor_text(factor: Decimal) -> str:
     return "1" if factor == 1 else format_decimal(factor)  # the default, on nearly every estimate
 
 
-PricesSeen = dict[tuple[str, datetime], tuple[EffectivePrice, schemas.EffectivePriceOut]]
+Body = TypeVar("Body", covariant=True)  # a Priced[BatchResult] is a Priced[Struct]: it is never changed
+
+
+class Priced(NamedTuple, Generic[Body]):
+    """An answer's body, and the ids of the price rows it was priced with (a quote keeps them)."""
+
+    body: Body
+    price_ids: list[int]
+
+
+class EstimatedOne(NamedTuple):
+    body: schemas.EstimateResult
+    result: Estimate  # the core's, for a batch's total
+    price_id: int
+
+
+class _Looked(NamedTuple):
+    effective: EffectivePrice
+    rendered: schemas.EffectivePriceOut
+
+
+PricesSeen = dict[tuple[str, datetime], _Looked]
 
 
 def estimate_one(
     snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime | None = None,
     seen: PricesSeen | None = None,
-) -> tuple[schemas.EstimateResult, Estimate, int]:
+) -> EstimatedOne:
     """The estimate body, the core result (for totals) and the price row used.
 
     `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
@@ -138,24 +160,24 @@ def estimate_one(
     at, requested_at = instants_of(request, now)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
-    known = None if seen is None else seen.get((request.model, at))
-    if known is None:
-        found = price_at(snapshot, request.model, at)
-        known = found, render.effective_price(request.model, at, found)
+    looked = None if seen is None else seen.get((request.model, at))
+    if looked is None:
+        effective = price_at(snapshot, request.model, at)
+        looked = _Looked(effective, render.effective_price(request.model, at, effective))
         if seen is not None:
-            seen[(request.model, at)] = known
-    found, price = known
-    charged = charge(found, request.model, usage, kind_of(request), requested_at)
+            seen[(request.model, at)] = looked
+    effective, rendered = looked
+    charged = charge(effective, request.model, usage, kind_of(request), requested_at)
     result = estimate(charged.rates, usage, request.sessions, factor)
     body = schemas.EstimateResult(
-        model=request.model, at=at, requested_at=requested_at, currency="USD", price=price,
-        rates=price.effective if charged.rates is found.effective else render.token_prices(charged.rates),
+        model=request.model, at=at, requested_at=requested_at, currency="USD", price=rendered,
+        rates=rendered.effective if charged.rates is effective.effective else render.token_prices(charged.rates),
         applied_rules=applied_of(charged), cost=cost_of(result), sessions=request.sessions,
         retry_factor=factor_text(factor), warnings=[*result.warnings],
     )
-    if found.period.rules.windows:
-        body.warnings += window_warning(found, request, requested_at)
-    return body, result, found.period.id
+    if effective.period.rules.windows:
+        body.warnings += window_warning(effective, request, requested_at)
+    return EstimatedOne(body, result, effective.period.id)
 
 
 def total_of(results: list[Estimate]) -> Decimal:

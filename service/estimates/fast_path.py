@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from litestar.types import Receive, Scope, Send
 
+from service.api.decoding import body_limit
 from service.estimates.answers import Answering, answer_batch, answer_estimate, body_too_large
 from service.snapshot.keeper import SnapshotKeeper
 
@@ -31,7 +32,7 @@ ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch}
 
 async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering) -> None:
     try:
-        body = await _read(receive, scope["app"].request_max_body_size)
+        body = await _read(receive, body_limit(scope))
     except _TooLarge:
         answer = body_too_large()
     else:

@@ -12,6 +12,7 @@ from service.api.problems import ProblemError, invalid, not_found
 from service.catalog import render
 from service.estimates import schemas
 from service.estimates.compute import (
+    Priced,
     amount_of,
     applied_of,
     charge,
@@ -67,9 +68,9 @@ def prepared(request: schemas.MonthlyRequest) -> Prepared:
 
 def monthly_estimate(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest
-) -> tuple[schemas.MonthlyResult, list[int]]:
+) -> Priced[schemas.MonthlyResult]:
     usage, factor, kind, hours = prepared(request)
-    periods: list[schemas.MonthlyPeriod] = []
+    periods: list[schemas.MonthlyPeriodOut] = []
     warnings: list[str] = []
     for model, share in _shares(request):
         with localcontext(MONEY_CONTEXT):
@@ -80,17 +81,17 @@ def monthly_estimate(
             periods += _over_month(snapshot, request, model, usage, sessions, factor, kind, hours, warnings)
     with localcontext(MONEY_CONTEXT):
         total = sum((Decimal(p.cost) for p in periods), Decimal(0))
-    return schemas.MonthlyResult(
+    return Priced(schemas.MonthlyResult(
         month=request.month, timezone=request.timezone, sessions=request.sessions_per_month,
         total=format_decimal(total), periods=periods, warnings=list(dict.fromkeys(warnings)),
         distribution=request.distribution,
-    ), sorted({p.price_id for p in periods})
+    ), sorted({p.price_id for p in periods}))
 
 
 def _at_instant(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest, model: str, usage: Usage, sessions: Decimal,
     factor: Decimal, kind: str | None, warnings: list[str],
-) -> schemas.MonthlyPeriod:
+) -> schemas.MonthlyPeriodOut:
     at = parse_instant(request.at)
     found = price_at(snapshot, model, at)
     charged = charge(found, model, usage, kind, at)
@@ -99,7 +100,7 @@ def _at_instant(
     if found.period.rules.windows:
         warnings.append(f"model '{model}' changes price with the time of day: every session was priced at "
                         f"{at.isoformat()}; send `month` to spread them over the day")
-    return schemas.MonthlyPeriod(
+    return schemas.MonthlyPeriodOut(
         model=model, from_=at, to=None, sessions=format_decimal(sessions),
         per_session=format_decimal(result.cost.per_session), cost=format_decimal(result.total),
         price_id=found.period.id, rates=render.token_prices(charged.rates), applied_rules=applied_of(charged),
@@ -116,7 +117,7 @@ def _share_of(share: Decimal, number: int) -> Decimal:
 def _over_month(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest, model: str, usage: Usage, sessions: Decimal,
     factor: Decimal, kind: str | None, hours: DailyWindow | None, warnings: list[str],
-) -> list[schemas.MonthlyPeriod]:
+) -> list[schemas.MonthlyPeriodOut]:
     start, end = month_window(request.month or "", request.timezone)
     timeline = snapshot.timelines.get(model)
     if timeline is None:
@@ -133,7 +134,7 @@ def _over_month(
         raise exc.within("distribution") from None
     warnings += spread.warnings
     return [
-        schemas.MonthlyPeriod(
+        schemas.MonthlyPeriodOut(
             model=model, from_=p.start, to=p.end, sessions=format_decimal(p.sessions),
             per_session=format_decimal(p.estimate.cost.per_session), cost=format_decimal(p.estimate.total),
             price_id=p.price.period.id, rates=render.token_prices(p.charged.rates),

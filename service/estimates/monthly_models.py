@@ -8,6 +8,7 @@ import msgspec
 from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
 from service.estimates.batch import MAX_ITEMS, too_large
+from service.estimates.compute import Priced
 from service.estimates.monthly import monthly_estimate, prepared
 from service.pricing.errors import InputError, InvalidValue
 from service.snapshot.catalog_snapshot import CatalogSnapshot
@@ -18,7 +19,7 @@ _USAGE_FIELDS = tuple(field for field in schemas.MonthlyUsage.__struct_fields__)
 
 def monthly_for_models(
     snapshot: CatalogSnapshot, request: schemas.MonthlyModelsRequest
-) -> tuple[schemas.MonthlyModelsResult, list[int]]:
+) -> Priced[schemas.MonthlyModelsResult]:
     if len(request.models) > MAX_ITEMS:
         raise too_large(len(request.models))
     if len(set(request.models)) != len(request.models):
@@ -29,17 +30,18 @@ def monthly_for_models(
     price_ids: set[int] = set()
     for index, model in enumerate(request.models):
         try:
-            result, used = monthly_estimate(snapshot, schemas.MonthlyRequest(**usage, model=model))
+            priced = monthly_estimate(snapshot, schemas.MonthlyRequest(**usage, model=model))
         except InputError as exc:
             data.append(_failed(model, index, problem_of(exc)))
             continue
         except ProblemError as exc:
             data.append(_failed(model, index, exc.problem))
             continue
-        data.append(schemas.MonthlyModelItem(model=model, ok=True, result=result))
-        price_ids.update(used)
+        data.append(schemas.MonthlyModelItem(model=model, ok=True, result=priced.body))
+        price_ids.update(priced.price_ids)
     succeeded = sum(item.ok for item in data)
-    return schemas.MonthlyModelsResult(data=data, succeeded=succeeded, failed=len(data) - succeeded), sorted(price_ids)
+    result = schemas.MonthlyModelsResult(data=data, succeeded=succeeded, failed=len(data) - succeeded)
+    return Priced(result, sorted(price_ids))
 
 
 def _failed(model: str, index: int, problem: Problem) -> schemas.MonthlyModelItem:

@@ -16,7 +16,7 @@ from service.db.models import QuoteRow
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
-from service.estimates.compute import estimate_one
+from service.estimates.compute import Priced, estimate_one
 from service.estimates.monthly import monthly_estimate
 from service.estimates.selfhost import self_host_estimate
 from service.pricing.errors import InputError, InvalidValue
@@ -68,22 +68,24 @@ class QuoteBody(schemas.Schema):
     price_ids: list[int]
 
 
-def _compute(snapshot: CatalogSnapshot, kind: str, request: msgspec.Struct) -> tuple[msgspec.Struct, list[int]]:
-    if kind == "estimate":
-        body, _, price_id = estimate_one(snapshot, request)  # type: ignore[arg-type]
-        return body, [price_id]
-    if kind == "batch":
-        return estimate_batch(snapshot, request.items)  # type: ignore[attr-defined]
-    if kind == "compare":
-        return compare_models(snapshot, request)  # type: ignore[arg-type]
-    if kind == "monthly":
-        return monthly_estimate(snapshot, request)  # type: ignore[arg-type]
-    return self_host_estimate(snapshot, request)  # type: ignore[arg-type]
+def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgspec.Struct]:
+    # By the request's type, which read_quote_request chose from `kind`.
+    if isinstance(request, schemas.EstimateRequest):
+        one = estimate_one(snapshot, request)
+        return Priced(one.body, [one.price_id])
+    if isinstance(request, schemas.BatchRequest):
+        return estimate_batch(snapshot, request.items)
+    if isinstance(request, schemas.CompareRequest):
+        return compare_models(snapshot, request)
+    if isinstance(request, schemas.MonthlyRequest):
+        return monthly_estimate(snapshot, request)
+    assert isinstance(request, schemas.SelfHostRequest)
+    return self_host_estimate(snapshot, request)
 
 
 async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any) -> bytes:
     kind, request = read_quote_request(body)
-    result, price_ids = _compute(snapshot, kind, request)
+    result, price_ids = _compute(snapshot, request)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     body = msgspec.json.encode(QuoteBody(

@@ -73,7 +73,7 @@ class EstimateController(Controller):
             processing=processing, service_tier=service_tier,
         )
         fixed = at is not None or requested_at is not None  # "now" must not be cached
-        return _cacheable(request, estimate_one(current_snapshot(request), body)[0], cache_for=60 if fixed else 0)
+        return _cacheable(request, estimate_one(current_snapshot(request), body).body, cache_for=60 if fixed else 0)
 
     @idempotent_post("/batch", dependencies={"documented_body": Provide(_batch_body)}, status_code=HTTP_200_OK,
                      responses=responses(400, 413, 422, 503),
@@ -84,12 +84,12 @@ class EstimateController(Controller):
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
     async def compare(self, request: Request, data: JSONBody[schemas.CompareRequest]) -> schemas.CompareResult:
-        return compare_models(current_snapshot(request), data)[0]
+        return compare_models(current_snapshot(request), data).body
 
     @idempotent_post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
     async def monthly(self, request: Request, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
-        return monthly_estimate(current_snapshot(request), data)[0]
+        return monthly_estimate(current_snapshot(request), data).body
 
     @idempotent_post("/monthly/models", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
                      summary="A month of sessions on many models at once, each on its own, against one snapshot",
@@ -100,14 +100,14 @@ class EstimateController(Controller):
     async def monthly_models(
         self, request: Request, data: JSONBody[schemas.MonthlyModelsRequest]
     ) -> schemas.MonthlyModelsResult:
-        return monthly_for_models(current_snapshot(request), data)[0]
+        return monthly_for_models(current_snapshot(request), data).body
 
     @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="Self-hosting cost per 1M tokens, per month, and the break-even against an API model")
     async def self_host(
         self, request: Request, data: JSONBody[schemas.SelfHostRequest]
     ) -> schemas.SelfHostResult:
-        return self_host_estimate(current_snapshot(request), data)[0]
+        return self_host_estimate(current_snapshot(request), data).body
 
 
 async def _answered(request: Request, answering: Answering) -> Response[Any]:

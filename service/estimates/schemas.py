@@ -207,7 +207,7 @@ class MonthlyModelsRequest(MonthlyUsage, kw_only=True):
         "the models to price the month on, each on its own (at most 10,000, each once)"))]
 
 
-class MonthlyPeriod(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
+class MonthlyPeriodOut(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
     model: Slug
     from_: Annotated[datetime, Meta(description="start of the stretch (inclusive)")]
     to: datetime | None
@@ -224,7 +224,7 @@ class MonthlyResult(Schema):
     timezone: str
     sessions: int
     total: Money
-    periods: list[MonthlyPeriod]
+    periods: list[MonthlyPeriodOut]
     warnings: list[str]
     distribution: Distribution | None = None
 

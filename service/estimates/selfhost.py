@@ -6,7 +6,7 @@ from decimal import Decimal, localcontext
 
 from service.api.instants import parse_instant
 from service.estimates import schemas
-from service.estimates.compute import amount_of, price_at
+from service.estimates.compute import Priced, amount_of, price_at
 from service.pricing.money import MONEY_CONTEXT, format_decimal
 from service.pricing.selfhost import blended_price_per_mtok, break_even_tokens, self_host_cost
 from service.pricing.usage import Usage
@@ -17,7 +17,7 @@ _MTOK = 1_000_000
 
 def self_host_estimate(
     snapshot: CatalogSnapshot, request: schemas.SelfHostRequest
-) -> tuple[schemas.SelfHostResult, list[int]]:
+) -> Priced[schemas.SelfHostResult]:
     hourly = amount_of(request.gpu_hourly_usd, "gpu_hourly_usd")
     speed = amount_of(request.tokens_per_second, "tokens_per_second")
     utilization = amount_of(request.utilization, "utilization")
@@ -25,10 +25,10 @@ def self_host_estimate(
     comparison = None
     if request.compare_with is not None:
         comparison = _compare(snapshot, request, cost.monthly_cost)
-    return schemas.SelfHostResult(
+    return Priced(schemas.SelfHostResult(
         cost_per_mtok=format_decimal(cost.cost_per_mtok), monthly_cost=format_decimal(cost.monthly_cost),
         monthly_capacity_tokens=format_decimal(cost.monthly_capacity_tokens), compare_with=comparison,
-    ), [comparison.price_id] if comparison else []
+    ), [comparison.price_id] if comparison else [])
 
 
 def _compare(

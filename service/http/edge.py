@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from typing import cast
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from service.api.problems import ProblemError
 from service.http.access import check_access, settle_without_io
@@ -41,7 +42,7 @@ class EdgeMiddleware:
         incoming_id = found.get(b"x-request-id")
         request_id = request_id_from(incoming_id)
         token = REQUEST_ID.set(request_id)
-        method, started, status = scope["method"], time.perf_counter(), 500
+        method, started, status = cast(HTTPScope, scope)["method"], time.perf_counter(), 500
         origin = found[b"origin"].decode("latin-1") if b"origin" in found else None
         added = self.cors.response_headers(origin, method, scope["path"])
 

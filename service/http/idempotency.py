@@ -20,6 +20,7 @@ from litestar.types import ASGIApp, HTTPRequestEvent, HTTPResponseStartEvent, Me
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.api.decoding import body_limit
 from service.api.operations import KEY_HEADER
 from service.api.problems import IdempotencyKeyInvalid, IdempotencyKeyReused, ProblemError
 
@@ -81,12 +82,6 @@ async def _run_and_store(
         await _release(engine, principal, key)
     for message in last:
         await send(message)
-
-
-def body_limit(scope: Scope) -> int | None:
-    """The app's limit on a body's bytes (Litestar's setting may also be unset)."""
-    limit = scope["app"].request_max_body_size
-    return limit if isinstance(limit, int) else None
 
 
 async def _read_body(receive: Receive, limit: int | None) -> bytes:
