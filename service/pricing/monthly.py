@@ -89,7 +89,7 @@ def spread_over_window(
     count = check_sessions(sessions)
     factor = check_retry_factor(retry_factor)
     stretches = rated_stretches(timeline, start, end, usage.prompt_tokens, kind)
-    parts = _active_parts(stretches, [(start, end)] if active is None else active)
+    parts = _active_parts(stretches, [Span(start, end)] if active is None else active)
     window = sum(((high - low) // _MICROSECOND for low, high, _ in parts), 0)
     if not window:
         raise NoActiveHoursError("the distribution of requests leaves no hour of this month to spread them over")

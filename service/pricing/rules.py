@@ -177,22 +177,27 @@ def _scaled(prices: TokenPrices, factor: Decimal) -> TokenPrices:
     )
 
 
-WindowPart = tuple[datetime, datetime, "TimeWindow | None"]
+class WindowPart(NamedTuple):
+    """[start, end) and the window open over it (None: none is)."""
+
+    start: datetime
+    end: datetime
+    window: TimeWindow | None
 
 
 def window_spans(rules: PriceRules, start: datetime, end: datetime) -> list[WindowPart]:
     """[start, end) cut where the open window changes; each part names the window that applies (first listed)."""
     if not rules.windows:
-        return [(start, end, None)]
+        return [WindowPart(start, end, None)]
     spans_of = [(window, window.window.spans(start, end)) for window in rules.windows]
     cuts = sorted({start, end, *(t for _, spans in spans_of for span in spans for t in span)})
     parts: list[WindowPart] = []
     for low, high in pairwise(cuts):
         applies = next((window for window, spans in spans_of if _inside(spans, low)), None)
-        if parts and parts[-1][2] is applies and parts[-1][1] == low:
-            parts[-1] = (parts[-1][0], high, applies)
+        if parts and parts[-1].window is applies and parts[-1].end == low:
+            parts[-1] = WindowPart(parts[-1].start, high, applies)
         else:
-            parts.append((low, high, applies))
+            parts.append(WindowPart(low, high, applies))
     return parts
 
 

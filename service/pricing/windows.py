@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from service.pricing.errors import InvalidWindow, path_of
@@ -22,7 +23,11 @@ _ONE_DAY = timedelta(days=1)
 # Offsets are sampled this often to find DST changes; no zone changes its offset twice within an hour.
 _SAMPLE_STEP = 3600
 
-Span = tuple[datetime, datetime]
+class Span(NamedTuple):
+    """[start, end): instants in UTC."""
+
+    start: datetime
+    end: datetime
 
 
 class WindowError(InvalidWindow):
@@ -85,7 +90,7 @@ class DailyWindow:
         first = start.astimezone(self.zone).date() - _ONE_DAY
         last = end.astimezone(self.zone).date()
         openings = [self._opening(first + timedelta(days=n)) for n in range((last - first).days + 1)]
-        found: list[Span] = []
+        inside: list[Span] = []
         for segment_start, segment_end, offset in offset_segments(self.zone, start, end):
             # Within a segment local time is UTC time plus one fixed offset, so an opening on the local clock
             # maps to one span of instants.
@@ -95,8 +100,8 @@ class DailyWindow:
                     continue
                 low, high = max(open_at, wall_start), min(close_at, wall_end)
                 if low < high:
-                    found.append(((low - offset).replace(tzinfo=UTC), (high - offset).replace(tzinfo=UTC)))
-        return merge_spans(found)
+                    inside.append(Span((low - offset).replace(tzinfo=UTC), (high - offset).replace(tzinfo=UTC)))
+        return merge_spans(inside)
 
     def _opening(self, day: date) -> tuple[date, tuple[datetime, datetime]]:
         midnight = datetime(day.year, day.month, day.day)
@@ -156,11 +161,11 @@ def _naive(instant: datetime) -> datetime:
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
     merged: list[Span] = []
     for low, high in sorted(spans):
-        if merged and low <= merged[-1][1]:
-            if high > merged[-1][1]:
-                merged[-1] = (merged[-1][0], high)
+        if merged and low <= merged[-1].end:
+            if high > merged[-1].end:
+                merged[-1] = Span(merged[-1].start, high)
         else:
-            merged.append((low, high))
+            merged.append(Span(low, high))
     return merged
 
 

@@ -19,10 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.pricing.charging import charged_at, rated_stretches
+from service.pricing.errors import InputError
 from service.pricing.estimate import estimate
 from service.pricing.monthly import spread_over_window
 from service.pricing.prices import TokenPrices
-from service.pricing.rules import ContextTier, PriceRules, RuleError, TimeWindow, Variant, variant_kind
+from service.pricing.rules import ContextTier, PriceRules, TimeWindow, Variant, variant_kind
 from service.pricing.timeline import Discount, ModelTimeline, PricePeriod
 from service.pricing.usage import Usage
 from service.pricing.windows import DailyWindow, parse_clock, parse_days
@@ -336,9 +337,10 @@ def test_a_request_is_charged_what_the_documented_rules_say(
         expected = oracle_rates(catalog, tokens[0] + tokens[3], oracle_variant(processing, service_tier), at,
                                 requested_at)
     except Refused as refusal:
-        with pytest.raises(RuleError) as caught:
+        # Refused as bad input (a variant not offered, or batch with a tier), naming the same field.
+        with pytest.raises(InputError) as caught:
             service_rates(catalog, usage, processing, service_tier, at, requested_at)
-        assert caught.value.field == refusal.field
+        assert caught.value.path == (refusal.field,)
         return
     charged = service_rates(catalog, usage, processing, service_tier, at, requested_at)
     if expected is None:
