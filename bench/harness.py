@@ -63,12 +63,12 @@ def uvicorn_command(port: int, app: str = "service.http.app:create_app_from_env"
 
 
 @contextlib.contextmanager
-def served(command: list[str], port: int, env: dict[str, str], ready_path: str = "/health/ready"
-           ) -> Iterator[subprocess.Popen[bytes]]:
+def served(command: list[str], port: int, env: dict[str, str], ready_path: str = "/health/ready",
+           ready_timeout: float = 60) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` until the block ends, once `ready_path` answers 2xx on `port`."""
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + ready_timeout
         while True:
             try:
                 httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).raise_for_status()

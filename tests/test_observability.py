@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.http.observability import REQUEST_ID, json_handler
+from service.http.observability import REQUEST_ID, LoopLagProbe, json_handler
 
 
 async def test_metrics_scrape_with_requests_latency_snapshot_age_pool_and_rejections(client):
@@ -48,3 +50,39 @@ def test_log_lines_are_json_with_the_request_id():
     line = json.loads(stream.getvalue())
     assert line["request_id"] == "trace-me" and line["level"] == "WARNING" and line["message"] == "inside a request"
     assert "time" in line
+
+
+def _hold_the_loop(seconds: float) -> None:
+    """Blocks the calling thread, and so the event loop it runs, as a slow rebuild or render would."""
+    time.sleep(seconds)
+
+
+async def test_the_loop_lag_probe_sees_the_loop_held_for_50_ms():
+    probe = LoopLagProbe()
+    await probe.start()
+    try:
+        await asyncio.sleep(0.02)
+        assert probe.longest < 0.04  # nothing has held the loop yet
+        _hold_the_loop(0.05)
+        await asyncio.sleep(0.02)
+    finally:
+        await probe.stop()
+    assert 0.045 <= probe.longest < 0.5
+    over_25_ms = sum(probe.histogram[LoopLagProbe.BUCKETS.index(0.025) + 1:-1])
+    assert over_25_ms == 1
+
+
+async def test_metrics_carry_the_longest_loop_lag_and_the_app_runs_the_probe_with_its_lifespan(app, client):
+    probe = app.state.loop_lag
+    assert probe.start in app.on_startup and probe.stop in app.on_shutdown
+    await probe.start()  # the test client does not run the lifespan
+    try:
+        await asyncio.sleep(0.01)
+        _hold_the_loop(0.05)
+        await asyncio.sleep(0.02)
+    finally:
+        await probe.stop()
+    families = {f.name: f for f in text_string_to_metric_families((await client.get("/metrics")).text)}
+    assert families["event_loop_lag_max_seconds"].samples[0].value >= 0.045
+    counts = {s.labels["le"]: s.value for s in families["event_loop_lag_seconds"].samples if s.name.endswith("_bucket")}
+    assert counts["+Inf"] >= 1 and counts["+Inf"] - counts["0.025"] >= 1
