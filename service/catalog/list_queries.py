@@ -32,7 +32,7 @@ class PromotionFilters(NamedTuple):
     active_at: datetime | None = None
 
 
-def _covers(table: type[PriceRow] | type[PromotionRow], at: datetime) -> ColumnElement[bool]:
+def covers(table: type[PriceRow] | type[PromotionRow], at: datetime) -> ColumnElement[bool]:
     # Spelled exactly as the exclusion constraint's GiST index is, (model_id, tstzrange(valid_from, valid_to,
     # '[)')), so the planner can use it: the bound '[)' must be a literal, not a parameter.
     period = func.tstzrange(table.valid_from, table.valid_to, literal_column("'[)'"))
@@ -46,7 +46,7 @@ def _contains(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def _priced_at(model_id: Any, at: datetime) -> ColumnElement[bool]:
-    return exists().where(PriceRow.model_id == model_id, _covers(PriceRow, at))
+    return exists().where(PriceRow.model_id == model_id, covers(PriceRow, at))
 
 
 def providers_query(filters: ProviderFilters, *, after: str | None, limit: int) -> Select[ProviderRow]:
@@ -85,7 +85,7 @@ def promotions_query(filters: PromotionFilters, *, after: int | None, limit: int
     if filters.q:
         query = query.where(or_(_contains(PromotionRow.name, filters.q), _contains(PromotionRow.model_id, filters.q)))
     if filters.active_at is not None:
-        query = query.where(_covers(PromotionRow, filters.active_at))
+        query = query.where(covers(PromotionRow, filters.active_at))
     return query
 
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.api.preconditions import require_match
 from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
+from service.catalog.list_queries import covers
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
@@ -21,10 +21,6 @@ from service.db.models import ModelRow, PriceRow, PromotionRow
 from service.pricing.money import canonical
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
-
-
-def _covers(table: type[PriceRow] | type[PromotionRow], at: datetime) -> Any:
-    return and_(table.valid_from <= at, or_(table.valid_to.is_(None), table.valid_to > at))
 
 
 async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[PriceRow]:
@@ -60,9 +56,9 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
 
 async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> EffectivePrice:
     await get_model(session, model_id)
-    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, _covers(PriceRow, at)))
+    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, covers(PriceRow, at)))
     promotions = await session.scalars(
-        select(PromotionRow).where(PromotionRow.model_id == model_id, _covers(PromotionRow, at))
+        select(PromotionRow).where(PromotionRow.model_id == model_id, covers(PromotionRow, at))
     )
     effective = ModelTimeline(
         [to_period(price)] if price else [], [to_discount(p) for p in promotions]

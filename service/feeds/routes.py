@@ -43,7 +43,7 @@ class AlsoCsv(Operation):
 _FEEDS = FeedCache()
 
 
-def _feed_response(
+async def _feed_response(
     request: Request, snapshot: CatalogSnapshot, key: Hashable, instant: datetime, asked: datetime | None,
     media_type: str, render: Callable[[], bytes],
 ) -> Response[bytes]:
@@ -61,7 +61,7 @@ def _feed_response(
         return Response(b"", status_code=304, headers=headers)
     if encoding != "identity":
         headers["Content-Encoding"] = encoding
-    return Response(feed.encoded(encoding), media_type=media_type, headers=headers)
+    return Response(await feed.encoded(encoding), media_type=media_type, headers=headers)
 
 
 class FeedController(Controller):
@@ -86,7 +86,7 @@ class FeedController(Controller):
             return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
 
         # The declared type documents the body; the body itself is encoded once per snapshot (service.feeds.cache).
-        return _feed_response(  # type: ignore[return-value]
+        return await _feed_response(  # type: ignore[return-value]
             request, snapshot, ("prices", media_type, asked), instant, asked, media_type, render)
 
     @get("/changes", **FEED_ROUTE,
@@ -123,6 +123,6 @@ class FeedController(Controller):
     ) -> Response[dict[str, dict[str, object]]]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
-        return _feed_response(  # type: ignore[return-value]
+        return await _feed_response(  # type: ignore[return-value]
             request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json",
             lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
