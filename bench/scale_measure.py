@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 WRITE_START = datetime(2027, 1, 1, tzinfo=UTC)
 # One request pricing many models' months: set to "/v1/estimate/monthly/models" where that endpoint exists, and
 # the figure becomes one request for all the models instead of one request per model.
-MONTHLY_MODELS_PATH: str | None = None
+MONTHLY_MODELS_PATH: str | None = "/v1/estimate/monthly/models"
 MONTHLY_USAGE = {"input_tokens": 50000, "output_tokens": 20000, "sessions_per_month": 1000, "month": "2026-07"}
 ESTIMATE_BODY = {"model": "deepseek-v4-flash", "input_tokens": 50000, "output_tokens": 20000,
                  "at": "2026-05-10T12:00:00Z"}
