@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -109,8 +110,13 @@ class DailyWindow:
         return day, (midnight + timedelta(minutes=self.start), close_day + timedelta(minutes=self.end))
 
 
-def offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, datetime, timedelta]]:
+@lru_cache(maxsize=512)  # a month's estimate on many models asks the same zone over the same month again and again
+def offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> tuple[tuple[datetime, datetime, timedelta], ...]:
     """[start, end) cut where the zone's UTC offset changes: (from, to, offset) with one offset each."""
+    return tuple(_offset_segments(zone, start, end))
+
+
+def _offset_segments(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, datetime, timedelta]]:
     segments = []
     cursor, offset = start, _offset(zone, start)
     while cursor < end:
