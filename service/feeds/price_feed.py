@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import weakref
 from datetime import datetime
+from typing import NamedTuple
 
 import msgspec
 
@@ -13,6 +15,7 @@ from service.feeds import schemas
 from service.pricing.timeline import EffectivePrice
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
+_ENCODER = msgspec.json.Encoder()
 CSV_COLUMNS = (
     "model", "provider", "price_id", "currency",
     "input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok",
@@ -36,6 +39,45 @@ def price_feed(snapshot: CatalogSnapshot, at: datetime, asked: datetime | None) 
             list=price.list, promotions=price.promotions, effective=price.effective, rules=price.rules,
         ))
     return schemas.PriceFeed(at=asked, currency="USD", data=data)
+
+
+def price_feed_json(snapshot: CatalogSnapshot, at: datetime, asked: datetime | None) -> bytes:
+    """`price_feed` as JSON, byte for byte, from each model's row encoded once: after a write, only the rows of
+    the models it changed are encoded again (a whole 10,000-model feed took 45 ms to build and encode)."""
+    head = _ENCODER.encode(schemas.PriceFeed(at=asked, currency="USD", data=[]))[: -len(b"]}")]
+    rows = []
+    for model_id, info in snapshot.models.items():  # by id, as price_feed lists them
+        timeline = snapshot.timelines.get(model_id)
+        price = timeline.price_at(at) if timeline is not None else None
+        if price is not None:
+            rows.append(_row(model_id, info.provider, at, price))
+    return head + b",".join(rows) + b"]}"
+
+
+class _Row(NamedTuple):
+    model_id: str
+    provider: str
+    json: bytes
+
+
+# Encoded rows by the identity of the snapshot's EffectivePrice objects, each kept exactly as long as its price
+# object lives (a weak finalizer drops it), as service.catalog.render keeps their rendered parts.
+_ROWS: dict[int, _Row] = {}
+
+
+def _row(model_id: str, provider: str, at: datetime, price: EffectivePrice) -> bytes:
+    cached = _ROWS.get(id(price))
+    if cached is not None and cached.model_id == model_id and cached.provider == provider:
+        return cached.json
+    rendered = render.effective_price(model_id, at, price)  # its `at` is not part of a feed row
+    encoded = _ENCODER.encode(schemas.FeedPrice(
+        model=model_id, provider=provider, price_id=rendered.price_id, list=rendered.list,
+        promotions=rendered.promotions, effective=rendered.effective, rules=rendered.rules,
+    ))
+    if cached is None:
+        weakref.finalize(price, _ROWS.pop, id(price), None)
+    _ROWS[id(price)] = _Row(model_id, provider, encoded)
+    return encoded
 
 
 def as_csv(feed: schemas.PriceFeed) -> bytes:

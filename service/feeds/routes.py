@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation
 from litestar.openapi.spec import Schema as OpenAPISchema
@@ -22,7 +21,7 @@ from service.db.engine import DbSession
 from service.feeds import litellm, schemas
 from service.feeds.cache import FeedBody, FeedCache, chosen_encoding, next_price_change
 from service.feeds.changes import changes_after
-from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed
+from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed, price_feed_json
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 from service.snapshot.keeper import current_snapshot
 
@@ -82,8 +81,9 @@ class FeedController(Controller):
         media_type = "text/csv" if wants_csv else "application/json"
 
         def render() -> bytes:
-            feed = price_feed(snapshot, instant, asked)
-            return as_csv(feed) if wants_csv else msgspec.json.encode(feed)
+            if wants_csv:
+                return as_csv(price_feed(snapshot, instant, asked))
+            return price_feed_json(snapshot, instant, asked)
 
         # The declared type documents the body; the body itself is encoded once per snapshot (service.feeds.cache).
         return await _feed_response(  # type: ignore[return-value]

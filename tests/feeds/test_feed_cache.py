@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from service.feeds.cache import FeedBody, FeedCache, chosen_encoding, next_price_change
+from service.feeds.price_feed import price_feed, price_feed_json
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, ModelTimeline, PricePeriod
-from service.snapshot.catalog_snapshot import CatalogSnapshot
+from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 FLAT = TokenPrices(Decimal(1), Decimal(2))
@@ -62,3 +64,22 @@ def test_the_cache_holds_a_bounded_number_of_bodies():
 ])
 def test_the_best_accepted_encoding_is_chosen(header, chosen):
     assert chosen_encoding(header) == chosen
+
+
+def test_the_json_feed_from_cached_rows_is_the_feed_byte_for_byte():
+    promotion = Discount(7, "launch", Decimal(75), JAN, JAN + timedelta(days=10))
+    first = ModelTimeline([PricePeriod(1, JAN, JAN + timedelta(days=20), FLAT),
+                           PricePeriod(2, JAN + timedelta(days=20), None, TokenPrices(Decimal("0.5"), Decimal(1)))],
+                          [promotion])
+    later = ModelTimeline([PricePeriod(3, JAN + timedelta(days=5), None, FLAT)])
+    models = {"a-model": ModelInfo("a-model", "maker", "A", None), "b-model": ModelInfo("b-model", "other", "B", 10)}
+    snapshot = CatalogSnapshot(models=models, timelines={"b-model": later, "a-model": first}, loaded_at=JAN)
+    for days in (0, 3, 5, 12, 25):
+        at = JAN + timedelta(days=days)
+        for asked in (None, at):
+            assert price_feed_json(snapshot, at, asked) == msgspec.json.encode(price_feed(snapshot, at, asked))
+    # A model that moves to another provider keeps its price objects; its row is made again.
+    moved = CatalogSnapshot(models={**models, "a-model": ModelInfo("a-model", "reseller", "A", None)},
+                            timelines=snapshot.timelines, loaded_at=JAN)
+    assert b'"reseller"' in price_feed_json(moved, JAN, None)
+    assert price_feed_json(moved, JAN, None) == msgspec.json.encode(price_feed(moved, JAN, None))
