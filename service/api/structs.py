@@ -14,6 +14,8 @@ from msgspec import Meta
 # before a final newline ("gpt-4.1\n" would pass, then hit the database's own check as a 409). In ECMA-262, the
 # spec's dialect, `$` only matches at the end, so the lookahead changes nothing there.
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$(?!\n)"
+# A model id names an offering: the maker's own is a bare slug, another seller's is `provider/model`.
+MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}(/[a-z0-9][a-z0-9._-]{0,99})?$(?!\n)"
 # Money leaves as a plain decimal string (service.pricing.money formats it), never a float or an exponent.
 MONEY_OUT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONEY_IN_PATTERN = r"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$(?!\n)"
@@ -32,6 +34,9 @@ class Schema(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 Slug = Annotated[str, Meta(pattern=SLUG_PATTERN, max_length=100, examples=["deepseek-v4-flash"])]
+ModelId = Annotated[str, Meta(
+    pattern=MODEL_ID_PATTERN, max_length=201, examples=["deepseek-v4-flash", "together/deepseek-v4-flash"],
+    description="a model's id (its maker's offering), or `provider/model` for one provider's offering")]
 # Path ids: a slug in the path that matches nothing is a 404, so these only describe the parameter.
 SlugPath = Annotated[str, PathParameter(description="a slug, e.g. deepseek-v4-flash", max_length=200)]
 IdPath = Annotated[int, PathParameter(description="a numeric id", ge=1, le=2**63 - 1)]

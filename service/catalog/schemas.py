@@ -14,6 +14,7 @@ from service.api.structs import (
     Day,
     DecimalText,
     Instant,
+    ModelId,
     Money,
     MoneyIn,
     MoneyInOrNull,
@@ -57,7 +58,7 @@ class ProviderPage(Schema):
 
 
 class ModelOut(Schema):
-    id: Slug
+    id: ModelId
     provider: Slug
     name: str
     open_weights: bool
@@ -68,7 +69,7 @@ class ModelOut(Schema):
 
 
 class ModelCreate(Schema):
-    id: Slug
+    id: ModelId
     provider: Slug
     name: Name
     open_weights: bool = False
@@ -184,7 +185,7 @@ class PriceRulesOut(Schema):
 
 class PricePeriodOut(Schema):
     id: int
-    model: Slug
+    model: ModelId
     valid_from: datetime
     valid_to: datetime | None
     currency: Literal["USD"]
@@ -224,7 +225,7 @@ class PricePeriodPage(Schema):
 class PromotionOut(Schema):
     id: int
     name: str
-    model: Slug
+    model: ModelId
     percent_off: DecimalText
     valid_from: datetime
     valid_to: datetime | None
@@ -233,7 +234,7 @@ class PromotionOut(Schema):
 
 class PromotionCreate(Schema):
     name: Name
-    model: Slug
+    model: ModelId
     percent_off: PercentOff
     valid_from: Instant
     source: Source
@@ -279,7 +280,7 @@ ActivePromotions = list[ActivePromotion]
 
 
 class EffectivePriceOut(Schema):
-    model: Slug
+    model: ModelId
     at: datetime
     currency: Literal["USD"]
     price_id: int

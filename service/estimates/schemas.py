@@ -10,7 +10,7 @@ from litestar.params import KwargDefinition
 from msgspec import Meta
 
 from service.api.problems import Problem
-from service.api.structs import MONEY_IN_PATTERN, DecimalText, Money, Schema, Slug
+from service.api.structs import MONEY_IN_PATTERN, DecimalText, ModelId, Money, Schema
 from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePriceOut, TokenPricesOut
 from service.pricing.usage import MAX_TOKENS
 
@@ -40,7 +40,7 @@ ServiceTier = Annotated[Literal["standard", "flex", "priority"], Meta(
 
 
 class EstimateRequest(Schema):
-    model: Slug
+    model: ModelId
     input_tokens: Tokens
     output_tokens: Tokens
     cached_input_tokens: Tokens = 0
@@ -71,7 +71,7 @@ class AppliedRules(Schema):
 
 
 class EstimateResult(Schema):
-    model: Slug
+    model: ModelId
     at: datetime
     requested_at: datetime
     currency: Literal["USD"]
@@ -114,10 +114,10 @@ class BatchResult(Schema):
 
 
 class CompareRequest(Schema):
-    baseline: Slug
+    baseline: ModelId
     input_tokens: Tokens
     output_tokens: Tokens
-    models: Annotated[list[Slug], Meta(max_length=1000)] | None = None
+    models: Annotated[list[ModelId], Meta(max_length=1000)] | None = None
     cached_input_tokens: Tokens = 0
     cache_write_tokens: Tokens = 0
     sessions: Sessions = 1
@@ -129,7 +129,7 @@ class CompareRequest(Schema):
 
 
 class CompareRow(Schema):
-    model: Slug
+    model: ModelId
     rates: TokenPricesOut
     applied_rules: AppliedRules
     cost: Cost
@@ -140,13 +140,13 @@ class CompareRow(Schema):
 
 
 class CompareResult(Schema):
-    baseline: Slug
+    baseline: ModelId
     at: datetime
     rows: list[CompareRow]
 
 
 class MixItem(Schema):
-    model: Slug
+    model: ModelId
     share: Share
 
 
@@ -198,17 +198,17 @@ class MonthlyUsage(Schema):
 
 
 class MonthlyRequest(MonthlyUsage, kw_only=True):
-    model: Slug | None = None
+    model: ModelId | None = None
     mix: Annotated[list[MixItem], Meta(min_length=1, max_length=100)] | None = None
 
 
 class MonthlyModelsRequest(MonthlyUsage, kw_only=True):
-    models: Annotated[list[Slug], Meta(min_length=1, description=(
+    models: Annotated[list[ModelId], Meta(min_length=1, description=(
         "the models to price the month on, each on its own (at most 10,000, each once)"))]
 
 
 class MonthlyPeriodOut(Schema, rename={"from_": "from"}):  # `from` is a Python keyword
-    model: Slug
+    model: ModelId
     from_: Annotated[datetime, Meta(description="start of the stretch (inclusive)")]
     to: datetime | None
     sessions: DecimalText
@@ -230,7 +230,7 @@ class MonthlyResult(Schema):
 
 
 class MonthlyModelItem(Schema, omit_defaults=True):
-    model: Slug
+    model: ModelId
     ok: bool
     result: MonthlyResult | None = None
     error: Annotated[Problem | None, Meta(description=(
@@ -249,7 +249,7 @@ class SelfHostRequest(Schema):
     gpus: Annotated[int, Meta(ge=1, le=100_000)]
     tokens_per_second: Amount
     utilization: Share
-    compare_with: Slug | None = None
+    compare_with: ModelId | None = None
     monthly_tokens: Annotated[int, Meta(ge=0, le=MAX_TOKENS)] | None = None
     input_tokens: Tokens = 50_000
     output_tokens: Tokens = 20_000
@@ -257,7 +257,7 @@ class SelfHostRequest(Schema):
 
 
 class SelfHostComparison(Schema):
-    model: Slug
+    model: ModelId
     api_per_mtok: Money
     break_even_tokens: DecimalText | None
     api_monthly_cost: Money | None

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from service.api.structs import Schema, Slug
+from service.api.structs import ModelId, Schema, Slug
 from service.catalog.schemas import ActivePromotions, PriceRulesOut, TokenPricesOut
 
 
 class FeedPrice(Schema):
-    model: Slug
+    model: ModelId
     provider: Slug
     price_id: int
     list: TokenPricesOut
