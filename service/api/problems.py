@@ -30,6 +30,8 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+    # On `offering-required`: the offering ids to choose from, by id.
+    offerings: list[str] | None = None
 
     def __post_init__(self) -> None:
         # The contract promises every 422 an `errors` list. Where no single field is to blame (a value the
@@ -52,6 +54,15 @@ class ProblemError(Exception):
 
 def not_found(what: str, ident: object) -> ProblemError:
     return ProblemError(404, "not-found", "Not found", f"{what} '{ident}' does not exist")
+
+
+def offering_required(model_id: str, offerings: list[str]) -> ProblemError:
+    """A bare model id that no maker's offering answers to, while other providers sell the model: picking one
+    of them would price a reseller's rate as if it were the model's, so the client must choose."""
+    error = ProblemError(409, "offering-required", "Choose an offering", (
+        f"model '{model_id}' is not sold here by its maker; name one of its offerings: {', '.join(offerings)}"))
+    error.problem.offerings = offerings
+    return error
 
 
 def conflict(detail: str) -> ProblemError:

@@ -39,6 +39,10 @@ ModelId = Annotated[str, Meta(
     description="a model's id (its maker's offering), or `provider/model` for one provider's offering")]
 # Path ids: a slug in the path that matches nothing is a 404, so these only describe the parameter.
 SlugPath = Annotated[str, PathParameter(description="a slug, e.g. deepseek-v4-flash", max_length=200)]
+# The provider of an offering addressed in two path segments, /v1/models/together/deepseek-v4-flash. A path
+# parameter only: Litestar takes a plain optional parameter from the query string too.
+ProviderPath = Annotated[str | None, PathParameter(
+    description="the provider of an offering, e.g. together in /v1/models/together/deepseek-v4-flash", max_length=200)]
 IdPath = Annotated[int, PathParameter(description="a numeric id", ge=1, le=2**63 - 1)]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 Source = Annotated[str, Meta(min_length=1, max_length=500, description="where this fact comes from")]
@@ -61,3 +65,8 @@ MoneyInOrNull = Annotated[Decimal | None, _MONEY_IN]
 
 Instant = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset")]
 Day = date
+
+
+def offering_id(provider_id: str | None, model_id: str) -> str:
+    """The id that a path's one or two segments spell."""
+    return model_id if provider_id is None else f"{provider_id}/{model_id}"

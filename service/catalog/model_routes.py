@@ -1,4 +1,4 @@
-"""/v1/models: models, their price history, and the effective price at an instant."""
+"""/v1/models: models and offerings, their price history, and the effective price at an instant."""
 
 from __future__ import annotations
 
@@ -12,10 +12,16 @@ from service.api.operations import idempotent_post
 from service.api.pagination import Cursor, Limit, decode_cursor, page_of
 from service.api.preconditions import IfMatch, with_etag
 from service.api.problems import READ, responses
-from service.api.structs import SlugPath
+from service.api.structs import ProviderPath, SlugPath, offering_id
 from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
 from service.catalog import list_queries, listing, price_queries, queries, render, schemas
 from service.db.engine import DbSession
+
+# Each route that names one offering takes its id in one segment (`deepseek-v4-flash`) or two
+# (`together/deepseek-v4-flash`): Litestar routes both paths to the same handler (docs/offerings.md).
+_ONE = ["/{model_id:str}", "/{provider_id:str}/{model_id:str}"]
+_PRICES = [f"{path}/prices" for path in _ONE]
+_PRICE = [f"{path}/price" for path in _ONE]
 
 At = Annotated[
     str | None,
@@ -46,47 +52,55 @@ class ModelController(Controller):
         page, next_cursor = page_of(rows, limit, "id")
         return listing.page(schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor), etag)
 
-    @get("/{model_id:str}", responses=responses(*READ), summary="Read a model")
-    async def get_model(self, session: DbSession, model_id: SlugPath) -> Response[schemas.ModelOut]:
-        row = await queries.get_model(session, model_id)
+    @get(_ONE, responses=responses(*READ), summary="Read a model or an offering")
+    async def get_model(
+        self, session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None
+    ) -> Response[schemas.ModelOut]:
+        row = await queries.get_model(session, offering_id(provider_id, model_id))
         return with_etag(render.model(row), row)
 
-    @idempotent_post("/", **WRITE_ROUTE, summary="Create a model")
+    @idempotent_post("/", **WRITE_ROUTE, summary="Create a model or an offering")
     async def create_model(self, session: DbSession, data: JSONBody[schemas.ModelCreate]) -> schemas.ModelOut:
         return render.model(await queries.create_model(session, data))
 
-    @patch("/{model_id:str}", **CHANGE_ROUTE, summary="Change a model")
+    @patch(_ONE, **CHANGE_ROUTE, summary="Change a model or an offering")
     async def update_model(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.ModelUpdate],
-        if_match: IfMatch = None,
+        provider_id: ProviderPath = None, if_match: IfMatch = None,
     ) -> Response[schemas.ModelOut]:
-        row = await queries.update_model(session, model_id, data, if_match)
+        row = await queries.update_model(session, offering_id(provider_id, model_id), data, if_match)
         return with_etag(render.model(row), row)
 
-    @delete("/{model_id:str}", **DELETE_ROUTE,
-            summary="Delete a model that has no price history")
-    async def delete_model(self, session: DbSession, model_id: SlugPath, if_match: IfMatch = None) -> None:
-        await queries.delete_model(session, model_id, if_match)
+    @delete(_ONE, **DELETE_ROUTE, summary="Delete a model or an offering that has no price history")
+    async def delete_model(
+        self, session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, if_match: IfMatch = None
+    ) -> None:
+        await queries.delete_model(session, offering_id(provider_id, model_id), if_match)
 
-    @get("/{model_id:str}/prices", responses=responses(*READ), summary="The model's whole price history")
+    @get(_PRICES, responses=responses(*READ), summary="The whole price history")
     async def list_prices(
-        self, session: DbSession, model_id: SlugPath, limit: Limit = 50, cursor: Cursor = None
+        self, session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> schemas.PricePeriodPage:
-        rows = await price_queries.list_prices(session, model_id, after=decode_cursor(cursor, int), limit=limit)
+        rows = await price_queries.list_prices(
+            session, offering_id(provider_id, model_id), after=decode_cursor(cursor, int), limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return schemas.PricePeriodPage(data=[render.price(r) for r in page], next_cursor=next_cursor)
 
-    @idempotent_post("/{model_id:str}/prices", **WRITE_ROUTE,
+    @idempotent_post(_PRICES, **WRITE_ROUTE,
           summary="Add a price period",
           description="A period starting inside the open-ended current period closes it at its start; "
                       "any other overlap is refused with 409. Stored prices are never changed.")
     async def add_price(
-        self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate]
+        self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate],
+        provider_id: ProviderPath = None,
     ) -> schemas.PricePeriodOut:
-        return render.price(await price_queries.add_price(session, model_id, data))
+        return render.price(await price_queries.add_price(session, offering_id(provider_id, model_id), data))
 
-    @get("/{model_id:str}/price", responses=responses(*READ), summary="The effective price at an instant")
-    async def effective_price(self, session: DbSession, model_id: SlugPath, at: At = None) -> schemas.EffectivePriceOut:
+    @get(_PRICE, responses=responses(*READ), summary="The effective price at an instant")
+    async def effective_price(
+        self, session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, at: At = None
+    ) -> schemas.EffectivePriceOut:
         instant = parse_instant(at)
-        price = await price_queries.effective_price(session, model_id, instant)
-        return render.effective_price(model_id, instant, price)
+        found = await price_queries.effective_price(session, offering_id(provider_id, model_id), instant)
+        return render.effective_price(found.model_id, instant, found.price)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,7 @@ from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, Pr
 
 
 async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[PriceRow]:
-    await get_model(session, model_id)
+    model_id = (await get_model(session, model_id)).id
     query = (select(PriceRow).where(PriceRow.model_id == model_id)
              .order_by(PriceRow.valid_from, PriceRow.id).limit(limit + 1))
     if after is not None:
@@ -39,7 +40,7 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
     # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
     # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
     rules = rules_from_request(data.rules)  # a 422 before any lock is taken
-    await get_model(session, model_id, for_update=True)
+    model_id = (await get_model(session, model_id, for_update=True)).id
     open_period = await session.scalar(
         select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
@@ -54,8 +55,13 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
     ))
 
 
-async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> EffectivePrice:
-    await get_model(session, model_id)
+class OfferingPrice(NamedTuple):
+    model_id: str  # the stored id, whichever spelling asked for it
+    price: EffectivePrice
+
+
+async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> OfferingPrice:
+    model_id = (await get_model(session, model_id)).id
     price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, covers(PriceRow, at)))
     promotions = await session.scalars(
         select(PromotionRow).where(PromotionRow.model_id == model_id, covers(PromotionRow, at))
@@ -66,7 +72,7 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
     if effective is None:
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model_id}' has no price at {at.isoformat()}")
-    return effective
+    return OfferingPrice(model_id, effective)
 
 
 async def load_timelines(
@@ -133,11 +139,13 @@ async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update:
 
 async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate) -> PromotionRow:
     try:
-        await get_model(session, data.model)
-    except ProblemError:
+        model_id = (await get_model(session, data.model)).id
+    except ProblemError as exc:
+        if exc.problem.status != 404:
+            raise  # offering-required: the client must name one of the offerings, as everywhere
         raise invalid("model", f"model '{data.model}' does not exist: create it first") from None
     return await insert_row(session, PromotionRow(
-        model_id=data.model, name=data.name, percent_off=data.percent_off, valid_from=data.valid_from,
+        model_id=model_id, name=data.name, percent_off=data.percent_off, valid_from=data.valid_from,
         valid_to=data.valid_to, source=data.source,
     ))
 

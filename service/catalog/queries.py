@@ -6,16 +6,20 @@ import re
 from typing import Any, TypeVar
 
 from msgspec import UNSET, structs
-from sqlalchemy import func
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.preconditions import require_match
-from service.api.problems import invalid, not_found
-from service.api.structs import SLUG_PATTERN
+from service.api.problems import invalid, not_found, offering_required
+from service.api.structs import MODEL_ID_PATTERN, SLUG_PATTERN
 from service.catalog import schemas
 from service.db.models import ModelRow, ProviderRow
 
 SLUG = re.compile(SLUG_PATTERN)
+MODEL_ID = re.compile(MODEL_ID_PATTERN)
+# Model parts that cannot be reached as the second segment of an offering's URL path: /v1/models/{p}/price is
+# the price of model p, so an offering p/price could never be read. They are refused when an offering is made.
+RESERVED_MODEL_PARTS = frozenset({"price", "prices", "offerings"})
 RowT = TypeVar("RowT")
 
 
@@ -57,16 +61,37 @@ async def delete_provider(session: AsyncSession, provider_id: str, if_match: str
 
 
 async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> ModelRow:
-    if not SLUG.match(model_id):
+    """The offering that `model_id` names: its stored id, or `maker/model` for a maker's bare one.
+
+    A bare id that only other providers sell is a 409 listing them (docs/offerings.md), never a pick.
+    """
+    if not MODEL_ID.match(model_id):
         raise not_found("model", model_id[:100])  # no such id can exist: spare the database
     # FOR NO KEY UPDATE: it still lets other transactions reference the model (foreign-key checks).
-    model = await session.get(ModelRow, model_id, with_for_update={"key_share": True} if for_update else None)
-    if model is None:
+    lock = {"key_share": True} if for_update else None
+    model = await session.get(ModelRow, model_id, with_for_update=lock)
+    if model is not None:
+        return model
+    provider, _, part = model_id.rpartition("/")
+    if provider:
+        query = select(ModelRow).where(ModelRow.model == part, ModelRow.provider_id == provider)
+        found = await session.scalar(query.with_for_update(key_share=True) if for_update else query)
+        if found is not None:
+            return found
         raise not_found("model", model_id)
-    return model
+    offerings = await offerings_of(session, model_id)
+    if offerings:
+        raise offering_required(model_id, offerings)
+    raise not_found("model", model_id)
+
+
+async def offerings_of(session: AsyncSession, model: str) -> list[str]:
+    """The ids of every offering of `model`, in id order (the unique index on (model, provider_id) finds them)."""
+    return list(await session.scalars(select(ModelRow.id).where(ModelRow.model == model).order_by(ModelRow.id)))
 
 
 async def create_model(session: AsyncSession, data: schemas.ModelCreate) -> ModelRow:
+    _require_offering_of(data.id, data.provider)
     await _require_provider(session, data.provider)
     return await insert_row(session, ModelRow(
         id=data.id, provider_id=data.provider, name=data.name, open_weights=data.open_weights,
@@ -81,6 +106,7 @@ async def update_model(
     require_match(model, if_match)
     changes = changes_of(data)
     if "provider" in changes:
+        _require_offering_of(model.id, changes["provider"])
         await _require_provider(session, changes["provider"])
         changes["provider_id"] = changes.pop("provider")
     await apply_changes(session, model, changes)
@@ -92,6 +118,16 @@ async def delete_model(session: AsyncSession, model_id: str, if_match: str | Non
     require_match(model, if_match)
     await session.delete(model)
     await session.flush()
+
+
+def _require_offering_of(model_id: str, provider_id: str) -> None:
+    """`provider/model` is sold by that provider: the id and the provider must agree (the database checks it too,
+    but a 422 that says what to fix beats a 409)."""
+    prefix, _, part = model_id.rpartition("/")
+    if prefix and prefix != provider_id:
+        raise invalid("provider", f"the offering '{model_id}' is sold by '{prefix}', not '{provider_id}'")
+    if prefix and part in RESERVED_MODEL_PARTS:
+        raise invalid("id", f"an offering's model part cannot be '{part}': its URL would name another route")
 
 
 async def _require_provider(session: AsyncSession, provider_id: str) -> None:

@@ -32,15 +32,16 @@ def compare_models(
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
     kind = kind_of(request)
-    baseline_price = price_at(snapshot, request.baseline, at)
+    baseline = snapshot.resolve(request.baseline)
+    baseline_price = price_at(snapshot, baseline, at)
     if request.models is None:
         # Every model priced at that instant (and offering the variant asked for): a model not yet launched,
         # or one without a batch rate when batch is asked for, simply is not compared.
-        names = [request.baseline, *(m for m, timeline in snapshot.timelines.items()
+        names = [baseline, *(m for m, timeline in snapshot.timelines.items()
                                      if _offers(timeline.price_at(at), kind))]
     else:
-        names = [request.baseline, *request.models]
-    prices = {name: baseline_price if name == request.baseline else price_at(snapshot, name, at)
+        names = [baseline, *(snapshot.resolve(m) for m in request.models)]
+    prices = {name: baseline_price if name == baseline else price_at(snapshot, name, at)
               for name in dict.fromkeys(names)}
     charged = {name: charge(found, name, usage, kind, requested_at) for name, found in prices.items()}
     estimates = {name: estimate(rates.rates, usage, request.sessions, factor) for name, rates in charged.items()}
@@ -52,10 +53,10 @@ def compare_models(
             total_ratio=_ratio(row.total_ratio),
             warnings=[*row.estimate.warnings, *window_warning(prices[row.model], request, requested_at)],
         )
-        for row in compare(request.baseline, estimates)
+        for row in compare(baseline, estimates)
     ]
     ids = sorted({found.period.id for found in prices.values()})
-    return Priced(schemas.CompareResult(baseline=request.baseline, at=at, rows=rows), ids)
+    return Priced(schemas.CompareResult(baseline=baseline, at=at, rows=rows), ids)
 
 
 def _offers(found: EffectivePrice | None, kind: str | None) -> bool:

@@ -51,6 +51,7 @@ _known_factor = lru_cache(maxsize=1024)(_checked_factor)
 
 
 def price_at(snapshot: CatalogSnapshot, model: str, at: datetime) -> EffectivePrice:
+    """The price of `model`, a stored id (CatalogSnapshot.resolve), at `at`."""
     timeline = snapshot.timelines.get(model)
     if timeline is None:
         raise not_found("model", model)
@@ -142,6 +143,7 @@ class EstimatedOne(NamedTuple):
 
 
 class _Looked(NamedTuple):
+    model: str  # the stored id the request's model names (docs/offerings.md)
     effective: EffectivePrice
     rendered: schemas.EffectivePriceOut
 
@@ -162,15 +164,16 @@ def estimate_one(
     factor = retry_factor_of(request.retry_factor)
     looked = None if seen is None else seen.get((request.model, at))
     if looked is None:
-        effective = price_at(snapshot, request.model, at)
-        looked = _Looked(effective, render.effective_price(request.model, at, effective))
+        model = snapshot.resolve(request.model)
+        effective = price_at(snapshot, model, at)
+        looked = _Looked(model, effective, render.effective_price(model, at, effective))
         if seen is not None:
             seen[(request.model, at)] = looked
-    effective, rendered = looked
-    charged = charge(effective, request.model, usage, kind_of(request), requested_at)
+    model, effective, rendered = looked
+    charged = charge(effective, model, usage, kind_of(request), requested_at)
     result = estimate(charged.rates, usage, request.sessions, factor)
     body = schemas.EstimateResult(
-        model=request.model, at=at, requested_at=requested_at, currency="USD", price=rendered,
+        model=model, at=at, requested_at=requested_at, currency="USD", price=rendered,
         rates=rendered.effective if charged.rates is effective.effective else render.token_prices(charged.rates),
         applied_rules=applied_of(charged), cost=cost_of(result), sessions=request.sessions,
         retry_factor=factor_text(factor), warnings=[*result.warnings],

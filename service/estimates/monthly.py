@@ -72,7 +72,8 @@ def monthly_estimate(
     usage, factor, kind, hours = prepared(request)
     periods: list[schemas.MonthlyPeriodOut] = []
     warnings: list[str] = []
-    for model, share in _shares(request):
+    for named, share in _shares(request):
+        model = snapshot.resolve(named)
         with localcontext(MONEY_CONTEXT):
             sessions = request.sessions_per_month * share
         if request.month is None:

@@ -55,7 +55,7 @@ class EstimateController(Controller):
          description="Sends `Cache-Control` (cacheable for a minute when `at` is given) and an `ETag`; "
                      "`If-None-Match` with the same ETag gets a 304.")
     async def estimate_get(
-        self, request: Request, model: Annotated[str, Parameter(max_length=100)],
+        self, request: Request, model: Annotated[str, Parameter(max_length=201)],
         input_tokens: TokensQuery, output_tokens: TokensQuery, cached_input_tokens: TokensQuery = 0,
         cache_write_tokens: TokensQuery = 0, sessions: Annotated[int, Parameter(ge=0, le=10**12)] = 1,
         retry_factor: Annotated[str, Parameter(max_length=40, pattern=r"^[0-9]+(\.[0-9]+)?$")] = "1",

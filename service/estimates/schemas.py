@@ -269,3 +269,18 @@ class SelfHostResult(Schema):
     monthly_cost: Money
     monthly_capacity_tokens: DecimalText
     compare_with: SelfHostComparison | None
+
+
+class OfferingRow(Schema):
+    offering: ModelId
+    provider: str
+    maker: Annotated[bool, Meta(description="true for the maker's own offering (a bare id)")]
+    estimate: EstimateResult | None
+    problem: Annotated[str | None, Meta(description="why there is no estimate: no price at `at`, or no such "
+                                                    "variant")] = None
+
+
+class OfferingsResult(Schema):
+    model: str
+    at: datetime
+    offerings: Annotated[list[OfferingRow], Meta(description="cheapest first; offerings without an estimate last")]

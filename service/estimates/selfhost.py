@@ -34,7 +34,7 @@ def self_host_estimate(
 def _compare(
     snapshot: CatalogSnapshot, request: schemas.SelfHostRequest, monthly_cost: Decimal
 ) -> schemas.SelfHostComparison:
-    model = request.compare_with or ""
+    model = snapshot.resolve(request.compare_with or "")
     price = price_at(snapshot, model, parse_instant(request.at))
     blended = blended_price_per_mtok(price.effective, Usage(request.input_tokens, request.output_tokens))
     break_even = break_even_tokens(monthly_cost, blended)

@@ -17,6 +17,7 @@ from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.estimates import fast_path
+from service.estimates.offering_routes import OfferingController
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
@@ -63,7 +64,8 @@ def create_app(settings: Settings) -> Litestar:
     configure_logging(settings.log_level)
     app = Litestar(
         route_handlers=[
-            ProviderController, ModelController, PromotionController, EstimateController, QuoteController,
+            ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
+            QuoteController,
             FeedController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],

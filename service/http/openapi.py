@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from litestar.openapi.spec import OpenAPI, OpenAPIResponse, Reference
+from litestar.openapi.spec import OpenAPI, OpenAPIResponse, OpenAPIType, Reference
 
 _COMPONENTS = "#/components/schemas/"
 _LAYER_SUFFIX = "Out"
@@ -14,6 +14,7 @@ _LAYER_SUFFIX = "Out"
 
 def corrected(spec: OpenAPI) -> None:
     document_only_what_is_sent(spec)
+    path_parameters_are_strings(spec)
     name_components_as_clients_know_them(spec)
 
 
@@ -50,6 +51,18 @@ def _rename_references(node: Any, renames: dict[str, str], seen: set[int]) -> No
     elif isinstance(node, list | tuple):
         for value in node:
             _rename_references(value, renames, seen)
+
+
+def path_parameters_are_strings(spec: OpenAPI) -> None:
+    """A handler routed at `/{model_id}` and `/{provider_id}/{model_id}` takes `provider_id` as optional, so
+    Litestar documents it as string-or-null; in the path where it appears it is a required string."""
+    for path_item in (spec.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method)
+            for parameter in (operation.parameters or []) if operation is not None else []:
+                schema: Any = getattr(parameter, "schema", None)
+                if getattr(parameter, "param_in", None) == "path" and getattr(schema, "one_of", None):
+                    schema.one_of, schema.type = None, OpenAPIType.STRING
 
 
 def document_only_what_is_sent(spec: OpenAPI) -> None:

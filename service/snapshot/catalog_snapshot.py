@@ -6,12 +6,14 @@ sequence number), so that the next one can be made from it by applying only what
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.api.problems import not_found, offering_required
 from service.catalog.price_queries import load_timelines
 from service.db.models import ModelRow
 from service.pricing.timeline import ModelTimeline
@@ -31,11 +33,36 @@ class CatalogSnapshot:
     timelines: dict[str, ModelTimeline]
     loaded_at: datetime
     seq: int = 0  # the last change of the catalog's change log that this snapshot includes
+    # What each model part names (docs/offerings.md): "x" -> ("fireworks/x", "together/x", "x"), ids in order.
+    offerings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.offerings and self.models:
+            object.__setattr__(self, "offerings", _offerings_of(self.models))
+
+    def resolve(self, model_id: str) -> str:
+        """The stored id that `model_id` names: itself, or for `maker/model` the maker's bare offering.
+
+        A bare id that only other providers sell is a 409 listing them; anything else unknown is a 404. The cost
+        is that of the model's own offerings, never the catalog's.
+        """
+        if model_id in self.timelines:
+            return model_id
+        provider, _, part = model_id.rpartition("/")
+        found = self.offerings.get(part, ())
+        if provider:
+            for offering in found:
+                if self.models[offering].provider == provider:
+                    return offering
+        elif found:
+            raise offering_required(model_id, list(found))
+        raise not_found("model", model_id)
 
     def updated(self, rows: Iterable[ModelRow], timelines: dict[str, ModelTimeline], asked: Iterable[str],
                 seq: int) -> CatalogSnapshot:
         """A new snapshot in which each model of `asked` is as in `rows` and `timelines`, or gone if it is not
         there. The dicts are copied, not changed: readers of this snapshot never see a half-applied update."""
+        asked = list(asked)
         models, kept_timelines = dict(self.models), dict(self.timelines)
         present = {row.id: row for row in rows}
         for model_id in asked:
@@ -49,7 +76,20 @@ class CatalogSnapshot:
             kept_timelines[model_id] = timelines[model_id]
         if added:
             models = dict(sorted(models.items()))
-        return replace(self, models=models, timelines=kept_timelines, loaded_at=datetime.now(UTC), seq=seq)
+        return replace(self, models=models, timelines=kept_timelines, loaded_at=datetime.now(UTC), seq=seq,
+                       offerings=self._offerings_after(models, [*asked, *present]))
+
+    def _offerings_after(self, models: dict[str, ModelInfo], changed: list[str]) -> dict[str, tuple[str, ...]]:
+        # Only the changed models' parts are regrouped: a write costs its own offerings, not the catalog's.
+        offerings = dict(self.offerings)
+        for part in {model_part(model_id) for model_id in changed}:
+            candidates = {*offerings.get(part, ()), *(m for m in changed if model_part(m) == part)}
+            ids = tuple(sorted(m for m in candidates if m in models))
+            if ids:
+                offerings[part] = ids
+            else:
+                offerings.pop(part, None)
+        return offerings
 
 
 async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
@@ -58,6 +98,18 @@ async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
     models, timelines = await load_timelines(session)
     return CatalogSnapshot(models={m.id: _info(m) for m in models}, timelines=timelines,
                            loaded_at=datetime.now(UTC), seq=seq)
+
+
+def model_part(model_id: str) -> str:
+    """What was released: `x` of both `x` and `together/x`."""
+    return model_id.rpartition("/")[2]
+
+
+def _offerings_of(models: dict[str, ModelInfo]) -> dict[str, tuple[str, ...]]:
+    grouped: defaultdict[str, list[str]] = defaultdict(list)
+    for model_id in models:  # in id order, so each tuple is too
+        grouped[model_part(model_id)].append(model_id)
+    return {part: tuple(ids) for part, ids in grouped.items()}
 
 
 def _info(row: ModelRow) -> ModelInfo:

@@ -109,7 +109,7 @@ class PriceHistory(RuleBasedStateMachine):
                         expected = expected * (100 - percent) / 100
             try:
                 found = self.run(price_queries.effective_price(self.session, self.model_id, at(day)))
-                actual = found.effective.input_per_mtok
+                actual = found.price.effective.input_per_mtok
             except ProblemError:
                 actual = None
             assert actual == expected, (day, actual, expected, self.periods, self.promos)
