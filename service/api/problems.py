@@ -30,7 +30,7 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: int
     detail: str
     errors: list[FieldError] | None = None
-    # On `offering-required`: the offering ids to choose from, by id.
+    # On `offering-required` and `ambiguous-alias`: the offering ids to choose from, by id.
     offerings: list[str] | None = None
 
     def __post_init__(self) -> None:
@@ -61,6 +61,14 @@ def offering_required(model_id: str, offerings: list[str]) -> ProblemError:
     of them would price a reseller's rate as if it were the model's, so the client must choose."""
     error = ProblemError(409, "offering-required", "Choose an offering", (
         f"model '{model_id}' is not sold here by its maker; name one of its offerings: {', '.join(offerings)}"))
+    error.problem.offerings = offerings
+    return error
+
+
+def ambiguous_alias(alias: str, offerings: list[str]) -> ProblemError:
+    """A name that several offerings answer to at that instant: which one is meant is the client's choice."""
+    error = ProblemError(409, "ambiguous-alias", "Ambiguous alias", (
+        f"'{alias}' names several offerings at that instant; name one of them: {', '.join(offerings)}"))
     error.problem.offerings = offerings
     return error
 

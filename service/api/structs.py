@@ -34,6 +34,14 @@ class Schema(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 Slug = Annotated[str, Meta(pattern=SLUG_PATTERN, max_length=100, examples=["deepseek-v4-flash"])]
+# What a client may send to name an offering: its id, `maker/model`, or an alias (a foreign spelling, which keeps
+# its case and punctuation: `bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0`). The database checks the same.
+ALIAS_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,299}$(?!\n)"
+ModelRef = Annotated[str, Meta(
+    pattern=ALIAS_PATTERN, max_length=300, examples=["deepseek-v4-flash", "together/deepseek-v4-flash"],
+    description="an offering's id (docs/offerings.md), `maker/model`, or one of its aliases")]
+Alias = Annotated[str, Meta(pattern=ALIAS_PATTERN, max_length=300,
+                            examples=["bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0"])]
 ModelId = Annotated[str, Meta(
     pattern=MODEL_ID_PATTERN, max_length=201, examples=["deepseek-v4-flash", "together/deepseek-v4-flash"],
     description="a model's id (its maker's offering), or `provider/model` for one provider's offering")]

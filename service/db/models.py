@@ -79,6 +79,20 @@ class PromotionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class AliasRow(Base):
+    """Another name for an offering over a period. Rows are inserted, and only ever changed to close the period."""
+
+    __tablename__ = "aliases"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    alias: Mapped[str] = mapped_column(Text)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="RESTRICT"))
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"
 

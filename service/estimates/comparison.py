@@ -32,7 +32,7 @@ def compare_models(
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
     kind = kind_of(request)
-    baseline = snapshot.resolve(request.baseline)
+    baseline = snapshot.resolve(request.baseline, at)
     baseline_price = price_at(snapshot, baseline, at)
     if request.models is None:
         # Every model priced at that instant (and offering the variant asked for): a model not yet launched,
@@ -40,7 +40,7 @@ def compare_models(
         names = [baseline, *(m for m, timeline in snapshot.timelines.items()
                                      if _offers(timeline.price_at(at), kind))]
     else:
-        names = [baseline, *(snapshot.resolve(m) for m in request.models)]
+        names = [baseline, *(snapshot.resolve(m, at) for m in request.models)]
     prices = {name: baseline_price if name == baseline else price_at(snapshot, name, at)
               for name in dict.fromkeys(names)}
     charged = {name: charge(found, name, usage, kind, requested_at) for name, found in prices.items()}

@@ -164,7 +164,7 @@ def estimate_one(
     factor = retry_factor_of(request.retry_factor)
     looked = None if seen is None else seen.get((request.model, at))
     if looked is None:
-        model = snapshot.resolve(request.model)
+        model = snapshot.resolve(request.model, at)
         effective = price_at(snapshot, model, at)
         looked = _Looked(model, effective, render.effective_price(model, at, effective))
         if seen is not None:

@@ -10,7 +10,7 @@ from litestar.params import KwargDefinition
 from msgspec import Meta
 
 from service.api.problems import Problem
-from service.api.structs import MONEY_IN_PATTERN, DecimalText, ModelId, Money, Schema
+from service.api.structs import MONEY_IN_PATTERN, DecimalText, ModelId, ModelRef, Money, Schema
 from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePriceOut, TokenPricesOut
 from service.pricing.usage import MAX_TOKENS
 
@@ -40,7 +40,7 @@ ServiceTier = Annotated[Literal["standard", "flex", "priority"], Meta(
 
 
 class EstimateRequest(Schema):
-    model: ModelId
+    model: ModelRef
     input_tokens: Tokens
     output_tokens: Tokens
     cached_input_tokens: Tokens = 0
@@ -114,10 +114,10 @@ class BatchResult(Schema):
 
 
 class CompareRequest(Schema):
-    baseline: ModelId
+    baseline: ModelRef
     input_tokens: Tokens
     output_tokens: Tokens
-    models: Annotated[list[ModelId], Meta(max_length=1000)] | None = None
+    models: Annotated[list[ModelRef], Meta(max_length=1000)] | None = None
     cached_input_tokens: Tokens = 0
     cache_write_tokens: Tokens = 0
     sessions: Sessions = 1
@@ -146,7 +146,7 @@ class CompareResult(Schema):
 
 
 class MixItem(Schema):
-    model: ModelId
+    model: ModelRef
     share: Share
 
 
@@ -198,12 +198,12 @@ class MonthlyUsage(Schema):
 
 
 class MonthlyRequest(MonthlyUsage, kw_only=True):
-    model: ModelId | None = None
+    model: ModelRef | None = None
     mix: Annotated[list[MixItem], Meta(min_length=1, max_length=100)] | None = None
 
 
 class MonthlyModelsRequest(MonthlyUsage, kw_only=True):
-    models: Annotated[list[ModelId], Meta(min_length=1, description=(
+    models: Annotated[list[ModelRef], Meta(min_length=1, description=(
         "the models to price the month on, each on its own (at most 10,000, each once)"))]
 
 
@@ -230,7 +230,7 @@ class MonthlyResult(Schema):
 
 
 class MonthlyModelItem(Schema, omit_defaults=True):
-    model: ModelId
+    model: ModelRef
     ok: bool
     result: MonthlyResult | None = None
     error: Annotated[Problem | None, Meta(description=(
@@ -249,7 +249,7 @@ class SelfHostRequest(Schema):
     gpus: Annotated[int, Meta(ge=1, le=100_000)]
     tokens_per_second: Amount
     utilization: Share
-    compare_with: ModelId | None = None
+    compare_with: ModelRef | None = None
     monthly_tokens: Annotated[int, Meta(ge=0, le=MAX_TOKENS)] | None = None
     input_tokens: Tokens = 50_000
     output_tokens: Tokens = 20_000

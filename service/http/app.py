@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from service.catalog.alias_routes import AliasController
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
@@ -65,7 +66,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
-            QuoteController,
+            QuoteController, AliasController,
             FeedController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],

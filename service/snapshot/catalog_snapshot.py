@@ -10,12 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.api.problems import not_found, offering_required
+from service.api.problems import ambiguous_alias, not_found, offering_required
+from service.catalog.aliases import load_aliases
 from service.catalog.price_queries import load_timelines
-from service.db.models import ModelRow
+from service.db.models import AliasRow, ModelRow
 from service.pricing.timeline import ModelTimeline
 
 
@@ -27,6 +29,17 @@ class ModelInfo:
     context_window: int | None
 
 
+class AliasSpan(NamedTuple):
+    """One period over which a name names an offering."""
+
+    model_id: str
+    valid_from: datetime
+    valid_to: datetime | None
+
+    def covers(self, at: datetime) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogSnapshot:
     models: dict[str, ModelInfo]
@@ -35,31 +48,43 @@ class CatalogSnapshot:
     seq: int = 0  # the last change of the catalog's change log that this snapshot includes
     # What each model part names (docs/offerings.md): "x" -> ("fireworks/x", "together/x", "x"), ids in order.
     offerings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Other names (docs/offerings.md): name -> its periods, and offering -> its names, to update by offering.
+    aliases: dict[str, tuple[AliasSpan, ...]] = field(default_factory=dict)
+    alias_names: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.offerings and self.models:
             object.__setattr__(self, "offerings", _offerings_of(self.models))
 
-    def resolve(self, model_id: str) -> str:
-        """The stored id that `model_id` names: itself, or for `maker/model` the maker's bare offering.
+    def resolve(self, model_id: str, at: datetime | None = None) -> str:
+        """The stored id that `model_id` names: itself; for `maker/model` the maker's bare offering; else the
+        offering an alias names at `at` (default now).
 
-        A bare id that only other providers sell is a 409 listing them; anything else unknown is a 404. The cost
-        is that of the model's own offerings, never the catalog's.
+        A bare id that only other providers sell, or an alias that names several offerings at `at`, is a 409
+        listing them; anything else unknown is a 404. The cost is that of the model's own offerings and the
+        name's own periods, never the catalog's.
         """
         if model_id in self.timelines:
             return model_id
         provider, _, part = model_id.rpartition("/")
         found = self.offerings.get(part, ())
-        if provider:
-            for offering in found:
-                if self.models[offering].provider == provider:
-                    return offering
-        elif found:
+        for offering in found if provider else ():
+            if self.models[offering].provider == provider:
+                return offering
+        spans = self.aliases.get(model_id)
+        if spans:
+            when = at or datetime.now(UTC)
+            named = sorted({span.model_id for span in spans if span.covers(when)})
+            if len(named) == 1:
+                return named[0]
+            if named:
+                raise ambiguous_alias(model_id, named)
+        if found and not provider:
             raise offering_required(model_id, list(found))
         raise not_found("model", model_id)
 
     def updated(self, rows: Iterable[ModelRow], timelines: dict[str, ModelTimeline], asked: Iterable[str],
-                seq: int) -> CatalogSnapshot:
+                seq: int, alias_rows: Iterable[AliasRow] = ()) -> CatalogSnapshot:
         """A new snapshot in which each model of `asked` is as in `rows` and `timelines`, or gone if it is not
         there. The dicts are copied, not changed: readers of this snapshot never see a half-applied update."""
         asked = list(asked)
@@ -76,8 +101,29 @@ class CatalogSnapshot:
             kept_timelines[model_id] = timelines[model_id]
         if added:
             models = dict(sorted(models.items()))
+        aliases, alias_names = self._aliases_after(asked, alias_rows)
         return replace(self, models=models, timelines=kept_timelines, loaded_at=datetime.now(UTC), seq=seq,
-                       offerings=self._offerings_after(models, [*asked, *present]))
+                       offerings=self._offerings_after(models, [*asked, *present]), aliases=aliases,
+                       alias_names=alias_names)
+
+    def _aliases_after(
+        self, asked: list[str], rows: Iterable[AliasRow]
+    ) -> tuple[dict[str, tuple[AliasSpan, ...]], dict[str, frozenset[str]]]:
+        # The asked offerings' aliases are replaced by `rows` (all of theirs, read again); others stay as they are.
+        aliases, alias_names = dict(self.aliases), dict(self.alias_names)
+        changed = set(asked)
+        for model_id in changed:
+            for name in alias_names.pop(model_id, ()):
+                kept = tuple(span for span in aliases.get(name, ()) if span.model_id not in changed)
+                if kept:
+                    aliases[name] = kept
+                else:
+                    aliases.pop(name, None)
+        fresh, names = _aliases_of(rows)
+        for name, spans in fresh.items():
+            aliases[name] = (*aliases.get(name, ()), *spans)
+        alias_names.update(names)
+        return aliases, alias_names
 
     def _offerings_after(self, models: dict[str, ModelInfo], changed: list[str]) -> dict[str, tuple[str, ...]]:
         # Only the changed models' parts are regrouped: a write costs its own offerings, not the catalog's.
@@ -96,8 +142,9 @@ async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
     """Read every model, price and promotion. Run it in a REPEATABLE READ transaction for a consistent copy, and
     pass the change log's last sequence number read in that same transaction."""
     models, timelines = await load_timelines(session)
+    aliases, alias_names = _aliases_of(await load_aliases(session))
     return CatalogSnapshot(models={m.id: _info(m) for m in models}, timelines=timelines,
-                           loaded_at=datetime.now(UTC), seq=seq)
+                           loaded_at=datetime.now(UTC), seq=seq, aliases=aliases, alias_names=alias_names)
 
 
 def model_part(model_id: str) -> str:
@@ -110,6 +157,16 @@ def _offerings_of(models: dict[str, ModelInfo]) -> dict[str, tuple[str, ...]]:
     for model_id in models:  # in id order, so each tuple is too
         grouped[model_part(model_id)].append(model_id)
     return {part: tuple(ids) for part, ids in grouped.items()}
+
+
+def _aliases_of(rows: Iterable[AliasRow]) -> tuple[dict[str, tuple[AliasSpan, ...]], dict[str, frozenset[str]]]:
+    spans: defaultdict[str, list[AliasSpan]] = defaultdict(list)
+    names: defaultdict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        spans[row.alias].append(AliasSpan(row.model_id, row.valid_from, row.valid_to))
+        names[row.model_id].add(row.alias)
+    return ({name: tuple(found) for name, found in spans.items()},
+            {model_id: frozenset(found) for model_id, found in names.items()})
 
 
 def _info(row: ModelRow) -> ModelInfo:

@@ -23,6 +23,7 @@ from litestar import Request
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from service.catalog.aliases import load_aliases
 from service.catalog.price_queries import load_timelines
 from service.snapshot.catalog_snapshot import CatalogSnapshot, load_snapshot
 from service.snapshot.change_log import changes_after, latest_seq
@@ -80,8 +81,9 @@ class SnapshotKeeper:
                 self.full_reloads += 1
                 return
             rows, timelines = await load_timelines(session, changes.model_ids)
+            alias_rows = await load_aliases(session, changes.model_ids)
             # Made while the session holds the rows: its rollback expires them.
-            updated = current.updated(rows, timelines, changes.model_ids, changes.seq)
+            updated = current.updated(rows, timelines, changes.model_ids, changes.seq, alias_rows)
         self.current = updated
 
     @contextlib.asynccontextmanager
