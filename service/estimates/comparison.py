@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from service.api.problems import invalid
 from service.catalog import render
 from service.estimates import schemas
 from service.estimates.compute import (
@@ -34,11 +35,17 @@ def compare_models(
     kind = kind_of(request)
     baseline = snapshot.resolve(request.baseline, at)
     baseline_price = price_at(snapshot, baseline, at)
-    if request.models is None:
+    if request.models is not None and request.offerings_of is not None:
+        raise invalid("offerings_of", "send `models` or `offerings_of`, not both")
+    if request.offerings_of is not None:
+        # Every offering of that model priced at `at`: its id names its model (docs/offerings.md).
+        offerings = snapshot.offerings[snapshot.model_named(request.offerings_of, at)]
+        names = [baseline, *(m for m in offerings if _offers(snapshot.timelines[m].price_at(at), kind))]
+    elif request.models is None:
         # Every model priced at that instant (and offering the variant asked for): a model not yet launched,
         # or one without a batch rate when batch is asked for, simply is not compared.
         names = [baseline, *(m for m, timeline in snapshot.timelines.items()
-                                     if _offers(timeline.price_at(at), kind))]
+                             if _offers(timeline.price_at(at), kind))]
     else:
         names = [baseline, *(snapshot.resolve(m, at) for m in request.models)]
     prices = {name: baseline_price if name == baseline else price_at(snapshot, name, at)

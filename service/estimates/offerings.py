@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from service.api.problems import ProblemError, not_found
+from service.api.problems import ProblemError
 from service.estimates import schemas
 from service.estimates.compute import estimate_one
-from service.snapshot.catalog_snapshot import CatalogSnapshot, model_part
+from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
 def offerings_priced(
@@ -16,10 +16,8 @@ def offerings_priced(
 ) -> schemas.OfferingsResult:
     """`usage` is priced on each offering of `model_id`'s model (its `model` field is replaced); an offering
     without a price at `at` is listed last, with its problem instead of an estimate."""
-    model = model_part(model_id)
-    offerings = snapshot.offerings.get(model)
-    if not offerings:
-        raise not_found("model", model_id)
+    model = snapshot.model_named(model_id, at)
+    offerings = snapshot.offerings[model]
     rows = [_row(snapshot, offering, usage) for offering in offerings]
     rows.sort(key=_cheapest_first)
     return schemas.OfferingsResult(model=model, at=at, offerings=rows)

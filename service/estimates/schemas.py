@@ -118,6 +118,8 @@ class CompareRequest(Schema):
     input_tokens: Tokens
     output_tokens: Tokens
     models: Annotated[list[ModelRef], Meta(max_length=1000)] | None = None
+    offerings_of: Annotated[ModelRef | None, Meta(description=(
+        "rank every offering of this model priced at `at` (instead of `models`): who sells it cheapest"))] = None
     cached_input_tokens: Tokens = 0
     cache_write_tokens: Tokens = 0
     sessions: Sessions = 1

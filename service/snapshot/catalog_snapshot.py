@@ -83,6 +83,13 @@ class CatalogSnapshot:
             raise offering_required(model_id, list(found))
         raise not_found("model", model_id)
 
+    def model_named(self, ref: str, at: datetime | None = None) -> str:
+        """The model (what was released) that `ref` names: a model with offerings, or the model of the offering
+        that `ref` resolves to (an offering's id, `maker/model`, an alias)."""
+        if ref in self.offerings:
+            return ref
+        return model_part(self.resolve(ref, at))
+
     def updated(self, rows: Iterable[ModelRow], timelines: dict[str, ModelTimeline], asked: Iterable[str],
                 seq: int, alias_rows: Iterable[AliasRow] = ()) -> CatalogSnapshot:
         """A new snapshot in which each model of `asked` is as in `rows` and `timelines`, or gone if it is not

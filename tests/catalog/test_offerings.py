@@ -152,3 +152,18 @@ async def test_the_served_snapshot_follows_offerings_and_the_routes_use_it(
     assert priced.status_code == 200 and priced.json()["model"] == f"{reseller}/{model}"
     unknown = await committed_client.get(f"/v1/models/{unique_slug('none')}/offerings")
     assert_problem(unknown, 404, type="not-found")
+
+
+async def test_compare_ranks_every_offering_of_a_model(session):
+    from service.estimates.comparison import compare_models
+
+    model, _, reseller = await _model_sold_by_two(session, by_maker=False)
+    second = await make_provider(session)
+    await make_model(session, f"{second.id}/{model}", provider=second.id)
+    await make_price(session, f"{second.id}/{model}", JAN, input_per_mtok="0.25", output_per_mtok="0.5")
+    snapshot = await load_snapshot(session)
+    request = schemas.CompareRequest(baseline=f"{reseller}/{model}", offerings_of=model, input_tokens=1_000_000,
+                                     output_tokens=0, at=AT)
+    rows = compare_models(snapshot, request).body.rows
+    assert [row.model for row in rows] == [f"{second.id}/{model}", f"{reseller}/{model}"]
+    assert rows[0].total_ratio == "0.5"
