@@ -17,7 +17,7 @@ from service.catalog.importing.accounting import Books, Entry
 from service.catalog.importing.amounts import per_million
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, token_prices, window_of
 from service.catalog.importing.litellm_components import components, reason_for
-from service.catalog.importing.litellm_keys import CACHE_READ, PRICE_KEYS
+from service.catalog.importing.litellm_keys import CACHE_READ, OUTPUT, PRICE_KEYS
 from service.catalog.importing.off_peak import OFF_PEAK, off_peak_windows
 from service.catalog.importing.offering_ids import keep_one_per_offering, model_slug
 from service.catalog.importing.providers import litellm_seller, offering_id
@@ -118,8 +118,10 @@ def _group(name: str, entry: dict[str, Any], table: Table | None) -> str | None:
     if name in PRICE_KEYS:
         if table is None:
             return "base"
-        # LiteLLM charges the table; a top-level price is held only where it says the same
-        return TABLE if mtok(entry[name], name, per_token=True) == table.by_key[name] else _SUPERSEDED
+        # LiteLLM charges the table; a top-level price is held where it says the same, and the output price
+        # where a row states none, since LiteLLM charges the entry's own output there
+        same = mtok(entry[name], name, per_token=True) == table.by_key[name]
+        return TABLE if same or (name == OUTPUT and table.output_fallback) else _SUPERSEDED
     block, _, inner = name.partition(".")
     if block == "off_peak_pricing":
         return OFF_PEAK if inner in PRICE_KEYS else None

@@ -29,6 +29,7 @@ _MAX_START = 1_000_000_000  # the API's limit on above_prompt_tokens (schemas.Pr
 class Table:
     base: TokenPrices
     tiers: tuple[ContextTier, ...]
+    output_fallback: bool  # a row has no output price: LiteLLM charges the entry's own there
 
     @property
     def by_key(self) -> dict[str, Decimal | None]:
@@ -59,7 +60,7 @@ def _table(rows: list[dict[str, Any]], output: Any) -> Table:
             raise MoneyError(f"has a gap or an overlap between {previous} and {current} tokens")
     prices = [_prices(row, output) for _, row in ranged]
     tiers = tuple(ContextTier(start, tier) for ((start, _), _), tier in zip(ranged[1:], prices[1:], strict=True))
-    return Table(prices[0], tiers)
+    return Table(prices[0], tiers, any(row.get(OUTPUT) is None for _, row in ranged))
 
 
 def _range(row: dict[str, Any]) -> tuple[int, int]:
