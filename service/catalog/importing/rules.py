@@ -1,9 +1,10 @@
-"""LiteLLM's keys for pricing rules, read into ours: context tiers, batch, flex and priority rates, off-peak hours.
+"""LiteLLM's keys for pricing rules, read into ours: context tiers, and batch, flex and priority rates.
 
-(Off-peak hours are read by off_peak.py.) LiteLLM states a rule's prices one by one, while our rules hold a tier's own prices or one multiplier on every
-rate. A LiteLLM rule comes in only where every price it states is what our rule charges; otherwise it is left out
-and `left_out` says why, by the rule's group (`tier 200000`, `batch`, `flex`, `priority`, `off-peak`), so an
-import never guesses a price and every key of the rule is named in the report. What a key does not state:
+(Off-peak hours are read by off_peak.py, tiered_pricing tables by tiered_table.py.) LiteLLM states a rule's prices
+one by one, while our rules hold a tier's own prices or one multiplier on every rate. A LiteLLM rule comes in only
+where every price it states is what our rule charges; otherwise it is left out and `left_out` says why, by the
+rule's group (`tier 200000`, `batch`, `flex`, `priority`), so an import never guesses a price and every key of the
+rule is named in the report. What a key does not state:
 - a tier's missing cache price stays unknown (never the base rate, which could undercharge a long prompt);
 - a variant's missing cache price follows its multiplier: LiteLLM has no batch key for cache prices at all, and
   our own LiteLLM export (service/feeds/litellm.py) writes variants the same way.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from service.catalog.importing.entries import token_prices
@@ -55,7 +56,7 @@ def _table(rows: list[dict[str, Any]], output: Any) -> Table:
     ranged = sorted((_range(row), row) for row in rows)
     if ranged[0][0][0] != 0:
         raise MoneyError(f"starts at {ranged[0][0][0]} tokens, not 0")
-    for (previous, _), (current, _) in zip(ranged, ranged[1:], strict=False):
+    for (previous, _), (current, _) in pairwise(ranged):
         if current[0] != previous[1]:
             raise MoneyError(f"has a gap or an overlap between {previous} and {current} tokens")
     prices = [_prices(row, output) for _, row in ranged]
