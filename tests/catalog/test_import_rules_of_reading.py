@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from service.catalog.importing.amounts import per_million
+from service.catalog.importing.genai_prices import parse_genai_prices
 from service.catalog.importing.litellm import parse_litellm
 from service.catalog.importing.offering_ids import model_slug
 from service.catalog.importing.providers import litellm_seller
 from service.pricing.prices import TokenPrices
-from service.pricing.rules import ContextTier
+from service.pricing.rules import ContextTier, Variant
 from service.pricing.windows import DailyWindow
+
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("value", "price", "rounded_from"), [
@@ -116,3 +120,42 @@ def test_a_key_nobody_classified_is_named_as_unknown_never_dropped():
     parsed = parse_litellm(raw)
     assert parsed.skipped == ["m: input_cost_per_hologram left out: an unknown price key: not held"]
     assert parsed.books.balanced
+
+
+def _genai(variants: str, prices: str = '{"input_mtok": 2, "output_mtok": 8, "cache_read_mtok": 0.2}'):
+    raw = ('[{"id": "openai", "models": [{"id": "gpt-x", "prices": ' + prices + ', "price_variants": ' + variants +
+           "}]}]").encode()
+    return parse_genai_prices(raw, now=NOW)
+
+
+def test_a_genai_prices_batch_variant_at_one_multiple_becomes_our_batch_rate():
+    parsed = _genai('[{"when": {"processing": "batch"}, "constraint": {"start_date": "2026-01-01"}, '
+                    '"prices": {"input_mtok": 1, "output_mtok": 4, "cache_read_mtok": 0.1}},'
+                    '{"when": {"service_tier": "default"}, "prices": {"input_mtok": 2, "output_mtok": 8}}]')
+    assert parsed.models[0].prices[0].rules.variants == (Variant("batch", Decimal("0.5")),)
+    assert parsed.skipped == [] and parsed.books.components_held == 8
+
+
+@pytest.mark.parametrize(("variants", "reason"), [
+    ('[{"when": {"service_tier": "fast"}, "prices": {"input_mtok": 4, "output_mtok": 16}}]',
+     "prices for requests with service_tier: fast are not held yet"),
+    ('[{"when": {"processing": "batch"}, "prices": {"input_mtok": 1, "output_mtok": 2}}]',
+     "processing: batch prices are not one multiple of the standard ones (0.5 on input, 0.25 on output)"),
+    ('[{"when": {"processing": "batch"}, "constraint": {"start_date": "2099-01-01"}, '
+     '"prices": {"input_mtok": 1, "output_mtok": 4}}]',
+     "processing: batch prices from 2099-01-01 on, after the import, are not held yet"),
+])
+def test_a_genai_prices_variant_our_rules_cannot_say_is_named(variants, reason):
+    parsed = _genai(variants)
+    assert parsed.models[0].prices[0].rules.variants == ()
+    assert {line.split(" left out: ")[1] for line in parsed.skipped} == {reason}
+    assert parsed.books.balanced and parsed.books.components_held == 3
+
+
+def test_of_two_started_batch_variants_the_later_one_is_in_force():
+    parsed = _genai('[{"when": {"processing": "batch"}, "prices": {"input_mtok": 1.5, "output_mtok": 6}},'
+                    '{"when": {"processing": "batch"}, "constraint": {"start_date": "2026-06-01"}, '
+                    '"prices": {"input_mtok": 1, "output_mtok": 4}}]')
+    assert parsed.models[0].prices[0].rules.variants == (Variant("batch", Decimal("0.5")),)
+    assert {line.split(" left out: ")[1] for line in parsed.skipped} == {
+        "processing: batch prices replaced by later ones before the import"}

@@ -4,8 +4,9 @@ Each model of a provider is one offering (providers.py, offering_ids.py). Held: 
 cache write prices per million tokens, their tiers as context tiers (a kind's price above a tier's `start` input
 tokens, strictly above, as genai-prices' `tokens > start`), and prices the file schedules from a later start date.
 Numbers follow amounts.py's one rule. Named in the books, each with its reason: every other price (one-hour cache
-writes, audio, image, searches, requests, ...), prices by time of day, price variants by request condition (batch
-and the like), and prices that ended before the import (history before the import is not replayed here).
+writes, audio, image, searches, requests, ...), prices by time of day, price variants our rules cannot say
+(genai_variants.py), and prices that ended before the import (history before the import is not replayed here).
+Batch, flex and priority variants that are one multiple of the price in force are held as our variants.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import msgspec
 
 from service.catalog.importing.accounting import Books, Entry
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, token_prices, window_of
+from service.catalog.importing.genai_variants import with_variants
 from service.catalog.importing.offering_ids import keep_one_per_offering, model_slug
 from service.catalog.importing.providers import genai_seller, offering_id
 from service.catalog.importing.rules import mtok
@@ -109,10 +111,6 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
             continue
         start = None if constraint is None else datetime.fromisoformat(constraint["start_date"]).replace(tzinfo=UTC)
         dated.append((prefix, variant["prices"], _price(variant["prices"], start)))
-    for index, variant in enumerate(model.get("price_variants") or []):
-        when = ", ".join(f"{name}: {value}" for name, value in (variant.get("when") or {}).items())
-        for kind in variant.get("prices") or {}:
-            account.name(f"price_variants[{index}].{kind}", f"prices for requests with {when} are not held yet")
     kept = _from_now_on([price for _, _, price in dated], now)
     for prefix, prices, price in dated:
         for kind in prices:
@@ -125,7 +123,7 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
     first = kept[0]
     if first.valid_from is not None and first.valid_from <= now:  # in force now: from the moment of the import
         kept[0] = replace(first, valid_from=None)
-    return kept
+    return with_variants(model, kept, now, account, _price)
 
 
 def _price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.resources
+import importlib.metadata
 from datetime import date, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import msgspec
 
+_LITELLM_MAP = "litellm/model_prices_and_context_window_backup.json"
+_MISSING = "the {package} package is not installed: pip install -e '.[dev]' installs the pinned version"
 _ENCODER = msgspec.json.Encoder(decimal_format="number")  # Decimal('0.075') is written 0.075, digit for digit
 
 class MissingPackage(RuntimeError):
@@ -28,19 +31,18 @@ def _module(name: str, package: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError:
-        raise MissingPackage(f"the {package} package is not installed: pip install -e '.[dev]' installs the pinned "
-                             "version") from None
+        raise MissingPackage(_MISSING.format(package=package)) from None
 
 
 def litellm_cost_map() -> bytes:
     """LiteLLM's model_prices_and_context_window_backup.json, as shipped in its package."""
-    # Read as a resource, never by importing litellm: its import takes seconds and may reach for the network.
+    # Found through the installed distribution, never by importing litellm: its import takes seconds and reaches
+    # for the network to refresh this very map.
     try:
-        files = importlib.resources.files("litellm")
-    except ModuleNotFoundError:
-        raise MissingPackage("the litellm package is not installed: pip install -e '.[dev]' installs the pinned "
-                             "version") from None
-    return (files / "model_prices_and_context_window_backup.json").read_bytes()
+        distribution = importlib.metadata.distribution("litellm")
+    except importlib.metadata.PackageNotFoundError:
+        raise MissingPackage(_MISSING.format(package="litellm")) from None
+    return Path(str(distribution.locate_file(_LITELLM_MAP))).read_bytes()
 
 
 def genai_prices_data() -> bytes:
