@@ -11,7 +11,9 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.catalog.importing.formats import ImportedModel, parse_genai_prices, parse_litellm
+from service.catalog.importing.entries import ImportedModel
+from service.catalog.importing.genai_prices import parse_genai_prices
+from service.catalog.importing.litellm import parse_litellm
 from service.catalog.importing.importer import ImportReport, apply_import
 from service.db.engine import make_engine, make_sessionmaker
 
@@ -69,11 +71,15 @@ def _print(report: ImportReport, dry_run: bool, seconds: float) -> None:
     for line in report.refused:
         print(f"! {line}")
     for line in report.skipped:
-        print(f"- skipped {line}", file=sys.stderr)
+        print(f"- {line}", file=sys.stderr)
+    books = report.books
+    print(f"read {books.entries_read} entries: {books.entries_imported} imported, {books.entries_skipped} skipped; "
+          f"{books.components_read} prices: {books.components_held} held ({len(books.rounded)} rounded to 12 "
+          f"decimals), {books.components_named} left out with a reason")
     verb = "would add" if dry_run else "added"
     print(f"{verb} {report.providers_created} providers, {report.models_created} models, {report.prices_added} "
           f"price periods; {report.unchanged} prices unchanged, {len(report.refused)} refused, "
-          f"{len(report.skipped)} entries skipped ({seconds:.1f} s)")
+          f"{len(report.skipped)} lines left out ({seconds:.1f} s)")
 
 
 async def _export(engine: AsyncEngine, args: argparse.Namespace) -> int:

@@ -33,12 +33,13 @@ EVERY_DAY = frozenset(range(7))
 def test_litellm_entries_become_prices_per_million_tokens_exactly():
     parsed = parse_litellm((FIXTURES / "litellm_small.json").read_bytes())
     by_id = {m.id: m for m in parsed.models}
-    assert set(by_id) == {"gpt-4o", "openai-gpt-4o-mini", "deepseek-v4-flash", "gpt-4.1"}
+    assert set(by_id) == {"gpt-4o", "gpt-4o-mini", "deepseek-v4-flash", "gpt-4.1"}
+    assert by_id["gpt-4o-mini"].source_key == "openai/gpt-4o-mini"  # sold by its maker: the bare id
     gpt = by_id["gpt-4o"]
     assert (gpt.provider, gpt.context_window) == ("openai", 128000)
     assert gpt.prices[0].prices() == TokenPrices(Decimal("2.5"), Decimal(10), Decimal("1.25"), None)
     assert by_id["deepseek-v4-flash"].prices[0].cache_read_per_mtok == Decimal("0.0028")
-    assert parsed.skipped == ["text-embedding-3-small: no input and output price per token"]
+    assert parsed.skipped == ["text-embedding-3-small: skipped: no input and output price per token"]
 
 
 def test_genai_prices_keep_base_rates_and_scheduled_changes_and_skip_conditions():
@@ -48,7 +49,11 @@ def test_genai_prices_keep_base_rates_and_scheduled_changes_and_skip_conditions(
     assert (sonnet.input_per_mtok, sonnet.output_per_mtok) == (Decimal(3), Decimal(15))
     future = by_id["claude-future"].prices
     assert [(p.valid_from, p.input_per_mtok) for p in future] == [(None, 4), (datetime(2099, 1, 1, tzinfo=UTC), 2)]
-    assert "claude-offpeak" not in by_id and any("claude-offpeak" in s for s in parsed.skipped)
+    # The time-of-day price is named, component by component; the plain price still comes in.
+    assert by_id["claude-offpeak"].prices[0].input_per_mtok == 4
+    assert [line for line in parsed.skipped if "claude-offpeak" in line] == [
+        f"anthropic/claude-offpeak: prices[1].{kind} left out: prices by time of day are not held yet"
+        for kind in ("input_mtok", "output_mtok")]
 
 
 async def test_an_import_adds_new_models_and_only_changed_prices_and_a_reimport_changes_nothing(session):
@@ -71,7 +76,7 @@ async def test_an_import_adds_new_models_and_only_changed_prices_and_a_reimport_
 async def test_a_genai_prices_import_schedules_future_prices_and_reimports_cleanly(session):
     parsed = parse_genai_prices((FIXTURES / "genai_prices_small.json").read_bytes(), now=NOW)
     report = await apply_import(session, parsed, "import:genai_prices_small.json", NOW)
-    assert report.providers_created == 0 and report.models_created == 3 and report.unchanged == 1
+    assert report.providers_created == 0 and report.models_created == 4 and report.unchanged == 1
     future = list(await session.scalars(
         select(PriceRow).where(PriceRow.model_id == "claude-future").order_by(PriceRow.valid_from)))
     assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in future] == [
@@ -137,23 +142,31 @@ def test_litellm_rules_become_tiers_variants_and_off_peak_hours_exactly():
 def test_litellm_rules_that_our_rules_cannot_say_exactly_are_left_out_with_a_reason():
     parsed = parse_litellm((FIXTURES / "litellm_rules.json").read_bytes())
     by_id = {m.id: m.prices[0] for m in parsed.models}
-    assert by_id["uneven-batch"].rules == FLAT and by_id["uneven-batch"].input_per_mtok == 2  # still imported
-    tiered = by_id["tiered-offpeak"].rules
+    uneven = by_id["openai/uneven-batch"]  # not a model OpenAI makes: an offering of the provider
+    assert uneven.rules == FLAT and uneven.input_per_mtok == 2  # still imported
+    tiered = by_id["alibaba/tiered-offpeak"].rules
     assert tiered == PriceRules(tiers=(ContextTier(128_000, TokenPrices(Decimal(2), Decimal(8))),))
+    batch = "batch prices are not one multiple of the standard ones (0.5 on input, 0.4 on output)"
+    off_peak = ("off-peak prices replace the tier and variant rates in LiteLLM, where our window would multiply "
+                "them")
     assert parsed.skipped == [
-        "uneven-batch: batch prices are not one multiple of the standard ones (0.5 on input, 0.4 on output); "
-        "batch rate left out",
-        "uneven-batch: flex prices have no input and output price; flex rate left out",
-        "tiered-offpeak: the tier above 256000 prompt tokens has no input and output price; tier left out",
-        "tiered-offpeak: off-peak prices replace the tier and variant rates in LiteLLM, where our window would "
-        "multiply them; off-peak rate left out",
+        f"uneven-batch: input_cost_per_token_batches left out: {batch}",
+        f"uneven-batch: output_cost_per_token_batches left out: {batch}",
+        "uneven-batch: input_cost_per_token_flex left out: flex prices have no input and output price",
+        "tiered-offpeak: input_cost_per_token_above_256k_tokens left out: the tier above 256000 prompt tokens has "
+        "no input and output price",
+        f"tiered-offpeak: off_peak_pricing.input_cost_per_token left out: {off_peak}",
+        f"tiered-offpeak: off_peak_pricing.output_cost_per_token left out: {off_peak}",
     ]
 
 
-def _litellm_entry(extra: str) -> tuple[PriceRules, list[str]]:
-    raw = '{"m": {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06, ' + extra + "}}"
+def _litellm_entry(extra: str) -> tuple[PriceRules, set[str]]:
+    """The rules of one entry, and the reasons its left-out components are named with."""
+    raw = '{"m": {"litellm_provider": "openai", "input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06, ' + \
+        extra + "}}"
     parsed = parse_litellm(raw.encode())
-    return parsed.models[0].prices[0].rules, parsed.skipped
+    assert parsed.books.balanced
+    return parsed.models[0].prices[0].rules, {line.split(" left out: ")[1] for line in parsed.skipped}
 
 
 @pytest.mark.parametrize(("hours", "start", "end"), [
@@ -164,29 +177,29 @@ def _litellm_entry(extra: str) -> tuple[PriceRules, list[str]]:
 def test_litellm_off_peak_hours_are_utc_every_day(hours, start, end):
     rules, skipped = _litellm_entry('"off_peak_pricing": {"hours_utc": ' + hours + ', "input_cost_per_token": 5e-07,'
                                     ' "output_cost_per_token": 2e-06}')
-    assert skipped == []
+    assert skipped == set()
     assert rules.windows == (TimeWindow("off-peak", DailyWindow("UTC", EVERY_DAY, start, end), Decimal("0.25")),)
 
 
 @pytest.mark.parametrize(("extra", "reason"), [
     ('"input_cost_per_token_batches": 2.469134e-07, "output_cost_per_token_batches": 9.876536e-07',
-     "m: batch prices are 0.1234567 times the standard ones, which is no multiplier (above 0, at most 10, "
-     "at most 6 decimals); batch rate left out"),
+     "batch prices are 0.1234567 times the standard ones, which is no multiplier (above 0, at most 10, "
+     "at most 6 decimals)"),
     ('"input_cost_per_token_priority": 4e-06, "output_cost_per_token_priority": 1.6e-05, '
      '"input_cost_per_token_above_200k_tokens_priority": 1e-05',
-     "m: priority prices above 200000 prompt tokens have no standard tier to multiply; priority rate left out"),
+     "priority prices above 200000 prompt tokens have no standard tier to multiply"),
     ('"off_peak_pricing": {"hours_utc": "16:30-00:30", "input_cost_per_token": 1e-06}',
-     "m: off-peak prices are not one multiple of the standard ones (0.5 on input, 1 on output); off-peak rate "
-     "left out"),  # a price the block leaves out stays the standard one, as LiteLLM reads it
-    ('"off_peak_pricing": {"windows": [{"hours_utc": "00:00-00:00", "weekdays": [6, 7]}], '
-     '"input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06}',
-     "m: off-peak hours by weekday are not imported; off-peak rate left out"),
+     "off-peak prices are not one multiple of the standard ones (0.5 on input, 1 on output)"),
+    # a price the block leaves out stays the standard one, as LiteLLM reads it
+    ('"off_peak_pricing": {"weekday_timezone": "Asia/Shanghai", "windows": [{"hours_utc": "00:00-00:00", '
+     '"weekdays": [6, 7]}], "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06}',
+     "off-peak weekdays read in Asia/Shanghai with hours in UTC are not held"),
     ('"off_peak_pricing": {"hours_utc": "4pm-6pm", "input_cost_per_token": 1e-06, "output_cost_per_token": 4e-06}',
-     "m: off-peak hours '4pm-6pm' are not HH:MM-HH:MM; off-peak rate left out"),
+     "off-peak hours '4pm-6pm' are not HH:MM-HH:MM"),
 ])
 def test_litellm_rules_without_one_exact_multiplier_are_left_out(extra, reason):
     rules, skipped = _litellm_entry(extra)
-    assert (rules, skipped) == (FLAT, [reason])
+    assert (rules, skipped) == (FLAT, {reason})
 
 
 def test_a_variant_price_above_a_tier_must_be_the_tier_price_times_the_variant_multiplier():
@@ -196,8 +209,7 @@ def test_a_variant_price_above_a_tier_must_be_the_tier_price_times_the_variant_m
         '"input_cost_per_token_priority": 4e-06, "output_cost_per_token_priority": 1.6e-05, '
         '"input_cost_per_token_above_200k_tokens_priority": 4e-06')
     assert rules == PriceRules(tiers=(ContextTier(200_000, TokenPrices(Decimal(4), Decimal(16))),))
-    assert skipped == [
-        "m: priority input price above 200000 prompt tokens is not 2 times the tier's; priority rate left out"]
+    assert skipped == {"priority input price above 200000 prompt tokens is not 2 times the tier's"}
 
 
 def test_genai_prices_tiers_take_each_kind_at_its_highest_tier_reached():

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import ProblemError
 from service.catalog import price_queries, schemas
-from service.catalog.importing.formats import ImportedModel, ImportedPrice, Parsed
+from service.catalog.importing.accounting import Books
+from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed
+from service.catalog.importing.providers import provider_name
 from service.catalog.rules import to_document
 from service.db.models import ModelRow, PriceRow, ProviderRow
 from service.pricing.prices import TokenPrices
@@ -36,13 +38,14 @@ class ImportReport:
     changes: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    books: Books = field(default_factory=Books)  # the file's entries and components: imported, held, named
 
 
 async def apply_import(
     session: AsyncSession, parsed: Parsed, source: str, now: datetime,
     progress: Callable[[Iterable[ImportedModel]], Iterable[ImportedModel]] = lambda models: models,
 ) -> ImportReport:
-    report = ImportReport(skipped=list(parsed.skipped))
+    report = ImportReport(skipped=list(parsed.skipped), books=parsed.books)
     _, timelines = await price_queries.load_timelines(session)
     providers = set(await session.scalars(select(ProviderRow.id)))
     new_providers: dict[str, dict] = {}
@@ -55,7 +58,7 @@ async def apply_import(
             continue
         seen.add(model.id)
         if model.provider not in providers and model.provider not in new_providers:
-            new_providers[model.provider] = {"id": model.provider, "name": model.provider}
+            new_providers[model.provider] = {"id": model.provider, "name": provider_name(model.provider)}
             report.changes.append(f"+ provider {model.provider}")
         if model.id in timelines:
             await _update_prices(session, timelines[model.id], model, source, now, report)

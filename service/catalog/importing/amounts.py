@@ -1,0 +1,45 @@
+"""Prices from other catalogs' numbers: the one rule that turns a JSON number into a price per million tokens.
+
+A JSON number in LiteLLM's or genai-prices' file is a binary float to the programs that write and read it, so we
+take the float the file means and its shortest round-trip decimal (`repr`): 1.5e-07 is "1.5e-07", never
+0.000000149999999999999993...; then scale it exactly (per token: x 10^6). So 1.5e-07 per token is 0.15 per million
+exactly. A float whose shortest decimal is noisy (1.5000000000000002e-07: 0.15000000000000002 per million) has more
+than the 12 fractional digits a price may have: it is rounded half-even to 12 digits (0.15 here) and the rounding
+is reported, never refused; the noise sits far below a millionth of a cent per million tokens.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from service.pricing.money import MAX_FRACTION_DIGITS, MONEY_CONTEXT, MoneyError, parse_decimal, round_price
+
+
+class Amount(NamedTuple):
+    """A price per million tokens, and the file's decimal when it had to be rounded to fit (else None)."""
+
+    price: Decimal
+    rounded_from: Decimal | None
+
+
+def shortest_decimal(value: Any, field: str) -> Decimal:
+    """The shortest decimal that reads back as the same float; whole numbers stay exact."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise MoneyError(f"{field} is not a number: {value!r}")
+    if isinstance(value, float):
+        # repr is Python's shortest round-trip spelling of a float (David Gay's algorithm), the documented rule.
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def per_million(value: Any, field: str, *, per_token: bool) -> Amount:
+    """`value` (dollars per token, or already per million) as a price per million tokens."""
+    number = shortest_decimal(value, field)
+    if per_token:
+        number = number.scaleb(6, MONEY_CONTEXT)
+    exponent = number.normalize(MONEY_CONTEXT).as_tuple().exponent
+    rounded_from = None
+    if isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS:
+        rounded_from, number = number, round_price(number)
+    return Amount(parse_decimal(number.normalize(MONEY_CONTEXT), field=field), rounded_from)

@@ -1,0 +1,64 @@
+"""What a parsed file is: offerings with their dated prices and rules, and the books of what was left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from service.catalog.importing.accounting import Books
+from service.pricing.money import MoneyError
+from service.pricing.prices import TokenPrices
+from service.pricing.rules import FLAT, PriceRules
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedPrice:
+    valid_from: datetime | None  # None: from the moment of the import
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal
+    cache_read_per_mtok: Decimal | None = None
+    cache_write_per_mtok: Decimal | None = None
+    rules: PriceRules = FLAT
+
+    @classmethod
+    def of(cls, valid_from: datetime | None, prices: TokenPrices, rules: PriceRules) -> ImportedPrice:
+        return cls(valid_from, prices.input_per_mtok, prices.output_per_mtok, prices.cache_read_per_mtok,
+                   prices.cache_write_per_mtok, rules)
+
+    def prices(self) -> TokenPrices:
+        return TokenPrices(self.input_per_mtok, self.output_per_mtok, self.cache_read_per_mtok,
+                           self.cache_write_per_mtok)
+
+
+@dataclass(slots=True)
+class ImportedModel:
+    id: str  # the offering: `model` when sold by its maker, else `provider/model` (offering_ids.py)
+    provider: str  # our provider id (providers.py)
+    name: str
+    context_window: int | None
+    prices: list[ImportedPrice]
+    source_key: str = ""  # the entry's own key in its file: `bedrock/us.anthropic.claude-...`, `aws/nova-pro`
+
+
+@dataclass(slots=True)
+class Parsed:
+    models: list[ImportedModel] = field(default_factory=list)
+    books: Books = field(default_factory=Books)
+
+    @property
+    def skipped(self) -> list[str]:
+        """One line per skipped entry and per component left out, each with its reason."""
+        return self.books.lines
+
+
+def token_prices(values: list[Decimal | None]) -> TokenPrices:
+    """Input, output, cache read and cache write prices; cache prices may be unknown, the others may not."""
+    input_per_mtok, output_per_mtok, cache_read, cache_write = values
+    if input_per_mtok is None or output_per_mtok is None:
+        raise MoneyError("no input and output price per token")
+    return TokenPrices(input_per_mtok, output_per_mtok, cache_read, cache_write)
+
+
+def window_of(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
