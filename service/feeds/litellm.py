@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from service.catalog.importing.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
+from service.catalog.importing.providers import litellm_provider
 from service.pricing.money import MONEY_CONTEXT
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import ContextTier, TimeWindow, charge
@@ -45,6 +46,9 @@ _VARIANT_KEYS = {
 }
 # LiteLLM has no batch rate above a context threshold, only service tiers.
 _TIERED_VARIANTS = ("flex", "priority")
+# LiteLLM routes these makers' models by their bare names (its lists of OpenAI and Anthropic models); every other
+# provider's only by `provider/model`, so a bare key of theirs would not be priced (tests/feeds/).
+_BARE_IN_LITELLM = frozenset({"openai", "anthropic"})
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC"})
 _EVERY_DAY = frozenset(range(7))
 
@@ -58,16 +62,33 @@ def litellm_map(snapshot: CatalogSnapshot, at: datetime, prefix: str | None) -> 
     for model_id, timeline in sorted(snapshot.timelines.items()):
         price = timeline.price_at(at)
         if price is not None:
-            result[f"{prefix}/{model_id}" if prefix else model_id] = _entry(snapshot.models[model_id], price)
+            key, provider = litellm_key(snapshot, model_id, at)
+            result[f"{prefix}/{key}" if prefix else key] = _entry(snapshot.models[model_id], provider, price)
     return result
+
+
+def litellm_key(snapshot: CatalogSnapshot, model_id: str, at: datetime) -> tuple[str, str]:
+    """The key and `litellm_provider` LiteLLM knows an offering by, so it prices the key as its own map would.
+
+    The offering's LiteLLM key when an import recorded one as an alias (source `litellm…`); else, for another
+    provider's offering or a maker LiteLLM addresses by prefix, LiteLLM's provider prefix before the model
+    (`together_ai/x` for `together/x`, `deepseek/deepseek-v4-flash`); else the bare id (`gpt-4o`). The provider
+    is LiteLLM's spelling of ours (service/catalog/importing/providers.py).
+    """
+    provider = litellm_provider(snapshot.models[model_id].provider)
+    known = snapshot.names_of(model_id, at, "litellm")
+    if known:
+        return known[0], provider
+    seller, _, model = model_id.rpartition("/")
+    return (model_id if not seller and provider in _BARE_IN_LITELLM else f"{provider}/{model}"), provider
 
 
 def encode(mapping: dict[str, dict[str, Any]]) -> bytes:
     return _ENCODER.encode(mapping)
 
 
-def _entry(model: ModelInfo, price: EffectivePrice) -> dict[str, Any]:
-    entry: dict[str, Any] = {"litellm_provider": model.provider, "mode": "chat"}
+def _entry(model: ModelInfo, provider: str, price: EffectivePrice) -> dict[str, Any]:
+    entry: dict[str, Any] = {"litellm_provider": provider, "mode": "chat"}
     # The base keys are the standard rate: no tier, no variant, no window open.
     entry |= _costs(_rates(price), _EVERY_PRICE)
     entry |= _variant_costs(price)

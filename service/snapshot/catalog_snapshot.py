@@ -35,6 +35,7 @@ class AliasSpan(NamedTuple):
     model_id: str
     valid_from: datetime
     valid_to: datetime | None
+    source: str = ""
 
     def covers(self, at: datetime) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
@@ -82,6 +83,12 @@ class CatalogSnapshot:
         if found and not provider:
             raise offering_required(model_id, list(found))
         raise not_found("model", model_id)
+
+    def names_of(self, model_id: str, at: datetime, source_prefix: str) -> list[str]:
+        """The aliases of `model_id` in force at `at` whose source starts with `source_prefix`, in order."""
+        return sorted(name for name in self.alias_names.get(model_id, ()) if any(
+            span.model_id == model_id and span.covers(at) and span.source.startswith(source_prefix)
+            for span in self.aliases[name]))
 
     def model_named(self, ref: str, at: datetime | None = None) -> str:
         """The model (what was released) that `ref` names: a model with offerings, or the model of the offering
@@ -170,7 +177,7 @@ def _aliases_of(rows: Iterable[AliasRow]) -> tuple[dict[str, tuple[AliasSpan, ..
     spans: defaultdict[str, list[AliasSpan]] = defaultdict(list)
     names: defaultdict[str, set[str]] = defaultdict(set)
     for row in rows:
-        spans[row.alias].append(AliasSpan(row.model_id, row.valid_from, row.valid_to))
+        spans[row.alias].append(AliasSpan(row.model_id, row.valid_from, row.valid_to, row.source))
         names[row.model_id].add(row.alias)
     return ({name: tuple(found) for name, found in spans.items()},
             {model_id: frozenset(found) for model_id, found in names.items()})

@@ -57,7 +57,7 @@ async def test_the_litellm_export_has_litellms_keys_and_per_token_prices(client,
     assert response.status_code == 200
     # Per-token numbers must survive as exact decimals: read them as such.
     body = __import__("json").loads(response.text, parse_float=Decimal)
-    flash = body["deepseek-v4-flash"]
+    flash = body["deepseek/deepseek-v4-flash"]  # LiteLLM routes DeepSeek by its prefix (docs/api.md)
     # LiteLLM's documented entry: litellm_provider, mode, input/output_cost_per_token, cache_read_input_token_cost,
     # max_input_tokens when known. Values are USD per token.
     assert flash == {

@@ -79,6 +79,7 @@ SELLERS = (
 
 _NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
 _BY_LITELLM = {spelling: seller for seller in SELLERS for spelling in seller.litellm}
+_BY_ID = {seller.id: seller for seller in SELLERS}
 _BY_GENAI = {spelling: seller for seller in SELLERS for spelling in seller.genai_prices}
 
 
@@ -93,6 +94,12 @@ def litellm_seller(litellm_provider: str) -> Seller:
 
 def genai_seller(provider_id: str) -> Seller:
     return _BY_GENAI.get(provider_id) or Seller(slug(provider_id), provider_id, genai_prices=(provider_id,))
+
+
+def litellm_provider(provider_id: str) -> str:
+    """LiteLLM's spelling of our provider (its first `litellm_provider` value), or ours where it has none."""
+    seller = _BY_ID.get(provider_id)
+    return seller.litellm[0] if seller is not None and seller.litellm else provider_id
 
 
 def provider_name(provider_id: str) -> str:
