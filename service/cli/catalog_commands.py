@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.catalog.importing.entries import ImportedModel
 from service.catalog.importing.genai_prices import parse_genai_prices
-from service.catalog.importing.litellm import parse_litellm
 from service.catalog.importing.importer import ImportReport, apply_import
+from service.catalog.importing.litellm import parse_litellm
 from service.db.engine import make_engine, make_sessionmaker
 
 PARSERS = {"litellm": parse_litellm, "genai-prices": parse_genai_prices}
