@@ -49,10 +49,11 @@ def test_genai_prices_keep_base_rates_and_scheduled_changes_and_skip_conditions(
     assert (sonnet.input_per_mtok, sonnet.output_per_mtok) == (Decimal(3), Decimal(15))
     future = by_id["claude-future"].prices
     assert [(p.valid_from, p.input_per_mtok) for p in future] == [(None, 4), (datetime(2099, 1, 1, tzinfo=UTC), 2)]
-    # The time-of-day price is named, component by component; the plain price still comes in.
+    # A time-of-day price without its end is named, component by component; the plain price still comes in.
     assert by_id["claude-offpeak"].prices[0].input_per_mtok == 4
     assert [line for line in parsed.skipped if "claude-offpeak" in line] == [
-        f"anthropic/claude-offpeak: prices[1].{kind} left out: prices by time of day are not held yet"
+        f"anthropic/claude-offpeak: prices[1].{kind} left out: time-of-day prices constrained by start_time are "
+        "not held"
         for kind in ("input_mtok", "output_mtok")]
 
 

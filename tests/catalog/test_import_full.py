@@ -3,7 +3,10 @@ both import into a real database, where importing them again changes nothing."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,7 +19,7 @@ from service.catalog.importing.accounting import UNKNOWN
 from service.catalog.importing.genai_prices import parse_genai_prices
 from service.catalog.importing.importer import apply_import
 from service.catalog.importing.litellm import parse_litellm
-from service.catalog.importing.package_data import genai_prices_data, litellm_cost_map
+from service.catalog.importing.package_data import MissingPackage, genai_prices_data, litellm_cost_map
 from service.db.models import ModelRow, PriceRow
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
@@ -99,3 +102,23 @@ async def test_a_full_catalog_imports_into_the_database_and_a_reimport_changes_n
     assert again.unchanged == sum(len(model.prices) for model in parse(raw).models)
     assert await session.scalar(select(func.count()).select_from(ModelRow)) == models
     assert await session.scalar(select(func.count()).select_from(PriceRow)) == prices
+
+
+def test_a_missing_upstream_package_is_a_clear_error_naming_it(monkeypatch):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    with pytest.raises(MissingPackage, match="the litellm package is not installed"):
+        litellm_cost_map()
+    monkeypatch.setitem(sys.modules, "genai_prices.data", None)  # None in sys.modules: an import fails
+    with pytest.raises(MissingPackage, match="the genai-prices package is not installed"):
+        genai_prices_data()
+
+
+def test_reading_litellms_map_does_not_import_litellm():
+    # Importing litellm takes seconds and reaches for the network; the map is read as a file of its distribution.
+    code = ("import sys; from service.catalog.importing.package_data import litellm_cost_map; "
+            "assert len(litellm_cost_map()) > 1_000_000; print('litellm' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False"

@@ -159,3 +159,34 @@ def test_of_two_started_batch_variants_the_later_one_is_in_force():
     assert parsed.models[0].prices[0].rules.variants == (Variant("batch", Decimal("0.5")),)
     assert {line.split(" left out: ")[1] for line in parsed.skipped} == {
         "processing: batch prices replaced by later ones before the import"}
+
+
+def test_genai_prices_peak_hours_after_the_price_in_force_become_windows_in_reverse_order():
+    raw = b'''[{"id": "deepseek", "models": [{"id": "deepseek-v9", "prices": [
+      {"prices": {"input_mtok": 0.2, "output_mtok": 0.4}},
+      {"constraint": {"start_date": "2026-08-17"}, "prices": {"input_mtok": 0.15, "output_mtok": 0.6}},
+      {"constraint": {"start_time": "01:00:00+00:00", "end_time": "04:00:00+00:00"},
+       "prices": {"input_mtok": 0.3, "output_mtok": 1.2}},
+      {"constraint": {"start_time": "22:00:00", "end_time": "02:00:00"},
+       "prices": {"input_mtok": 0.075, "output_mtok": 0.3}}]}]}]'''
+    parsed = parse_genai_prices(raw, now=NOW)
+    price = parsed.models[0].prices[0]
+    assert price.prices() == TokenPrices(Decimal("0.15"), Decimal("0.6"))
+    every_day = frozenset(range(7))
+    # genai-prices' last listed price wins, our first window: 01:00-02:00 is off-peak in both.
+    assert [(w.name, w.window, w.multiplier) for w in price.rules.windows] == [
+        ("off-peak", DailyWindow("UTC", every_day, 22 * 60, 2 * 60), Decimal("0.5")),
+        ("peak", DailyWindow("UTC", every_day, 60, 4 * 60), Decimal(2))]
+    assert {line.split(" left out: ")[1] for line in parsed.skipped} == {
+        "a price that ended before the import: history before the import is not replayed"}
+
+
+def test_genai_prices_peak_hours_that_are_no_single_multiple_are_named():
+    raw = b'''[{"id": "deepseek", "models": [{"id": "deepseek-v9", "prices": [
+      {"prices": {"input_mtok": 0.2, "output_mtok": 0.4}},
+      {"constraint": {"start_time": "01:00:00", "end_time": "04:00:00"},
+       "prices": {"input_mtok": 0.4, "output_mtok": 1.2}}]}]}]'''
+    parsed = parse_genai_prices(raw, now=NOW)
+    assert parsed.models[0].prices[0].rules.windows == ()
+    assert {line.split(" left out: ")[1] for line in parsed.skipped} == {
+        "time-of-day prices are not one multiple of the standard ones (2 on input, 3 on output)"}

@@ -4,9 +4,10 @@ Each model of a provider is one offering (providers.py, offering_ids.py). Held: 
 cache write prices per million tokens, their tiers as context tiers (a kind's price above a tier's `start` input
 tokens, strictly above, as genai-prices' `tokens > start`), and prices the file schedules from a later start date.
 Numbers follow amounts.py's one rule. Named in the books, each with its reason: every other price (one-hour cache
-writes, audio, image, searches, requests, ...), prices by time of day, price variants our rules cannot say
-(genai_variants.py), and prices that ended before the import (history before the import is not replayed here).
-Batch, flex and priority variants that are one multiple of the price in force are held as our variants.
+writes, audio, image, searches, requests, ...), price variants and prices by time of day our rules cannot say
+(genai_variants.py, genai_windows.py), and prices that ended before the import (history before the import is not
+replayed here). Batch, flex and priority variants, and prices by time of day, that are one multiple of the price in
+force are held as our variants and windows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import msgspec
 from service.catalog.importing.accounting import Books, Entry
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, token_prices, window_of
 from service.catalog.importing.genai_variants import with_variants
+from service.catalog.importing.genai_windows import Timed, with_windows
 from service.catalog.importing.offering_ids import keep_one_per_offering, model_slug
 from service.catalog.importing.providers import genai_seller, offering_id
 from service.catalog.importing.rules import mtok
@@ -100,19 +102,18 @@ def _components(model: dict[str, Any]) -> list[str]:
 
 def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[ImportedPrice]:
     listed = isinstance(model.get("prices"), list)
-    dated: list[tuple[str, dict[str, Any], ImportedPrice]] = []
+    dated: list[tuple[int, str, dict[str, Any], ImportedPrice]] = []
+    timed: list[Timed] = []
     for index, variant in enumerate(_variants(model)):
         prefix = f"prices[{index}]" if listed else "prices"
         constraint = variant.get("constraint")
         if constraint is not None and set(constraint) != {"start_date"}:
-            # Time-of-day prices replace every rate in their hours, whatever the tier or the day.
-            for kind in variant["prices"]:
-                account.name(f"{prefix}.{kind}", "prices by time of day are not held yet")
+            timed.append(Timed(index, prefix, variant["prices"], constraint))
             continue
         start = None if constraint is None else datetime.fromisoformat(constraint["start_date"]).replace(tzinfo=UTC)
-        dated.append((prefix, variant["prices"], _price(variant["prices"], start)))
-    kept = _from_now_on([price for _, _, price in dated], now)
-    for prefix, prices, price in dated:
+        dated.append((index, prefix, variant["prices"], _price(variant["prices"], start)))
+    kept = _from_now_on([price for _, _, _, price in dated], now)
+    for _, prefix, prices, price in dated:
         for kind in prices:
             if kind in KINDS and any(price is other for other in kept):
                 account.hold(f"{prefix}.{kind}")
@@ -121,9 +122,11 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
     if not kept:
         raise MoneyError("no input and output price per million tokens in force now or later")
     first = kept[0]
+    in_force = next(index for index, _, _, price in dated if price is first)
     if first.valid_from is not None and first.valid_from <= now:  # in force now: from the moment of the import
         kept[0] = replace(first, valid_from=None)
-    return with_variants(model, kept, now, account, _price)
+    kept = with_variants(model, kept, now, account, _price)
+    return with_windows(timed, in_force, kept, account, _price)
 
 
 def _price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice:

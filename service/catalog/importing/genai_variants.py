@@ -100,7 +100,7 @@ def _variant(variant: dict[str, Any], kept: list[ImportedPrice], now: datetime, 
     if len(kept) != 1:
         raise LeftOut(f"{condition} prices beside prices that change later are not held yet")
     try:
-        multiplier = _multiple(kept[0], read(variant["prices"], None))
+        multiplier = multiple_of(kept[0], read(variant["prices"], None))
     except LeftOut as exc:
         raise LeftOut(f"{condition} {exc}") from None
     if kind == "standard":
@@ -110,7 +110,7 @@ def _variant(variant: dict[str, Any], kept: list[ImportedPrice], now: datetime, 
     return Variant(kind, multiplier)
 
 
-def _multiple(current: ImportedPrice, variant: ImportedPrice) -> Decimal:
+def multiple_of(current: ImportedPrice, variant: ImportedPrice) -> Decimal:
     """The one multiplier of `current` that `variant` is, tier by tier, or LeftOut saying why there is none."""
     multiplier = one_multiple(current.prices(), by_key(variant.prices()))
     ours, theirs = current.rules.tiers, variant.rules.tiers

@@ -136,7 +136,7 @@ def _group(name: str, entry: dict[str, Any], table: Table | None) -> str | None:
 def _report_rounding(account: Entry, prices: list[tuple[str, Any]]) -> None:
     for name, value in prices:
         if account.fates.get(name, "") is None and isinstance(value, float):
-            amount = per_million(value, name, per_token=not name.endswith(("_mtok",)))
+            amount = per_million(value, name, per_token=True)  # every held LiteLLM price is per token
             if amount.rounded_from is not None:
                 account.rounded(name, amount.rounded_from, amount.price)
 
