@@ -6,7 +6,7 @@ resolving it then is a 409 that lists them, never a pick. The change log records
 under their offering, so the snapshot keeper re-reads that offering's aliases.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -55,9 +55,13 @@ def upgrade() -> None:
     op.execute("""
         CREATE TRIGGER aliases_only_grow BEFORE UPDATE OR DELETE ON aliases
         FOR EACH ROW EXECUTE FUNCTION aliases_only_grow()""")
-    op.execute("""
-        CREATE TRIGGER aliases_log_change AFTER INSERT OR UPDATE OR DELETE ON aliases
-        FOR EACH ROW EXECUTE FUNCTION log_catalog_change('alias')""")
+    # Logged as 0010 logs the other catalog tables: once per statement, from its transition table.
+    for suffix, event, rows in (("log_change", "INSERT", "NEW"), ("log_update", "UPDATE", "NEW"),
+                                ("log_delete", "DELETE", "OLD")):
+        op.execute(f"""
+            CREATE TRIGGER aliases_{suffix} AFTER {event} ON aliases
+            REFERENCING {rows} TABLE AS changed_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION log_catalog_changes('alias')""")
     op.execute("""
         CREATE TRIGGER aliases_notify_catalog_changed AFTER INSERT OR UPDATE OR DELETE ON aliases
         FOR EACH STATEMENT EXECUTE FUNCTION notify_catalog_changed()""")

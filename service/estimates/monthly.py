@@ -134,15 +134,20 @@ def _over_month(
     except NoActiveHours as exc:
         raise exc.within("distribution") from None
     warnings += spread.warnings
-    return [
-        schemas.MonthlyPeriodOut(
-            model=model, from_=p.start, to=p.end, sessions=format_decimal(p.sessions),
-            per_session=format_decimal(p.estimate.cost.per_session), cost=format_decimal(p.estimate.total),
-            price_id=p.price.period.id, rates=render.token_prices(p.charged.rates),
-            applied_rules=applied_of(p.charged),
-        )
-        for p in spread.periods
-    ]
+    # A month cut by a daily window repeats two or three sets of rates over some 60 periods: each rendered once.
+    rendered: dict[int, tuple[str, schemas.TokenPricesOut, schemas.AppliedRules]] = {}
+    periods = []
+    for p in spread.periods:
+        parts = rendered.get(id(p.charged))
+        if parts is None:
+            parts = rendered[id(p.charged)] = (format_decimal(p.estimate.cost.per_session),
+                                               render.token_prices(p.charged.rates), applied_of(p.charged))
+        per_session, rates, applied = parts
+        periods.append(schemas.MonthlyPeriodOut(
+            model=model, from_=p.start, to=p.end, sessions=format_decimal(p.sessions), per_session=per_session,
+            cost=format_decimal(p.estimate.total), price_id=p.price.period.id, rates=rates, applied_rules=applied,
+        ))
+    return periods
 
 
 _OFFICE_HOURS = schemas.Hours(days=["mon", "tue", "wed", "thu", "fri"], start="09:00", end="17:00")

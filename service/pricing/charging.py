@@ -50,8 +50,13 @@ def rated_stretches(
         if found is None:
             raise PriceGapError(stretch.start, stretch.end)
         rules = found.period.rules
+        # One stretch's parts differ only in the window open over them: each window's rates are found once.
+        by_window: dict[int, Charged] = {}
         for low, high, window in window_spans(rules, stretch.start, stretch.end):
-            charged = charge(found.period.prices, rules, _percents(found), prompt_tokens, kind, window)
+            charged = by_window.get(id(window))
+            if charged is None:
+                charged = by_window[id(window)] = charge(found.period.prices, rules, _percents(found),
+                                                         prompt_tokens, kind, window)
             result.append(RatedStretch(low, high, found, charged))
     return result
 

@@ -146,6 +146,33 @@ def apportion(exact: Sequence[Fraction]) -> list[Decimal]:
     return [Decimal(units).scaleb(-COST_PLACES, MONEY_CONTEXT) for units in floors]
 
 
+def apportion_weighted(amounts: Sequence[Decimal], weights: Sequence[int]) -> list[Decimal]:
+    """apportion() of the exact parts amounts[i] x weights[i] / sum(weights): the same parts, in integers.
+
+    A month spread over its stretches apportions two such lists per model, and over Fractions that was most of the
+    time of a month priced on 100 models. Here every exact part, in units of 10^-COST_PLACES, is a numerator over
+    one common denominator, so floors, the remainders that rank them and the rounded sum are integer divisions.
+    """
+    total_weight = sum(weights)
+    if total_weight <= 0:
+        raise ValueError("the weights must add up to more than zero")
+    ratios = [amount.as_integer_ratio() for amount in amounts]  # n / d, d dividing a power of ten
+    common = math.lcm(*(denominator for _, denominator in ratios))
+    denominator = common * total_weight
+    unit = 10**COST_PLACES
+    numerators = [numerator * (common // part_denominator) * weight * unit
+                  for (numerator, part_denominator), weight in zip(ratios, weights, strict=True)]
+    floors, remainders = zip(*(divmod(numerator, denominator) for numerator in numerators), strict=True)
+    units = list(floors)
+    quotient, remainder = divmod(sum(numerators), denominator)
+    # Half-even, as round() does on a Fraction.
+    target = quotient + (2 * remainder > denominator or (2 * remainder == denominator and quotient % 2 == 1))
+    by_loss = sorted(range(len(units)), key=lambda index: (-remainders[index], index))
+    for index in by_loss[: target - sum(units)]:
+        units[index] += 1
+    return [Decimal(part).scaleb(-COST_PLACES, MONEY_CONTEXT) for part in units]
+
+
 def round_price(value: Decimal) -> Decimal:
     """Round a price brought in from a float-based source to the 12 fractional digits a price may have.
 

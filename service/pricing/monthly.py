@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
-from fractions import Fraction
 
 from service.pricing.charging import RatedStretch, rated_stretches
 from service.pricing.errors import InvalidValue, NoActiveHours
 from service.pricing.estimate import Estimate, check_retry_factor, check_sessions, estimate
-from service.pricing.money import MONEY_CONTEXT, apportion
+from service.pricing.money import MONEY_CONTEXT, apportion_weighted
+from service.pricing.prices import TokenPrices
 from service.pricing.rules import Charged
 from service.pricing.timeline import EffectivePrice, ModelTimeline
 from service.pricing.usage import Usage
@@ -19,6 +19,8 @@ _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 # Kept clear of year 1 and 9999 so that shifting a local midnight to UTC never leaves datetime's range.
 _FIRST_YEAR, _LAST_YEAR = 1000, 9998
 _MICROSECOND = timedelta(microseconds=1)
+# Estimate's fields in order, without the NamedTuple's Python-level constructor (a month has some 60 parts a model).
+_new = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +92,17 @@ def spread_over_window(
     factor = check_retry_factor(retry_factor)
     stretches = rated_stretches(timeline, start, end, usage.prompt_tokens, kind)
     parts = _active_parts(stretches, [Span(start, end)] if active is None else active)
-    window = sum(((high - low) // _MICROSECOND for low, high, _ in parts), 0)
-    if not window:
+    durations = [(high - low) // _MICROSECOND for low, high, _ in parts]
+    if not sum(durations):
         raise NoActiveHoursError("the distribution of requests leaves no hour of this month to spread them over")
-    wholes = [estimate(stretch.charged.rates, usage, count, factor) for _, _, stretch in parts]
-    shares = [Fraction((high - low) // _MICROSECOND, window) for low, high, _ in parts]
-    # Each part's exact share, rounded so that the parts add up to the rounded exact total: a flat price
-    # spread over 21 office days costs exactly what it costs at one instant, not 2e-10 less.
-    costs = apportion([Fraction(whole.total) * share for whole, share in zip(wholes, shares, strict=True)])
-    sessions_by_part = apportion([Fraction(count) * share for share in shares])
+    wholes = _estimates([stretch.charged.rates for _, _, stretch in parts], usage, count, factor)
+    # Each part's exact share (its duration over the window's), rounded so that the parts add up to the rounded
+    # exact total: a flat price spread over 21 office days costs exactly what it costs at one instant, not 2e-10 less.
+    costs = apportion_weighted([whole.total for whole in wholes], durations)
+    sessions_by_part = apportion_weighted([count] * len(parts), durations)
     periods = tuple(
         MonthlyPeriod(low, high, part_sessions, stretch.price, stretch.charged,
-                      whole._replace(sessions=part_sessions, total=cost))
+                      _new(Estimate, (whole.cost, part_sessions, whole.retry_factor, cost, whole.warnings)))
         for (low, high, stretch), whole, cost, part_sessions in zip(parts, wholes, costs, sessions_by_part,
                                                                      strict=True)
     )
@@ -109,6 +110,16 @@ def spread_over_window(
         total = sum(costs, Decimal(0))
     warnings = tuple(dict.fromkeys(text for whole in wholes for text in whole.warnings))
     return MonthlyEstimate(periods=periods, sessions=count, total=total, warnings=warnings)
+
+
+def _estimates(rates: list[TokenPrices], usage: Usage, count: Decimal, factor: Decimal) -> list[Estimate]:
+    # A month cut by a daily window alternates between two or three rates over some 60 parts, the same rates
+    # objects (rated_stretches finds each window's rates once): each priced once.
+    priced: dict[int, Estimate] = {}
+    for part_rates in rates:
+        if id(part_rates) not in priced:
+            priced[id(part_rates)] = estimate(part_rates, usage, count, factor)
+    return [priced[id(part_rates)] for part_rates in rates]
 
 
 def _active_parts(stretches: list[RatedStretch], active: list[Span]) -> list[tuple[datetime, datetime, RatedStretch]]:

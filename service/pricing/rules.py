@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -189,7 +190,14 @@ def window_spans(rules: PriceRules, start: datetime, end: datetime) -> list[Wind
     """[start, end) cut where the open window changes; each part names the window that applies (first listed)."""
     if not rules.windows:
         return [WindowPart(start, end, None)]
-    spans_of = [(window, window.window.spans(start, end)) for window in rules.windows]
+    return list(_window_parts(rules.windows, start, end))
+
+
+# A month priced on many models cuts the same month by the same windows again and again (a provider's off-peak
+# hours are on all its models): by value, since equal windows cut a span alike.
+@lru_cache(maxsize=1024)
+def _window_parts(windows: tuple[TimeWindow, ...], start: datetime, end: datetime) -> tuple[WindowPart, ...]:
+    spans_of = [(window, window.window.spans(start, end)) for window in windows]
     cuts = sorted({start, end, *(t for _, spans in spans_of for span in spans for t in span)})
     parts: list[WindowPart] = []
     for low, high in pairwise(cuts):
@@ -198,7 +206,7 @@ def window_spans(rules: PriceRules, start: datetime, end: datetime) -> list[Wind
             parts[-1] = WindowPart(parts[-1].start, high, applies)
         else:
             parts.append(WindowPart(low, high, applies))
-    return parts
+    return tuple(parts)
 
 
 def _inside(spans: list[Span], instant: datetime) -> bool:

@@ -13,20 +13,20 @@ from datetime import datetime
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import ProblemError
-from service.catalog import price_queries, schemas
+from service.catalog import period_queries, price_queries, schemas
 from service.catalog.importing.accounting import Books
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed
 from service.catalog.importing.providers import provider_name
 from service.catalog.rules import to_document
-from service.db.models import ModelRow, PriceRow, ProviderRow
+from service.db.models import Base, ModelRow, PriceRow, ProviderRow
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import PriceRules
-from service.pricing.timeline import ModelTimeline, PricePeriod
+from service.pricing.timeline import PricePeriod
 
 
 @dataclass(slots=True)
@@ -46,7 +46,11 @@ async def apply_import(
     progress: Callable[[Iterable[ImportedModel]], Iterable[ImportedModel]] = lambda models: models,
 ) -> ImportReport:
     report = ImportReport(skipped=list(parsed.skipped), books=parsed.books)
-    _, timelines = await price_queries.load_timelines(session)
+    # What is held, asked once for the whole file: the models, and the period in force at each of its prices' starts.
+    existing = await period_queries.existing_models(session, [model.id for model in parsed.models])
+    stored = await period_queries.periods_at(session, [
+        (model.id, price.valid_from or now) for model in parsed.models if model.id in existing
+        for price in model.prices])
     providers = set(await session.scalars(select(ProviderRow.id)))
     new_providers: dict[str, dict] = {}
     new_models: list[dict] = []
@@ -60,8 +64,8 @@ async def apply_import(
         if model.provider not in providers and model.provider not in new_providers:
             new_providers[model.provider] = {"id": model.provider, "name": provider_name(model.provider)}
             report.changes.append(f"+ provider {model.provider}")
-        if model.id in timelines:
-            await _update_prices(session, timelines[model.id], model, source, now, report)
+        if model.id in existing:
+            await _update_prices(session, stored, model, source, now, report)
             continue
         new_models.append({"id": model.id, "provider_id": model.provider, "name": model.name[:200],
                            "open_weights": False, "context_window": model.context_window})
@@ -69,11 +73,18 @@ async def apply_import(
         report.changes.append(f"+ model {model.id} ({model.provider}) at {_describe(model.prices[0])}")
     # Bulk inserts for what is new: the same rules hold (the database checks every row), minus a query each.
     for table, rows in ((ProviderRow, list(new_providers.values())), (ModelRow, new_models), (PriceRow, new_prices)):
-        if rows:
-            await session.execute(insert(table), rows)
+        await _insert_in_bulk(session, table, rows)
     report.providers_created, report.models_created = len(new_providers), len(new_models)
     report.prices_added += len(new_prices)
     return report
+
+
+async def _insert_in_bulk(session: AsyncSession, table: type[Base], rows: list[dict]) -> None:
+    # With RETURNING, SQLAlchemy sends the rows as a few multi-row statements ("insertmanyvalues"); without it,
+    # asyncpg's executemany runs one statement a row, and the change log numbers its entries once a statement
+    # (migration 0010).
+    if rows:
+        await session.execute(insert(table).returning(*inspect(table).primary_key), rows)
 
 
 def _columns(prices: TokenPrices) -> dict[str, Decimal | None]:
@@ -92,13 +103,13 @@ def _periods(model: ImportedModel, source: str, now: datetime) -> list[dict]:
 
 
 async def _update_prices(
-    session: AsyncSession, timeline: ModelTimeline, model: ImportedModel, source: str, now: datetime,
-    report: ImportReport,
+    session: AsyncSession, stored: dict[tuple[str, datetime], PricePeriod], model: ImportedModel, source: str,
+    now: datetime, report: ImportReport,
 ) -> None:
     for price in model.prices:
         at = price.valid_from or now
-        stored = timeline.price_at(at)
-        if stored is not None and _same(stored.period, price):
+        period = stored.get((model.id, at))
+        if period is not None and _same(period, price):
             report.unchanged += 1
             continue
         try:
