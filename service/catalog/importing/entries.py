@@ -45,6 +45,9 @@ class ImportedModel:
 class Parsed:
     models: list[ImportedModel] = field(default_factory=list)
     books: Books = field(default_factory=Books)
+    # Whose keys `source_key` holds ("litellm", "genai-prices"): the import records them as aliases of that source,
+    # and the LiteLLM feed keys an offering by its LiteLLM alias.
+    key_format: str = ""
 
     @property
     def skipped(self) -> list[str]:

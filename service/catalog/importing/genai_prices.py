@@ -80,7 +80,7 @@ def parse_genai_prices(raw: bytes, now: datetime | None = None) -> Parsed:
         account.skipped(f"its offering {model.id} is taken by {winner}, the shorter key")
     for _, account in kept:
         account.imported(reason_for)
-    return Parsed([model for model, _ in kept], books)
+    return Parsed([model for model, _ in kept], books, key_format="genai-prices")
 
 
 def _variants(model: dict[str, Any]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.api.problems import ProblemError
 from service.catalog import period_queries, price_queries, schemas
 from service.catalog.importing.accounting import Books
+from service.catalog.importing.aliases import record_aliases
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed
 from service.catalog.importing.providers import provider_name
 from service.catalog.rules import to_document
@@ -35,6 +36,7 @@ class ImportReport:
     models_created: int = 0
     prices_added: int = 0
     unchanged: int = 0
+    aliases_added: int = 0
     changes: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -76,6 +78,7 @@ async def apply_import(
         await _insert_in_bulk(session, table, rows)
     report.providers_created, report.models_created = len(new_providers), len(new_models)
     report.prices_added += len(new_prices)
+    await record_aliases(session, parsed, source, now, report)
     return report
 
 

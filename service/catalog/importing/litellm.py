@@ -60,7 +60,7 @@ def parse_litellm(raw: bytes) -> Parsed:
         account.skipped(f"its offering {model.id} is taken by {winner}, the shorter key")
     for _, account in kept:
         account.imported(reason_for)
-    return Parsed([model for model, _ in kept], books)
+    return Parsed([model for model, _ in kept], books, key_format="litellm")
 
 
 def _model(key: str, entry: dict[str, Any], account: Entry) -> ImportedModel:
