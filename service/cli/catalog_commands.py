@@ -78,7 +78,7 @@ def _print(report: ImportReport, dry_run: bool, seconds: float) -> None:
           f"decimals), {books.components_named} left out with a reason")
     verb = "would add" if dry_run else "added"
     print(f"{verb} {report.providers_created} providers, {report.models_created} models, {report.prices_added} "
-          f"price periods; {report.unchanged} prices unchanged, {len(report.refused)} refused, "
+          f"price periods, {report.aliases_added} aliases; {report.unchanged} prices unchanged, {len(report.refused)} refused, "
           f"{len(report.skipped)} lines left out ({seconds:.1f} s)")
 
 
