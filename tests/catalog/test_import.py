@@ -109,7 +109,7 @@ def test_the_cli_imports_dry_runs_and_exports(make_database):
     assert "added 0 providers, 2 models, 3 price periods" in real.stdout, real.stderr
     again = subprocess.run([*cli, "import", fixture, "--format", "litellm"], capture_output=True, text=True, env=env,
                            timeout=120)
-    assert "added 0 providers, 0 models, 0 price periods; 4 prices unchanged" in again.stdout
+    assert "added 0 providers, 0 models, 0 price periods, 0 aliases; 4 prices unchanged" in again.stdout
     exported = subprocess.run([*cli, "export", "--at", "2026-05-10"], capture_output=True, text=True, env=env,
                               timeout=120)
     feed = json.loads(exported.stdout)
