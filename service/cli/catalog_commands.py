@@ -11,11 +11,11 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.catalog.importing.formats import ImportedModel, parse_genai_prices, parse_litellm
+from service.catalog.importing.formats import ImportedModel
 from service.catalog.importing.importer import ImportReport, apply_import
+from service.catalog.importing.sync import PARSERS
+from service.cli import sync_commands
 from service.db.engine import make_engine, make_sessionmaker
-
-PARSERS = {"litellm": parse_litellm, "genai-prices": parse_genai_prices}
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +25,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     load.add_argument("file", type=Path)
     load.add_argument("--format", required=True, choices=sorted(PARSERS))
     load.add_argument("--dry-run", action="store_true", help="print the changes, then roll them back")
+    sync_commands.add_sync_action(actions)
     dump = actions.add_parser("export", help="the price feed JSON at an instant (default now)")
     dump.add_argument("--at", default=None)
     dump.add_argument("--output", type=Path, default=None)
@@ -35,6 +36,8 @@ async def run(url: str, args: argparse.Namespace) -> int:
     try:
         if args.catalog_action == "import":
             return await _import(engine, args)
+        if args.catalog_action == "sync":
+            return await sync_commands.sync(engine, args)
         return await _export(engine, args)
     finally:
         await engine.dispose()
@@ -50,7 +53,7 @@ async def _import(engine: AsyncEngine, args: argparse.Namespace) -> int:
             await transaction.rollback()
         else:
             await transaction.commit()
-    _print(report, args.dry_run, (datetime.now(UTC) - started).total_seconds())
+    print_report(report, args.dry_run, (datetime.now(UTC) - started).total_seconds())
     return 0
 
 
@@ -63,7 +66,7 @@ def _progress(models: Iterable[ImportedModel]) -> Iterable[ImportedModel]:
     return track(models, description="importing", console=None, transient=True)
 
 
-def _print(report: ImportReport, dry_run: bool, seconds: float) -> None:
+def print_report(report: ImportReport, dry_run: bool, seconds: float) -> None:
     for line in report.changes:
         print(line)
     for line in report.refused:
