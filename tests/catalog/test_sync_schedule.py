@@ -104,3 +104,31 @@ def test_the_cli_syncs_dry_runs_and_answers_304_then_fails_cleanly(make_database
         assert "sync run 4 failed, nothing was changed: SyncError: the source answered HTTP 500" in failed.stderr
     outcomes = [(run.dry_run, run.outcome) for run in asyncio.run(_runs(url))]
     assert outcomes == [(True, "applied"), (False, "applied"), (False, "not_modified"), (False, "failed")]
+
+
+async def test_serve_with_sync_sources_syncs_at_start_and_shows_the_run(make_database):
+    from litestar.testing import AsyncTestClient
+
+    from service.http.app import create_app
+    from service.settings import Settings
+
+    url = await asyncio.to_thread(make_database)
+    await asyncio.to_thread(migrations.upgrade, url)
+    with UpstreamServer() as server:
+        server.upstream.files = {"/genai.json": GENAI}
+        source = server.url("/genai.json")
+        app = create_app(Settings(database_url=url, load_seed=False, sync_sources=f"genai-prices={source}"))
+        async with AsyncTestClient(app) as client:  # runs the app's startup, which starts the schedule
+            for _ in range(300):
+                runs = (await client.get("/v1/sync-runs")).json()["data"]
+                if runs:
+                    break
+                await asyncio.sleep(0.1)
+            assert [(run["source_url"], run["outcome"]) for run in runs] == [(source, "applied")]
+            gauge = f'catalog_sync_last_run_failed{{source="{source}"}} 0.0'
+            for _ in range(100):  # the worker reads the last runs back just after the run
+                if gauge in (metrics := (await client.get("/metrics")).text):
+                    break
+                await asyncio.sleep(0.1)
+            assert gauge in metrics and f'catalog_sync_runs_total{{outcome="applied",source="{source}"}} 1.0' in metrics
+            assert (await client.get("/v1/models/claude-2")).status_code == 200
