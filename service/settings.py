@@ -11,6 +11,17 @@ def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(value: str) -> int:
+    """SYNC_INTERVAL: whole seconds, or a number with s, m, h or d ("30m", "6h")."""
+    number, unit = (value[:-1], value[-1]) if value[-1:] in _UNITS else (value, "s")
+    if not number.isdigit() or int(number) == 0:
+        raise ValueError(f"SYNC_INTERVAL: {value!r} is not a positive number of seconds, or one with s, m, h or d")
+    return int(number) * _UNITS[unit]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # None means "start the embedded PostgreSQL whose files live in data_dir".
@@ -26,6 +37,9 @@ class Settings:
     rate_limit_public: str = "600/minute"
     rate_limit_feeds: str = "120/minute"
     rate_limit_write: str = "120/minute"
+    # Scheduled sync: `format=url` pairs (service.catalog.importing.sync.parse_sources); empty: no schedule.
+    sync_sources: str = ""
+    sync_interval_seconds: int = 3600
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -39,4 +53,6 @@ class Settings:
             rate_limit_public=env.get("RATE_LIMIT_PUBLIC") or "600/minute",
             rate_limit_feeds=env.get("RATE_LIMIT_FEEDS") or "120/minute",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "120/minute",
+            sync_sources=env.get("SYNC_SOURCES") or "",
+            sync_interval_seconds=_seconds((env.get("SYNC_INTERVAL") or "1h").strip()),
         )

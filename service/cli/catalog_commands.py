@@ -12,12 +12,10 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.catalog.importing.entries import ImportedModel
-from service.catalog.importing.genai_prices import parse_genai_prices
 from service.catalog.importing.importer import ImportReport, apply_import
-from service.catalog.importing.litellm import parse_litellm
+from service.catalog.importing.sync import PARSERS
+from service.cli import sync_commands
 from service.db.engine import make_engine, make_sessionmaker
-
-PARSERS = {"litellm": parse_litellm, "genai-prices": parse_genai_prices}
 
 
 def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,6 +25,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     load.add_argument("file", type=Path)
     load.add_argument("--format", required=True, choices=sorted(PARSERS))
     load.add_argument("--dry-run", action="store_true", help="print the changes, then roll them back")
+    sync_commands.add_sync_action(actions)
     dump = actions.add_parser("export", help="the price feed JSON at an instant (default now)")
     dump.add_argument("--at", default=None)
     dump.add_argument("--output", type=Path, default=None)
@@ -37,6 +36,8 @@ async def run(url: str, args: argparse.Namespace) -> int:
     try:
         if args.catalog_action == "import":
             return await _import(engine, args)
+        if args.catalog_action == "sync":
+            return await sync_commands.sync(engine, args)
         return await _export(engine, args)
     finally:
         await engine.dispose()
@@ -52,7 +53,7 @@ async def _import(engine: AsyncEngine, args: argparse.Namespace) -> int:
             await transaction.rollback()
         else:
             await transaction.commit()
-    _print(report, args.dry_run, (datetime.now(UTC) - started).total_seconds())
+    print_report(report, args.dry_run, (datetime.now(UTC) - started).total_seconds())
     return 0
 
 
@@ -65,7 +66,7 @@ def _progress(models: Iterable[ImportedModel]) -> Iterable[ImportedModel]:
     return track(models, description="importing", console=None, transient=True)
 
 
-def _print(report: ImportReport, dry_run: bool, seconds: float) -> None:
+def print_report(report: ImportReport, dry_run: bool, seconds: float) -> None:
     for line in report.changes:
         print(line)
     for line in report.refused:
@@ -78,8 +79,8 @@ def _print(report: ImportReport, dry_run: bool, seconds: float) -> None:
           f"decimals), {books.components_named} left out with a reason")
     verb = "would add" if dry_run else "added"
     print(f"{verb} {report.providers_created} providers, {report.models_created} models, {report.prices_added} "
-          f"price periods, {report.aliases_added} aliases; {report.unchanged} prices unchanged, {len(report.refused)} refused, "
-          f"{len(report.skipped)} lines left out ({seconds:.1f} s)")
+          f"price periods, {report.aliases_added} aliases; {report.unchanged} prices unchanged, "
+          f"{len(report.refused)} refused, {len(report.skipped)} lines left out ({seconds:.1f} s)")
 
 
 async def _export(engine: AsyncEngine, args: argparse.Namespace) -> int:

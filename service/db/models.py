@@ -116,3 +116,28 @@ class QuoteRow(Base):
     response: Mapped[bytes]
     price_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SyncRunRow(Base):
+    """One `catalog sync` of a source URL: its outcome, what it changed, and the validators it was answered with."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(Text)
+    dry_run: Mapped[bool]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None]
+    etag: Mapped[str | None]
+    last_modified: Mapped[str | None]
+    body_sha256: Mapped[str | None]
+    providers_created: Mapped[int] = mapped_column(default=0, server_default="0")
+    models_created: Mapped[int] = mapped_column(default=0, server_default="0")
+    prices_added: Mapped[int] = mapped_column(default=0, server_default="0")
+    prices_unchanged: Mapped[int] = mapped_column(default=0, server_default="0")
+    refused: Mapped[int] = mapped_column(default=0, server_default="0")
+    skipped: Mapped[int] = mapped_column(default=0, server_default="0")
+    error: Mapped[str | None]

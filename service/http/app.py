@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import timedelta
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -13,9 +14,12 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.alias_routes import AliasController
+from service.catalog.importing.schedule import SyncScheduler
+from service.catalog.importing.sync import parse_sources
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
+from service.catalog.sync_routes import list_sync_runs
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.estimates import fast_path
 from service.estimates.offering_routes import OfferingController
@@ -41,12 +45,17 @@ MAX_BODY_BYTES = 4_000_000
 def create_app(settings: Settings) -> Litestar:
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url; the CLI fills it in for the embedded server")
+    sync_sources = parse_sources(settings.sync_sources)  # a mistyped SYNC_SOURCES stops the start, loudly
 
     async def open_database(app: Litestar) -> None:
         app.state.engine = make_engine(settings.database_url or "")
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.snapshot_keeper = SnapshotKeeper(settings.database_url or "", app.state.sessionmaker)
         await app.state.snapshot_keeper.start()
+        if sync_sources:
+            app.state.sync_scheduler = SyncScheduler(settings.database_url or "", app.state.sessionmaker,
+                                                     sync_sources, timedelta(seconds=settings.sync_interval_seconds))
+            await app.state.sync_scheduler.start()
 
     async def settle_memory(_: Litestar) -> None:
         # Everything allocated so far (modules, the snapshot) lives as long as the process: freezing it keeps
@@ -57,6 +66,8 @@ def create_app(settings: Settings) -> Litestar:
         gc.set_threshold(10_000, 20, 20)
 
     async def close_database(app: Litestar) -> None:
+        if (scheduler := app.state.get("sync_scheduler")) is not None:
+            await scheduler.stop()
         await app.state.snapshot_keeper.stop()
         await app.state.engine.dispose()
         if isinstance(app.state.rate_limiter.store, RedisStore):
@@ -67,7 +78,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
             QuoteController, AliasController,
-            FeedController, health.live, health.ready, metrics_endpoint,
+            FeedController, list_sync_runs, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},

@@ -76,7 +76,7 @@ class Metrics:
 
 
 class AppStateCollector:
-    """Read at scrape time: snapshot age, database pool use, rate-limit rejections."""
+    """Read at scrape time: snapshot age, database pool use, scheduled syncs, rate-limit rejections."""
 
     def __init__(self, state: State) -> None:
         self.state = state
@@ -95,10 +95,33 @@ class AppStateCollector:
             pool.add_metric(["checked_out"], engine.pool.checkedout())
             pool.add_metric(["idle"], engine.pool.checkedin())
             yield pool
+        scheduler = self.state.get("sync_scheduler")
+        if scheduler is not None:
+            yield from _sync_metrics(scheduler)
         limiter = self.state.get("rate_limiter")
         if limiter is not None:
             yield GaugeMetricFamily("rate_limit_rejections", "Requests refused with 429 since start",
                                     value=limiter.rejections)
+
+
+def _sync_metrics(scheduler: Any) -> Iterator[Any]:
+    runs = CounterMetricFamily("catalog_sync_runs", "Scheduled sync runs this process did, by outcome",
+                               labels=["source", "outcome"])
+    for (source, outcome), count in sorted(scheduler.runs.items()):
+        runs.add_metric([source, outcome], count)
+    yield runs
+    success = GaugeMetricFamily("catalog_sync_last_success_timestamp_seconds",
+                                "When the source's last run that did not fail finished (any process)",
+                                labels=["source"])
+    failed = GaugeMetricFamily("catalog_sync_last_run_failed", "1 when the source's last run failed (any process)",
+                               labels=["source"])
+    for source in scheduler.sources:
+        if (finished := scheduler.last_success.get(source.url)) is not None:
+            success.add_metric([source.url], finished.timestamp())
+        if (outcome := scheduler.last_outcome.get(source.url)) is not None:
+            failed.add_metric([source.url], 1 if outcome == "failed" else 0)
+    yield success
+    yield failed
 
 
 class LoopLagProbe:
