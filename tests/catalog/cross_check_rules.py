@@ -52,8 +52,8 @@ def _mtok(value: Any) -> Decimal:
 # --- LiteLLM ---------------------------------------------------------------------------------------------------
 
 def _table_free_without_prompt(c: Comparison, entry: dict[str, Any]) -> bool:
-    # LiteLLM picks a tiered_pricing row by `start < prompt tokens`: no row for a request without prompt tokens,
-    # and then the entry's top-level prices, which a table entry does not have: the output is free.
+    # LiteLLM picks no tiered_pricing row for a request without prompt tokens, and then charges the entry's
+    # top-level prices, which a table entry does not have: the output is free.
     return bool(entry.get("tiered_pricing")) and c.tokens.input == 0 and c.theirs == 0 \
         and entry.get("output_cost_per_token") is None
 
