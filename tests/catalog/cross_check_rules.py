@@ -58,14 +58,6 @@ def _table_free_without_prompt(c: Comparison, entry: dict[str, Any]) -> bool:
         and entry.get("output_cost_per_token") is None
 
 
-def _xai_tier_from_its_bound(c: Comparison, entry: dict[str, Any]) -> bool:
-    # LiteLLM bills xAI's `_above_N_tokens` prices from N prompt tokens on (>=), every other provider's above N.
-    tiers = {tier.above_prompt_tokens: tier.prices for tier in c.model.prices[0].rules.tiers}
-    prices = tiers.get(c.tokens.input)
-    return entry.get("litellm_provider") == "xai" and prices is not None and _agrees(c, cost(
-        c.tokens, prices.input_per_mtok, prices.output_per_mtok, prices.cache_read_per_mtok))
-
-
 def _perplexity_ignores_tiers(c: Comparison, entry: dict[str, Any]) -> bool:
     # LiteLLM's perplexity cost function reads only the entry's base prices, never its `_above_` keys.
     base = c.model.prices[0]
@@ -132,7 +124,6 @@ def _within_rounding(c: Comparison) -> bool:
 def litellm_rules(litellm_map: dict[str, Any]) -> list[Rule]:
     return [
         Rule("litellm: a table entry is free without prompt tokens", _table_free_without_prompt),
-        Rule("litellm: xAI tiers from their bound", _xai_tier_from_its_bound),
         Rule("litellm: perplexity ignores tiers", _perplexity_ignores_tiers),
         Rule("litellm: Fireworks cache share", _fireworks_cache_share),
         Rule("litellm: tier without cache price", _tier_without_cache_price),

@@ -190,3 +190,13 @@ def test_genai_prices_peak_hours_that_are_no_single_multiple_are_named():
     assert parsed.models[0].prices[0].rules.windows == ()
     assert {line.split(" left out: ")[1] for line in parsed.skipped} == {
         "time-of-day prices are not one multiple of the standard ones (2 on input, 3 on output)"}
+
+
+def test_xais_above_keys_start_at_their_bound_as_litellm_bills_them():
+    entry = b'''{"grok-x": {"litellm_provider": "xai", "input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05,
+        "input_cost_per_token_above_200k_tokens": 4e-06, "output_cost_per_token_above_200k_tokens": 2e-05},
+        "other-x": {"litellm_provider": "openai", "input_cost_per_token": 2e-06, "output_cost_per_token": 1e-05,
+        "input_cost_per_token_above_200k_tokens": 4e-06, "output_cost_per_token_above_200k_tokens": 2e-05}}'''
+    tiers = {model.source_key: [tier.above_prompt_tokens for tier in model.prices[0].rules.tiers]
+             for model in parse_litellm(entry).models}
+    assert tiers == {"grok-x": [199_999], "other-x": [200_000]}

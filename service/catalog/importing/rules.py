@@ -60,6 +60,11 @@ def by_key(prices: TokenPrices) -> dict[str, Decimal | None]:
     return dict(zip(PRICE_KEYS, values, strict=True))
 
 
+# LiteLLM charges these providers' `_above_N_tokens` prices from N prompt tokens on, not above N (its cost code
+# names xAI as the one provider that bills the bound itself): our tier is then above N - 1 tokens.
+_TIERS_FROM_THEIR_BOUND = frozenset({"xai"})
+
+
 def litellm_rules(
     entry: dict[str, Any], base: TokenPrices, left_out: dict[str, str],
     table: tuple[ContextTier, ...] | None = None,
@@ -81,6 +86,8 @@ def litellm_rules(
         if variant is not None:
             variants.append(variant)
             held.add(kind)
+    if table is None and entry.get("litellm_provider") in _TIERS_FROM_THEIR_BOUND:
+        tiers = tuple(ContextTier(tier.above_prompt_tokens - 1, tier.prices) for tier in tiers)
     return PriceRules(tiers, (), tuple(variants)), held
 
 
