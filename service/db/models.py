@@ -116,3 +116,16 @@ class QuoteRow(Base):
     response: Mapped[bytes]
     price_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CatalogLoadRow(Base):
+    """One load of the default catalog's data file (migration 0009); the last one names the file the data is from."""
+
+    __tablename__ = "catalog_loads"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)  # SHA-256 of the data file, in hex
+    as_of: Mapped[datetime]
+    offerings_added: Mapped[int]
+    prices_added: Mapped[int]
+    loaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
