@@ -15,6 +15,7 @@ from service.catalog.importing.entries import ImportedModel
 from service.catalog.importing.genai_prices import parse_genai_prices
 from service.catalog.importing.importer import ImportReport, apply_import
 from service.catalog.importing.litellm import parse_litellm
+from service.cli import default_catalog
 from service.db.engine import make_engine, make_sessionmaker
 
 PARSERS = {"litellm": parse_litellm, "genai-prices": parse_genai_prices}
@@ -30,6 +31,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     dump = actions.add_parser("export", help="the price feed JSON at an instant (default now)")
     dump.add_argument("--at", default=None)
     dump.add_argument("--output", type=Path, default=None)
+    default_catalog.add_arguments(actions)
 
 
 async def run(url: str, args: argparse.Namespace) -> int:

@@ -155,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         return keys_command(settings, args)
     elif args.command == "openapi":
         sys.stdout.write(openapi_document())
+    elif args.command == "catalog" and args.catalog_action == "build-default":
+        from service.cli import default_catalog
+
+        return default_catalog.run(args)  # files only: no database
     elif args.command == "catalog":
         from service.cli import catalog_commands as import_cli
         from service.db import migrations
