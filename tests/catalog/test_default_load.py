@@ -1,0 +1,148 @@
+"""Loading the default catalog: thousands of priced offerings into an empty database, the seed's six models exact,
+nothing again for the same file, and a changed file as new offerings and new periods, never rewritten history."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from service.catalog.default.document import OfferingDoc, PriceDoc, decode, encode, packaged_bytes
+from service.catalog.default.load import load_default_catalog
+from service.catalog.seed import seed_document
+from service.db import migrations
+from service.db.engine import make_engine
+from service.db.models import CatalogLoadRow, ModelRow, PriceRow, PromotionRow
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture(scope="module")
+def default_database_url(make_database: Callable[[], str]) -> str:
+    url = make_database()
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+async def default_engine(default_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database of its own, migrated and then loaded with the packaged default catalog, committed."""
+    engine = make_engine(default_database_url)
+    async with AsyncSession(engine) as session, session.begin():
+        outcome = await load_default_catalog(session)
+    assert outcome.loaded and not outcome.refused
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def default_session(default_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session on the loaded database whose writes are rolled back after the test."""
+    async with default_engine.connect() as connection:
+        transaction = await connection.begin()
+        async with AsyncSession(bind=connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+        await transaction.rollback()
+
+
+async def _priced_offerings(session: AsyncSession) -> list[tuple[str, str]]:
+    priced = select(PriceRow.model_id).where(PriceRow.valid_from <= NOW,
+                                             or_(PriceRow.valid_to.is_(None), PriceRow.valid_to > NOW))
+    rows = await session.execute(select(ModelRow.id, ModelRow.provider_id).where(ModelRow.id.in_(priced)))
+    return [(row.id, row.provider_id) for row in rows]
+
+
+async def test_a_fresh_database_serves_at_least_2000_priced_offerings(default_session):
+    priced = await _priced_offerings(default_session)
+    assert len(priced) >= 2000
+    assert len(priced) == len(decode(packaged_bytes()).offerings)  # every offering of the file is priced now
+
+
+async def test_resellers_and_clouds_sell_beside_the_makers(default_session):
+    by_provider: dict[str, int] = {}
+    for _, provider in await _priced_offerings(default_session):
+        by_provider[provider] = by_provider.get(provider, 0) + 1
+
+    def sold_by(prefix: str) -> int:
+        return sum(count for provider, count in by_provider.items() if provider.startswith(prefix))
+
+    for maker in ("openai", "anthropic", "deepseek", "mistral"):
+        assert by_provider.get(maker, 0) >= 3, maker
+    for seller in ("together", "bedrock", "fireworks", "azure", "openrouter", "groq"):
+        assert sold_by(seller) >= 10, seller
+
+
+async def test_the_seed_models_are_exactly_the_seed(default_session, session):
+    """The same rows as `load_seed_if_empty` writes (the suite's own database holds them), field for field."""
+    seed_ids = [model["id"] for model in seed_document()["models"]]
+
+    async def rows(on: AsyncSession) -> tuple[list, list, list]:
+        models = (await on.execute(select(ModelRow.id, ModelRow.provider_id, ModelRow.name, ModelRow.open_weights,
+                                          ModelRow.context_window, ModelRow.released_on)
+                                   .where(ModelRow.id.in_(seed_ids)).order_by(ModelRow.id))).all()
+        prices = (await on.execute(select(
+            PriceRow.model_id, PriceRow.valid_from, PriceRow.valid_to, PriceRow.currency, PriceRow.input_per_mtok,
+            PriceRow.output_per_mtok, PriceRow.cache_read_per_mtok, PriceRow.cache_write_per_mtok, PriceRow.source,
+            PriceRow.rules).where(PriceRow.model_id.in_(seed_ids)).order_by(PriceRow.model_id, PriceRow.valid_from)
+        )).all()
+        promotions = (await on.execute(select(
+            PromotionRow.model_id, PromotionRow.name, PromotionRow.percent_off, PromotionRow.valid_from,
+            PromotionRow.valid_to, PromotionRow.source).where(PromotionRow.model_id.in_(seed_ids))
+            .order_by(PromotionRow.model_id, PromotionRow.valid_from))).all()
+        return models, prices, promotions
+
+    default, seeded = await rows(default_session), await rows(session)
+    assert default == seeded
+    models, prices, promotions = default
+    assert len(models) == len(prices) == 6
+    assert [(p.model_id, str(p.percent_off)) for p in promotions] == [("deepseek-v4-flash", "75.0000")]
+
+
+async def test_a_second_load_of_the_same_file_loads_nothing(default_session):
+    count = await default_session.scalar(select(func.count()).select_from(PriceRow))
+    outcome = await load_default_catalog(default_session)
+    assert (outcome.loaded, outcome.offerings_added, outcome.prices_added) == (False, 0, 0)
+    assert await default_session.scalar(select(func.count()).select_from(PriceRow)) == count
+    assert await default_session.scalar(select(func.count()).select_from(CatalogLoadRow)) == 1
+
+
+def _changed_file(as_of: datetime) -> tuple[bytes, str, str]:
+    """The packaged file, with one imported offering repriced from `as_of` and one offering added."""
+    catalog = decode(packaged_bytes())
+    changed = next(o for o in catalog.offerings if o.prices[0].source.startswith("litellm") and len(o.prices) == 1)
+    old = changed.prices[0]
+    changed.prices.append(msgspec.structs.replace(old, valid_from=as_of, input_per_mtok="123.5"))
+    changed.prices[0] = msgspec.structs.replace(old, valid_to=as_of)
+    catalog.offerings.append(OfferingDoc(id="test-new-model", provider="openai", name="New", prices=[
+        PriceDoc(valid_from=as_of, input_per_mtok="1", output_per_mtok="2", source="test file")]))
+    return encode(catalog), changed.id, old.input_per_mtok
+
+
+async def test_a_changed_file_adds_offerings_and_new_periods_and_keeps_history(default_session):
+    as_of = datetime(2027, 2, 1, tzinfo=UTC)
+    raw, changed, old_price = _changed_file(as_of)
+    outcome = await load_default_catalog(default_session, raw)
+    assert (outcome.loaded, outcome.offerings_added, outcome.prices_added, outcome.refused) == (True, 1, 2, [])
+    history = (await default_session.execute(select(PriceRow.valid_from, PriceRow.valid_to, PriceRow.input_per_mtok)
+                                             .where(PriceRow.model_id == changed).order_by(PriceRow.valid_from)))
+    first, second = history.all()
+    assert (first.valid_to, str(first.input_per_mtok.normalize())) == (as_of, old_price)  # only closed
+    assert (second.valid_from, second.valid_to, str(second.input_per_mtok.normalize())) == (as_of, None, "123.5")
+    again = await load_default_catalog(default_session, raw)
+    assert not again.loaded
+
+
+async def test_a_database_that_holds_the_seed_gets_the_rest_and_its_seed_rows_stay_as_they_are(session):
+    seed_prices = await session.scalar(select(func.count()).select_from(PriceRow))
+    catalog = decode(packaged_bytes())
+    outcome = await load_default_catalog(session)
+    assert outcome.offerings_added == len(catalog.offerings) - 6
+    assert outcome.unchanged == 6 and outcome.refused == []
+    assert await session.scalar(select(func.count()).select_from(PromotionRow).where(
+        PromotionRow.model_id == "deepseek-v4-flash")) == 1
+    added = sum(len(o.prices) for o in catalog.offerings) - 6
+    assert await session.scalar(select(func.count()).select_from(PriceRow)) == seed_prices + added
