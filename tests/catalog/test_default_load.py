@@ -11,12 +11,21 @@ import pytest
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from service.catalog.default.document import OfferingDoc, PriceDoc, decode, encode, packaged_bytes
+from service.catalog.default.document import (
+    DefaultCatalog,
+    OfferingDoc,
+    PriceDoc,
+    PromotionDoc,
+    decode,
+    encode,
+    packaged_bytes,
+)
 from service.catalog.default.load import load_default_catalog
 from service.catalog.seed import seed_document
 from service.db import migrations
 from service.db.engine import make_engine
 from service.db.models import CatalogLoadRow, ModelRow, PriceRow, PromotionRow
+from service.pricing.money import format_decimal
 
 NOW = datetime.now(UTC)
 
@@ -110,30 +119,50 @@ async def test_a_second_load_of_the_same_file_loads_nothing(default_session):
     assert await default_session.scalar(select(func.count()).select_from(CatalogLoadRow)) == 1
 
 
-def _changed_file(as_of: datetime) -> tuple[bytes, str, str]:
-    """The packaged file, with one imported offering repriced from `as_of` and one offering added."""
+def _imported_offering(catalog: DefaultCatalog) -> OfferingDoc:
+    return next(o for o in catalog.offerings if o.prices[0].source.startswith("litellm") and len(o.prices) == 1)
+
+
+async def _history(session: AsyncSession, model_id: str) -> list[tuple[datetime, datetime | None, str]]:
+    rows = await session.execute(select(PriceRow.valid_from, PriceRow.valid_to, PriceRow.input_per_mtok)
+                                 .where(PriceRow.model_id == model_id).order_by(PriceRow.valid_from))
+    return [(row.valid_from, row.valid_to, format_decimal(row.input_per_mtok)) for row in rows]
+
+
+async def test_a_changed_file_adds_offerings_scheduled_prices_and_promotions_and_keeps_history(default_session):
     catalog = decode(packaged_bytes())
-    changed = next(o for o in catalog.offerings if o.prices[0].source.startswith("litellm") and len(o.prices) == 1)
+    later = datetime(2027, 2, 1, tzinfo=UTC)
+    changed = _imported_offering(catalog)
     old = changed.prices[0]
-    changed.prices.append(msgspec.structs.replace(old, valid_from=as_of, input_per_mtok="123.5"))
-    changed.prices[0] = msgspec.structs.replace(old, valid_to=as_of)
+    changed.prices = [msgspec.structs.replace(old, valid_to=later),
+                      msgspec.structs.replace(old, valid_from=later, input_per_mtok="123.5")]
     catalog.offerings.append(OfferingDoc(id="test-new-model", provider="openai", name="New", prices=[
-        PriceDoc(valid_from=as_of, input_per_mtok="1", output_per_mtok="2", source="test file")]))
-    return encode(catalog), changed.id, old.input_per_mtok
-
-
-async def test_a_changed_file_adds_offerings_and_new_periods_and_keeps_history(default_session):
-    as_of = datetime(2027, 2, 1, tzinfo=UTC)
-    raw, changed, old_price = _changed_file(as_of)
-    outcome = await load_default_catalog(default_session, raw)
+        PriceDoc(valid_from=catalog.as_of, input_per_mtok="1", output_per_mtok="2", source="test file")]))
+    pro = next(o for o in catalog.offerings if o.id == "deepseek-v4-pro")
+    pro.promotions = [PromotionDoc(name="spring", percent_off="10", valid_from=datetime(2027, 4, 1, tzinfo=UTC),
+                                   source="test file"),
+                      PromotionDoc(name="past", percent_off="10", valid_from=datetime(2026, 6, 1, tzinfo=UTC),
+                                   valid_to=datetime(2026, 7, 1, tzinfo=UTC), source="test file")]
+    outcome = await load_default_catalog(default_session, encode(catalog))
     assert (outcome.loaded, outcome.offerings_added, outcome.prices_added, outcome.refused) == (True, 1, 2, [])
-    history = (await default_session.execute(select(PriceRow.valid_from, PriceRow.valid_to, PriceRow.input_per_mtok)
-                                             .where(PriceRow.model_id == changed).order_by(PriceRow.valid_from)))
-    first, second = history.all()
-    assert (first.valid_to, str(first.input_per_mtok.normalize())) == (as_of, old_price)  # only closed
-    assert (second.valid_from, second.valid_to, str(second.input_per_mtok.normalize())) == (as_of, None, "123.5")
-    again = await load_default_catalog(default_session, raw)
-    assert not again.loaded
+    assert await _history(default_session, changed.id) == [
+        (old.valid_from, later, old.input_per_mtok), (later, None, "123.5")]  # the old period was only closed
+    promotions = await default_session.scalars(select(PromotionRow.name).where(
+        PromotionRow.model_id == "deepseek-v4-pro"))
+    assert list(promotions) == ["spring"]  # a past discount would change what the past was answered
+    assert not (await load_default_catalog(default_session, encode(catalog))).loaded
+
+
+async def test_a_price_the_file_dates_in_the_past_changes_from_the_moment_of_the_load(default_session):
+    catalog = decode(packaged_bytes())
+    changed = _imported_offering(catalog)
+    old = changed.prices[0]
+    changed.prices = [msgspec.structs.replace(old, input_per_mtok="77")]  # a better parser, the same as_of
+    loaded_at = datetime(2027, 3, 1, tzinfo=UTC)
+    outcome = await load_default_catalog(default_session, encode(catalog), now=loaded_at)
+    assert (outcome.prices_added, outcome.refused) == (1, [])
+    assert await _history(default_session, changed.id) == [
+        (old.valid_from, loaded_at, old.input_per_mtok), (loaded_at, None, "77")]
 
 
 async def test_a_database_that_holds_the_seed_gets_the_rest_and_its_seed_rows_stay_as_they_are(session):

@@ -3,11 +3,13 @@ catalog that holds an older file (or the seed alone, or anything written since),
 changes, without rewriting history; and nothing at all when the last load was of this same file.
 
 - An offering the database lacks is inserted with its whole history, in bulk (one COPY per table).
-- A stored offering whose price differs from the file's at one of the file's periods gets a new period from
-  that instant, through the same query as `POST /v1/models/{id}/prices` (the open period is closed there). A
-  period the stored history cannot take (it would overlap) is refused and reported, never forced. A price that
-  is the same is left alone, so loading a file twice changes nothing.
-- A promotion the database lacks (same offering, name and start) is added; stored promotions are left alone.
+- A stored offering whose price differs from the file's gets a new period from the moment of the load (or from the
+  file's own later date), through the same query as `POST /v1/models/{id}/prices` (the open period is closed
+  there): what the database answered for instants before the load stays what it answers. A period the stored
+  history cannot take (it would overlap) is refused and reported, never forced. A price that is the same is left
+  alone, so loading a file twice changes nothing.
+- A promotion still to come that the database lacks (same offering, name and start) is added; stored promotions
+  are left alone.
 - Names, context windows and providers already stored are left as they are: the database, not the file, is
   where they are edited.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import msgspec
@@ -63,7 +66,9 @@ def fingerprint(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-async def load_default_catalog(session: AsyncSession, raw: bytes | None = None) -> LoadOutcome:
+async def load_default_catalog(
+    session: AsyncSession, raw: bytes | None = None, now: datetime | None = None
+) -> LoadOutcome:
     """Load the packaged data file (or `raw`, a data file's bytes) unless it is the one loaded last."""
     raw = packaged_bytes() if raw is None else raw
     digest = fingerprint(raw)
@@ -72,14 +77,14 @@ async def load_default_catalog(session: AsyncSession, raw: bytes | None = None) 
     if last == digest:
         return LoadOutcome(loaded=False)
     catalog = decode(raw)
-    outcome = await _apply(session, catalog)
+    outcome = await _apply(session, catalog, now or datetime.now(UTC))
     session.add(CatalogLoadRow(fingerprint=digest, as_of=catalog.as_of, offerings_added=outcome.offerings_added,
                                prices_added=outcome.prices_added))
     await session.flush()
     return outcome
 
 
-async def _apply(session: AsyncSession, catalog: DefaultCatalog) -> LoadOutcome:
+async def _apply(session: AsyncSession, catalog: DefaultCatalog, now: datetime) -> LoadOutcome:
     outcome = LoadOutcome(loaded=True)
     providers = set(await session.scalars(select(ProviderRow.id)))
     # An empty catalog (the first start) skips reading a history it does not have.
@@ -94,9 +99,10 @@ async def _apply(session: AsyncSession, catalog: DefaultCatalog) -> LoadOutcome:
     for offering in catalog.offerings:
         timeline = timelines.get(offering.id)
         if timeline is not None:
-            await _update(session, offering, timeline, outcome)
-            for promotion in offering.promotions:
-                if (offering.id, promotion.name, promotion.valid_from) not in stored_promotions:
+            await _update(session, offering, timeline, now, outcome)
+            for promotion in offering.promotions:  # those still to come: a past discount would change past answers
+                if promotion.valid_from >= now and (offering.id, promotion.name, promotion.valid_from) not in (
+                        stored_promotions):
                     await _add_promotion(session, offering.id, promotion, outcome)
         elif (offering.provider, offering.id.rsplit("/", 1)[-1]) in offered:
             outcome.refused.append(f"{offering.id}: {offering.provider} already sells this model under another id")
@@ -148,10 +154,15 @@ def _money(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-async def _update(session: AsyncSession, offering: OfferingDoc, timeline: ModelTimeline, outcome: LoadOutcome) -> None:
-    """The file's periods that differ from the stored prices at their start, as new periods (the importer's rule)."""
+async def _update(session: AsyncSession, offering: OfferingDoc, timeline: ModelTimeline, now: datetime,
+                  outcome: LoadOutcome) -> None:
+    """The file's prices from `now` on that differ from the stored ones, as new periods (the importer's rule: from
+    the moment of the load, or from the file's later date). What the database answered before stays answered."""
     for price in offering.prices:
-        stored = timeline.price_at(price.valid_from)
+        if price.valid_to is not None and price.valid_to <= now:
+            continue  # the file's past: the stored past stands
+        start = max(price.valid_from, now)
+        stored = timeline.price_at(start)
         prices = TokenPrices(Decimal(price.input_per_mtok), Decimal(price.output_per_mtok),
                              _money(price.cache_read_per_mtok), _money(price.cache_write_per_mtok))
         rules = from_document(price.rules or FLAT_DOCUMENT)
@@ -159,11 +170,12 @@ async def _update(session: AsyncSession, offering: OfferingDoc, timeline: ModelT
             outcome.unchanged += 1
             continue
         try:
-            data = msgspec.convert({**msgspec.to_builtins(price), "rules": price.rules}, schemas.PricePeriodCreate)
+            fields = {**msgspec.to_builtins(price), "valid_from": start.isoformat(), "rules": price.rules}
+            data = msgspec.convert(fields, schemas.PricePeriodCreate)
             async with session.begin_nested():
                 await price_queries.add_price(session, offering.id, data)
         except (ProblemError, IntegrityError, msgspec.ValidationError) as exc:
-            outcome.refused.append(f"{offering.id}: the period from {price.valid_from.isoformat()} was refused: "
+            outcome.refused.append(f"{offering.id}: the period from {start.isoformat()} was refused: "
                                    f"{_reason(exc)}")
             continue
         outcome.prices_added += 1
