@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from service.catalog.default.build import GENAI_PRICES, LITELLM, PRECEDENCE, build
-from service.catalog.default.document import CONFLICTS_FILE, DATA_FILE, LICENCES_FILE, PriceDoc, decode
+from service.catalog.default.document import CONFLICTS_FILE, DATA_FILE, LICENCES_FILE, decode
 from service.catalog.default.merge import Candidate, merge, offering_of
 from service.catalog.importing import package_data
 from service.catalog.importing.formats import ImportedModel, ImportedPrice
@@ -139,7 +139,7 @@ def test_the_report_lists_each_conflict_with_both_sources_keys_and_prices():
     report = (DEFAULT_DIRECTORY / CONFLICTS_FILE).read_text()
     catalog = decode(_committed())
     flash = next(o for o in catalog.offerings if o.id == "deepseek-v4-flash")
-    assert isinstance(flash.prices[0], PriceDoc)
+    assert flash.prices[0].input_per_mtok == "0.14"
     # LiteLLM 1.110.2 prices V4-Flash otherwise than the seed: the seed's price is kept and the other one reported.
     line = next(line for line in report.splitlines() if line.startswith("| deepseek-v4-flash | seed"))
     assert "0.14 / 0.28 / 0.0028 / -" in line and "litellm, deepseek-v4-flash" in line

@@ -107,29 +107,25 @@ def _seed_candidates() -> tuple[SourceDoc, list[Candidate]]:
     offerings = []
     for model in doc["models"]:
         prices = [_seed_price(item, source) for item in doc["prices"] if item["model"] == model["id"]]
-        promotions = [msgspec.convert({**_fields(item), "percent_off": format_decimal(_number(item["percent_off"])),
+        promotions = [msgspec.convert({**_fields(item), "percent_off": format_decimal(Decimal(item["percent_off"])),
                                        "source": source}, PromotionDoc)
                       for item in doc["promotions"] if item["model"] == model["id"]]
-        offerings.append(OfferingDoc(
-            id=model["id"], provider=model["provider"], name=model["name"], open_weights=model["open_weights"],
-            context_window=model.get("context_window"), released_on=model.get("released_on"),
-            prices=prices, promotions=promotions))
+        fields = {key: value for key, value in model.items() if key in OfferingDoc.__struct_fields__}
+        offerings.append(msgspec.convert({**fields, "prices": prices, "promotions": promotions}, OfferingDoc,
+                                         from_attributes=True))
     seed = SourceDoc(name=SEED, file="service/catalog/seed/catalog.json", entries=len(offerings),
                      offerings=len(offerings))
     return seed, [Candidate(SEED, offering.id, offering) for offering in offerings]
 
 
 def _seed_price(item: dict, source: str) -> PriceDoc:
-    money = {key: format_decimal(_number(value)) for key, value in item.items() if key.endswith("_per_mtok")}
+    # The seed's digits exactly ("2.00"), written as every other price of the file is ("2").
+    money = {key: format_decimal(Decimal(value)) for key, value in item.items() if key.endswith("_per_mtok")}
     return msgspec.convert({**_fields(item), **money, "source": source}, PriceDoc)
 
 
 def _fields(item: dict) -> dict:
     return {key: value for key, value in item.items() if key != "model"}
-
-
-def _number(text: str) -> Decimal:
-    return Decimal(text)  # exactly the seed's digits
 
 
 def _litellm_entries(raw: bytes) -> Iterator[tuple[str, bytes]]:
