@@ -4,8 +4,11 @@
 loads nothing; different or absent, it brings in what the file adds or changes, and appends a row. Rows are only
 ever appended, so the table is also the history of the loads.
 
+Numbered 0009 as it was reserved, it comes after 0011 in the chain: a database already migrated to 0011 gets it
+as any other, which it would not if it were slotted in before 0010.
+
 Revision ID: 0009
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-04
 """
 
@@ -14,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0008"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
