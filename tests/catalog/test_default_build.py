@@ -140,6 +140,8 @@ def test_the_report_lists_each_conflict_with_both_sources_keys_and_prices():
     catalog = decode(_committed())
     flash = next(o for o in catalog.offerings if o.id == "deepseek-v4-flash")
     assert flash.prices[0].input_per_mtok == "0.14"
-    # LiteLLM 1.110.2 prices V4-Flash otherwise than the seed: the seed's price is kept and the other one reported.
-    line = next(line for line in report.splitlines() if line.startswith("| deepseek-v4-flash | seed"))
-    assert "0.14 / 0.28 / 0.0028 / -" in line and "litellm, deepseek-v4-flash" in line
+    # Both packages price V4-Flash otherwise than the seed: the seed's price is kept and each other one reported.
+    lines = [line for line in report.splitlines() if line.startswith("| deepseek-v4-flash | seed")]
+    assert all("| 0.14 / 0.28 / 0.0028 / - |" in line for line in lines)
+    assert ["genai-prices, deepseek/deepseek-v4-flash" in lines[0], "litellm, deepseek-v4-flash" in lines[1]] == [
+        True, True]

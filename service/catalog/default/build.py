@@ -3,14 +3,12 @@
 Precedence, first wins: the seed (the article's six models keep exactly its prices, history and launch discount),
 then genai-prices, then LiteLLM. genai-prices comes before LiteLLM because it scopes every price by the provider that
 charges it and dates its price changes, which our history can hold, where LiteLLM keeps one undated price per key
-and overwrites it when a price changes. Each entry of a file is parsed alone, so that every price row can name the
-key it came from; the parsers are the import's (service/catalog/importing/formats.py).
+and overwrites it when a price changes. The parsers are the import's (service/catalog/importing/), so an offering has
+the id, prices and rules `catalog import` gives it, and each price row names the key of the entry it came from.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -33,11 +31,12 @@ from service.catalog.default.document import (
 from service.catalog.default.merge import Candidate, Merged, merge, offering_of, providers_of
 from service.catalog.default.report import conflicts_report, licences_text
 from service.catalog.importing import package_data
-from service.catalog.importing.formats import Parsed, parse_genai_prices, parse_litellm
+from service.catalog.importing.formats import parse_genai_prices, parse_litellm
 from service.catalog.seed import seed_document
 from service.pricing.money import format_decimal
 
 SEED, GENAI_PRICES, LITELLM = "seed", "genai-prices", "litellm"
+LITELLM_FILE = "litellm/model_prices_and_context_window_backup.json"
 PRECEDENCE = [SEED, GENAI_PRICES, LITELLM]
 ABOUT = (
     "The default catalog that `make run` loads: the seed's six models, then every offering priced by the data that "
@@ -59,20 +58,17 @@ def build(as_of: datetime) -> Built:
     seed_source, seed = _seed_candidates()
     sources = [seed_source]
     candidates = list(seed)
-    for name, file, raw, entries, parse in (
-        (GENAI_PRICES, "data.json", package_data.genai_prices_data(), _genai_entries,
-         lambda raw: parse_genai_prices(raw, as_of)),
-        (LITELLM, package_data.LITELLM_FILE, package_data.litellm_cost_map(), _litellm_entries, parse_litellm),
+    for name, file, parsed in (
+        (GENAI_PRICES, "data.json", parse_genai_prices(package_data.genai_prices_data(), as_of)),
+        (LITELLM, LITELLM_FILE, parse_litellm(package_data.litellm_cost_map())),
     ):
         source = _package_source(name, file)
         label = f"{name} {source.version} {file.rsplit('/', 1)[-1]}"
-        for key, document in entries(raw):
-            source.entries += 1
-            parsed: Parsed = parse(document)
-            source.left_out_by_parser += len(parsed.skipped)
-            for model in parsed.models:
-                source.offerings += 1
-                candidates.append(Candidate(name, key, offering_of(model, label, key, as_of)))
+        source.entries, source.offerings = parsed.books.entries_read, len(parsed.models)
+        source.left_out_by_parser = len(parsed.skipped)
+        for model in parsed.models:
+            key = model.source_key or model.name  # the entry's own key in its file
+            candidates.append(Candidate(name, key, offering_of(model, label, key, as_of)))
         sources.append(source)
     merged = merge(candidates, as_of)
     for source in sources:
@@ -126,21 +122,6 @@ def _seed_price(item: dict, source: str) -> PriceDoc:
 
 def _fields(item: dict) -> dict:
     return {key: value for key, value in item.items() if key != "model"}
-
-
-def _litellm_entries(raw: bytes) -> Iterator[tuple[str, bytes]]:
-    # Each entry is cut out of the file as its raw bytes, so its numbers reach the parser exactly as written.
-    for key, entry in msgspec.json.decode(raw, type=dict[str, msgspec.Raw]).items():
-        yield key, b"{" + json.dumps(key).encode() + b":" + bytes(entry) + b"}"
-
-
-def _genai_entries(raw: bytes) -> Iterator[tuple[str, bytes]]:
-    for provider in msgspec.json.decode(raw, type=list[dict[str, msgspec.Raw]]):
-        fields = {name: value for name, value in provider.items() if name != "models"}
-        provider_id = msgspec.json.decode(provider["id"])
-        for model in msgspec.json.decode(provider.get("models", b"[]"), type=list[dict[str, msgspec.Raw]]):
-            key = f"{provider_id}/{msgspec.json.decode(model['id'])}"
-            yield key, msgspec.json.encode([{**fields, "models": [model]}])
 
 
 def default_as_of(existing: Path) -> datetime:
