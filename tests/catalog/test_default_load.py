@@ -24,8 +24,9 @@ from service.catalog.default.load import load_default_catalog
 from service.catalog.seed import seed_document
 from service.db import migrations
 from service.db.engine import make_engine
-from service.db.models import CatalogLoadRow, ModelRow, PriceRow, PromotionRow
+from service.db.models import AliasRow, CatalogLoadRow, ModelRow, PriceRow, PromotionRow
 from service.pricing.money import format_decimal
+from service.snapshot.catalog_snapshot import load_snapshot
 
 NOW = datetime.now(UTC)
 
@@ -113,6 +114,15 @@ async def test_the_seed_models_are_exactly_the_seed(default_session, session):
     assert [(p.model_id, str(p.percent_off)) for p in promotions] == [("deepseek-v4-flash", "75.0000")]
 
 
+async def test_the_makers_spelling_of_a_seed_model_resolves_to_the_seeds_offering(default_session):
+    aliases = set((await default_session.execute(select(AliasRow.alias, AliasRow.model_id))).all())
+    folded = {(alias, o.id) for o in decode(packaged_bytes()).offerings for alias in o.aliases}
+    assert {("claude-sonnet-4-6", "claude-sonnet-4.6"), ("claude-opus-4-7", "claude-opus-4.7")} <= folded == aliases
+    snapshot = await load_snapshot(default_session)
+    # Without the alias, the bare name would be a 409 listing only the resellers' offerings of the model.
+    assert snapshot.resolve("claude-sonnet-4-6", datetime(2026, 5, 10, tzinfo=UTC)) == "claude-sonnet-4.6"
+
+
 async def test_a_second_load_of_the_same_file_loads_nothing(default_session):
     count = await default_session.scalar(select(func.count()).select_from(PriceRow))
     outcome = await load_default_catalog(default_session)
@@ -172,7 +182,7 @@ async def test_a_database_that_holds_the_seed_gets_the_rest_and_its_seed_rows_st
     catalog = decode(packaged_bytes())
     outcome = await load_default_catalog(session)
     assert outcome.offerings_added == len(catalog.offerings) - 6
-    assert outcome.unchanged == 6 and outcome.refused == []
+    assert outcome.unchanged == 6 and outcome.refused == [] and outcome.aliases_added == 2
     assert await session.scalar(select(func.count()).select_from(PromotionRow).where(
         PromotionRow.model_id == "deepseek-v4-flash")) == 1
     added = sum(len(o.prices) for o in catalog.offerings) - 6

@@ -68,7 +68,7 @@ class OfferingDoc(Doc, kw_only=True):
     prices: list[PriceDoc]
     promotions: list[PromotionDoc] = []
     # Other ids the sources gave this same offering (`claude-sonnet-4-6` for the seed's `claude-sonnet-4.6`),
-    # for the aliases to come; not loaded yet.
+    # loaded as its aliases.
     aliases: list[str] = []
 
 

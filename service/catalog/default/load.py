@@ -9,7 +9,7 @@ changes, without rewriting history; and nothing at all when the last load was of
   history cannot take (it would overlap) is refused and reported, never forced. A price that is the same is left
   alone, so loading a file twice changes nothing.
 - A promotion still to come that the database lacks (same offering, name and start) is added; stored promotions
-  are left alone.
+  are left alone. So is an alias (another spelling of an offering in the file's sources) the database lacks.
 - Names, context windows and providers already stored are left as they are: the database, not the file, is
   where they are edited.
 """
@@ -37,7 +37,7 @@ from service.catalog.default.document import (
     packaged_bytes,
 )
 from service.catalog.rules import FLAT_DOCUMENT, from_document
-from service.db.models import CatalogLoadRow, ModelRow, PriceRow, PromotionRow, ProviderRow
+from service.db.models import AliasRow, CatalogLoadRow, ModelRow, PriceRow, PromotionRow, ProviderRow
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import ModelTimeline
 
@@ -52,13 +52,14 @@ class LoadOutcome:
     offerings_added: int = 0
     prices_added: int = 0
     unchanged: int = 0
+    aliases_added: int = 0
     refused: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         if not self.loaded:
             return "default catalog already loaded: nothing to do"
-        text = (f"default catalog loaded: {self.offerings_added} offerings and {self.prices_added} price periods "
-                f"added, {self.unchanged} prices unchanged")
+        text = (f"default catalog loaded: {self.offerings_added} offerings, {self.prices_added} price periods and "
+                f"{self.aliases_added} aliases added, {self.unchanged} prices unchanged")
         return text + (f", {len(self.refused)} refused" if self.refused else "")
 
 
@@ -112,11 +113,28 @@ async def _apply(session: AsyncSession, catalog: DefaultCatalog, now: datetime) 
             promotions += [{"model_id": offering.id, **_promotion_fields(p)} for p in offering.promotions]
             outcome.offerings_added += 1
     new_providers = [{"id": p.id, "name": p.name} for p in catalog.providers if p.id not in providers]
+    present = set(timelines) | {row["id"] for row in models}
+    aliases = await _new_aliases(session, catalog, present, empty=not providers)
     for table, rows in ((ProviderRow, new_providers), (ModelRow, models), (PriceRow, prices),
-                        (PromotionRow, promotions)):
+                        (PromotionRow, promotions), (AliasRow, aliases)):
         await _copy(session, table.__tablename__, rows)
     outcome.prices_added += len(prices)
+    outcome.aliases_added = len(aliases)
     return outcome
+
+
+async def _new_aliases(session: AsyncSession, catalog: DefaultCatalog, present: set[str], empty: bool) -> list[dict]:
+    """The file's other spellings of its offerings (the makers' `claude-sonnet-4-6` for the seed's
+    `claude-sonnet-4.6`) that the database lacks, each from the offering's first price on. A name that is itself an
+    offering's id is never an alias: the id always resolves to itself first."""
+    stored = set() if empty else {tuple(row) for row in await session.execute(
+        select(AliasRow.alias, AliasRow.model_id))}
+    ids = present | {offering.id for offering in catalog.offerings}
+    source = f"default catalog of {catalog.as_of.date().isoformat()}: this offering's spelling in another source"
+    return [{"alias": name, "model_id": offering.id, "valid_from": offering.prices[0].valid_from, "valid_to": None,
+             "source": source}
+            for offering in catalog.offerings if offering.id in present
+            for name in offering.aliases if name not in ids and (name, offering.id) not in stored]
 
 
 async def _copy(session: AsyncSession, table: str, rows: list[dict]) -> None:
