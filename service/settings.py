@@ -22,6 +22,15 @@ def _seconds(value: str) -> int:
     return int(number) * _UNITS[unit]
 
 
+CATALOGS = ("default", "seed")
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # None means "start the embedded PostgreSQL whose files live in data_dir".
@@ -31,8 +40,12 @@ class Settings:
     log_level: str = "INFO"
     # Origins allowed to call public reads and estimates from a browser; "*" means any.
     cors_allow_origins: tuple[str, ...] = field(default=("*",))
-    # Loading the seed into an empty catalog is what `serve` does; tests turn it off.
+    # Loading a catalog is what `serve` does before it serves; tests turn it off.
     load_seed: bool = True
+    # Which: "default" (service/catalog/default/catalog.json: the seed and thousands of offerings from the pinned
+    # genai-prices and LiteLLM data, loaded again only when the file changes) or "seed" (the six models of the
+    # seed, into an empty catalog only).
+    catalog: str = "default"
     # Requests per window, per API key (or per client address when anonymous), by kind of route.
     rate_limit_public: str = "600/minute"
     rate_limit_feeds: str = "120/minute"
@@ -50,6 +63,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             cors_allow_origins=_csv(env.get("CORS_ALLOW_ORIGINS") or "*"),
+            catalog=_choice("CATALOG", env.get("CATALOG") or "default", CATALOGS),
             rate_limit_public=env.get("RATE_LIMIT_PUBLIC") or "600/minute",
             rate_limit_feeds=env.get("RATE_LIMIT_FEEDS") or "120/minute",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "120/minute",

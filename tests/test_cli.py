@@ -8,9 +8,11 @@ import subprocess
 import sys
 
 import asyncpg
+import pytest
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from service.catalog.default.document import decode, packaged_bytes
 from service.cli.main import serve
 from service.db import migrations
 from service.settings import Settings
@@ -33,10 +35,33 @@ def test_serve_migrates_and_loads_the_seed_before_it_serves_and_only_into_an_emp
     seen: list[tuple[str | None, int]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(
         (asyncio.run(migrations.current_revision(url)), asyncio.run(_count(url, "providers")))))
-    serve(Settings(database_url=url), "127.0.0.1", 8000, 1)
-    serve(Settings(database_url=url), "127.0.0.1", 8000, 1)
+    serve(Settings(database_url=url, catalog="seed"), "127.0.0.1", 8000, 1)
+    serve(Settings(database_url=url, catalog="seed"), "127.0.0.1", 8000, 1)
     assert seen == [(migrations.head_revision(), 3), (migrations.head_revision(), 3)]
     assert asyncio.run(_count(url, "prices")) == 6
+
+
+def test_serve_loads_the_default_catalog_once_and_a_restart_with_the_same_file_loads_nothing(make_database,
+                                                                                              monkeypatch, capsys):
+    url = make_database()
+    monkeypatch.setenv("DATABASE_URL", url)
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(
+        (asyncio.run(_count(url, "models")), asyncio.run(_count(url, "catalog_loads")))))
+    serve(Settings(database_url=url), "127.0.0.1", 8000, 1)  # CATALOG=default is what `make run` gets
+    serve(Settings(database_url=url), "127.0.0.1", 8000, 1)
+    offerings = len(decode(packaged_bytes()).offerings)
+    assert seen == [(offerings, 1), (offerings, 1)]
+    printed = capsys.readouterr().err
+    assert f"default catalog loaded: {offerings} offerings" in printed
+    assert "default catalog already loaded: nothing to do" in printed
+
+
+def test_the_catalog_setting_is_default_or_seed():
+    assert Settings.from_env({}).catalog == "default"
+    assert Settings.from_env({"CATALOG": "seed"}).catalog == "seed"
+    with pytest.raises(ValueError, match="CATALOG must be one of default, seed"):
+        Settings.from_env({"CATALOG": "everything"})
 
 
 def test_db_and_keys_commands_work_on_database_url(make_database):

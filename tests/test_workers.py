@@ -25,7 +25,8 @@ def _free_port() -> int:
 
 
 def _start(database_url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    # The seed, which is loaded into an empty catalog only: this database already has rows of other tests.
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "CATALOG": "seed"}
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers",
                                 str(workers)], cwd=ROOT, env=env)
     for _ in range(300):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.catalog.importing.entries import ImportedModel
 from service.catalog.importing.importer import ImportReport, apply_import
 from service.catalog.importing.sync import PARSERS
-from service.cli import sync_commands
+from service.cli import default_catalog, sync_commands
 from service.db.engine import make_engine, make_sessionmaker
 
 
@@ -29,6 +29,7 @@ def add_arguments(commands: argparse._SubParsersAction) -> None:  # type: ignore
     dump = actions.add_parser("export", help="the price feed JSON at an instant (default now)")
     dump.add_argument("--at", default=None)
     dump.add_argument("--output", type=Path, default=None)
+    default_catalog.add_arguments(actions)
 
 
 async def run(url: str, args: argparse.Namespace) -> int:

@@ -33,21 +33,28 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     with database_url(settings) as url:
         migrations.upgrade(url)
         if settings.load_seed:
-            loaded = asyncio.run(load_seed(url))
-            print("seed catalog loaded" if loaded else "catalog already has data: seed not loaded", file=sys.stderr)
+            print(asyncio.run(load_catalog(url, settings.catalog)), file=sys.stderr)
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("service.http.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level=settings.log_level.lower())
 
 
-async def load_seed(url: str) -> bool:
+async def load_catalog(url: str, catalog: str) -> str:
+    """The default catalog (unless this file is already loaded), or the seed into an empty catalog; what was done."""
+    from service.catalog.default.load import load_default_catalog
     from service.catalog.seed import load_seed_if_empty
     from service.db.engine import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            return await load_seed_if_empty(session)
+            if catalog == "default":
+                outcome = await load_default_catalog(session)
+                for line in outcome.refused:
+                    print(f"! {line}", file=sys.stderr)
+                return outcome.summary()
+            loaded = await load_seed_if_empty(session)
+            return "seed catalog loaded" if loaded else "catalog already has data: seed not loaded"
     finally:
         await engine.dispose()
 
@@ -115,7 +122,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="pricing-api", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("serve", help="migrate, load the seed into an empty catalog, serve")
+    run = commands.add_parser("serve", help="migrate, load the catalog (CATALOG: default or seed), serve")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=1)
@@ -155,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         return keys_command(settings, args)
     elif args.command == "openapi":
         sys.stdout.write(openapi_document())
+    elif args.command == "catalog" and args.catalog_action == "build-default":
+        from service.cli import default_catalog
+
+        return default_catalog.run(args)  # files only: no database
     elif args.command == "catalog":
         from service.cli import catalog_commands as import_cli
         from service.db import migrations

@@ -141,3 +141,16 @@ class SyncRunRow(Base):
     refused: Mapped[int] = mapped_column(default=0, server_default="0")
     skipped: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str | None]
+
+
+class CatalogLoadRow(Base):
+    """One load of the default catalog's data file (migration 0012); the last one names the file the data is from."""
+
+    __tablename__ = "catalog_loads"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)  # SHA-256 of the data file, in hex
+    as_of: Mapped[datetime]
+    offerings_added: Mapped[int]
+    prices_added: Mapped[int]
+    loaded_at: Mapped[datetime] = mapped_column(server_default=func.now())

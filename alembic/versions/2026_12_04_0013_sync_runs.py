@@ -4,8 +4,8 @@ The row is written in the same transaction as the sync's changes (or after they 
 shows `applied` is exactly one whose changes were committed. The validators of the last applied run (ETag,
 Last-Modified, the body's digest) are what the next run sends as If-None-Match and If-Modified-Since.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0013"
 # Written beside the offerings migration (0008) on another branch: whoever lands second points this at the head.
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
