@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,11 @@ class ModelInfo:
     provider: str
     name: str
     context_window: int | None
+    # The rest of a model's row, so that a page of /v1/models can be cut from the snapshot (catalog/snapshot_lists).
+    open_weights: bool = False
+    released_on: date | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +66,5 @@ async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
 
 
 def _info(row: ModelRow) -> ModelInfo:
-    return ModelInfo(row.id, row.provider_id, row.name, row.context_window)
+    return ModelInfo(row.id, row.provider_id, row.name, row.context_window, row.open_weights, row.released_on,
+                     row.created_at, row.updated_at)
