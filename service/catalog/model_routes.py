@@ -14,7 +14,7 @@ from service.api.preconditions import IfMatch, with_etag
 from service.api.problems import READ, responses
 from service.api.structs import ProviderPath, SlugPath, offering_id
 from service.auth.scopes import CHANGE_ROUTE, DELETE_ROUTE, WRITE_ROUTE
-from service.catalog import list_queries, listing, price_queries, queries, render, schemas
+from service.catalog import list_queries, listing, price_queries, queries, render, schemas, snapshot_lists
 from service.db.engine import DbSession
 
 # Each route that names one offering takes its id in one segment (`deepseek-v4-flash`) or two
@@ -48,6 +48,8 @@ class ModelController(Controller):
         etag = listing.list_etag(request, "models", after, limit, filters)
         if unchanged := listing.not_modified(request, etag):
             return unchanged
+        if served := await snapshot_lists.model_page(request, session, filters, after=after, limit=limit, etag=etag):
+            return served
         rows = await list_queries.list_models(session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return listing.page(schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor), etag)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,11 @@ class ModelInfo:
     provider: str
     name: str
     context_window: int | None
+    # The rest of a model's row, so that a page of /v1/models can be cut from the snapshot (catalog/snapshot_lists).
+    open_weights: bool = False
+    released_on: date | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class AliasSpan(NamedTuple):
@@ -184,4 +189,5 @@ def _aliases_of(rows: Iterable[AliasRow]) -> tuple[dict[str, tuple[AliasSpan, ..
 
 
 def _info(row: ModelRow) -> ModelInfo:
-    return ModelInfo(row.id, row.provider_id, row.name, row.context_window)
+    return ModelInfo(row.id, row.provider_id, row.name, row.context_window, row.open_weights, row.released_on,
+                     row.created_at, row.updated_at)

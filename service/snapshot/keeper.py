@@ -46,6 +46,13 @@ class SnapshotKeeper:
         self.full_reloads = 0  # how often the whole catalog was read: at start, and after a lost connection
         # False while the database is unreachable: the snapshot is then the last one loaded, perhaps stale.
         self.connected = True
+        self._refreshing = False
+
+    @property
+    def caught_up(self) -> bool:
+        """Connected, with no change notified and not yet applied: the snapshot holds every commit this process
+        has been told of (a commit is told within milliseconds of it)."""
+        return self.connected and not self._changed.is_set() and not self._refreshing
 
     async def start(self) -> None:
         await self.reload()
@@ -67,6 +74,13 @@ class SnapshotKeeper:
 
     async def refresh(self) -> None:
         """Apply the changes committed since the current snapshot, or reload when they cannot be applied."""
+        self._refreshing = True
+        try:
+            await self._refresh()
+        finally:
+            self._refreshing = False
+
+    async def _refresh(self) -> None:
         current = self.current
         if current is None:
             await self.reload()
