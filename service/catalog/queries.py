@@ -6,17 +6,18 @@ import re
 from typing import Any, TypeVar
 
 from msgspec import UNSET, structs
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.preconditions import require_match
-from service.api.problems import invalid, not_found, offering_required
-from service.api.structs import MODEL_ID_PATTERN, SLUG_PATTERN
+from service.api.problems import ambiguous_alias, invalid, not_found, offering_required
+from service.api.structs import ALIAS_PATTERN, MODEL_ID_PATTERN, SLUG_PATTERN
 from service.catalog import schemas
-from service.db.models import ModelRow, ProviderRow
+from service.db.models import AliasRow, ModelRow, ProviderRow
 
 SLUG = re.compile(SLUG_PATTERN)
 MODEL_ID = re.compile(MODEL_ID_PATTERN)
+ALIAS = re.compile(ALIAS_PATTERN)
 # Model parts that cannot be reached as the second segment of an offering's URL path: /v1/models/{p}/price is
 # the price of model p, so an offering p/price could never be read. They are refused when an offering is made.
 RESERVED_MODEL_PARTS = frozenset({"price", "prices", "offerings"})
@@ -61,15 +62,15 @@ async def delete_provider(session: AsyncSession, provider_id: str, if_match: str
 
 
 async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = False) -> ModelRow:
-    """The offering that `model_id` names: its stored id, or `maker/model` for a maker's bare one.
-
-    A bare id that only other providers sell is a 409 listing them (docs/offerings.md), never a pick.
+    """The offering that `model_id` names: its stored id, `maker/model` for a maker's bare one, or an alias in
+    force now. A bare id that only other providers sell, or an alias of several offerings, is a 409 listing them
+    (docs/offerings.md), never a pick.
     """
-    if not MODEL_ID.match(model_id):
-        raise not_found("model", model_id[:100])  # no such id can exist: spare the database
+    if not ALIAS.match(model_id):
+        raise not_found("model", model_id[:100])  # no such id or alias can exist: spare the database
     # FOR NO KEY UPDATE: it still lets other transactions reference the model (foreign-key checks).
     lock = {"key_share": True} if for_update else None
-    model = await session.get(ModelRow, model_id, with_for_update=lock)
+    model = await session.get(ModelRow, model_id, with_for_update=lock) if MODEL_ID.match(model_id) else None
     if model is not None:
         return model
     provider, _, part = model_id.rpartition("/")
@@ -78,11 +79,24 @@ async def get_model(session: AsyncSession, model_id: str, *, for_update: bool = 
         found = await session.scalar(query.with_for_update(key_share=True) if for_update else query)
         if found is not None:
             return found
-        raise not_found("model", model_id)
-    offerings = await offerings_of(session, model_id)
+    named = await _aliased(session, model_id)
+    if len(named) == 1:
+        return await get_model(session, named[0], for_update=for_update)
+    if named:
+        raise ambiguous_alias(model_id, named)
+    offerings = [] if provider else await offerings_of(session, model_id)
     if offerings:
         raise offering_required(model_id, offerings)
     raise not_found("model", model_id)
+
+
+async def _aliased(session: AsyncSession, name: str) -> list[str]:
+    """The offerings that the alias `name` names now (docs/offerings.md, Aliases)."""
+    now = func.now()
+    return list(await session.scalars(
+        select(AliasRow.model_id).distinct().where(
+            AliasRow.alias == name, AliasRow.valid_from <= now,
+            or_(AliasRow.valid_to.is_(None), AliasRow.valid_to > now)).order_by(AliasRow.model_id)))
 
 
 async def offerings_of(session: AsyncSession, model: str) -> list[str]:

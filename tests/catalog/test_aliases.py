@@ -139,3 +139,16 @@ async def test_the_served_snapshot_follows_aliases_as_they_are_made_and_ended(co
     assert committed_keeper.current.resolve(name, JAN) == offering
     with pytest.raises(ProblemError):
         committed_keeper.current.resolve(name, MAR)
+
+
+async def test_catalog_reads_take_an_alias_in_force_now(client, session):
+    offering = await _offering(session, "2")
+    provider, _, model = offering.partition("/")
+    name = f"{provider}/Vendor.{model}-v1:0"  # a provider's spelling, in two path segments
+    await aliases.create_alias(session, alias_schemas.AliasCreate(alias=name, model=offering, source="test"))
+    price = await client.get(f"/v1/models/{name}/price", params={"at": "2026-02-01"})
+    assert price.status_code == 200, price.text
+    assert price.json()["model"] == offering and price.json()["effective"]["input_per_mtok"] == "2"
+    ended = unique_slug("ended")
+    await _alias(session, ended, offering, valid_to=MAR)
+    assert_problem(await client.get(f"/v1/models/{ended}/price"), 404, type="not-found")

@@ -116,11 +116,27 @@ async def test_the_seed_models_are_exactly_the_seed(default_session, session):
 
 async def test_the_makers_spelling_of_a_seed_model_resolves_to_the_seeds_offering(default_session):
     aliases = set((await default_session.execute(select(AliasRow.alias, AliasRow.model_id))).all())
-    folded = {(alias, o.id) for o in decode(packaged_bytes()).offerings for alias in o.aliases}
-    assert {("claude-sonnet-4-6", "claude-sonnet-4.6"), ("claude-opus-4-7", "claude-opus-4.7")} <= folded == aliases
+    catalog = decode(packaged_bytes())
+    folded = {(alias, o.id) for o in catalog.offerings for alias in o.aliases}
+    ids = {o.id for o in catalog.offerings}
+    # A key that is an offering's own id (LiteLLM's `gemini-2.5-flash` for Vertex) is no alias: the id wins.
+    keys = {(key.key, o.id) for o in catalog.offerings for key in o.keys if key.key not in ids}
+    assert {("claude-sonnet-4-6", "claude-sonnet-4.6"), ("claude-opus-4-7", "claude-opus-4.7")} <= folded
+    assert folded | keys == aliases
     snapshot = await load_snapshot(default_session)
     # Without the alias, the bare name would be a 409 listing only the resellers' offerings of the model.
     assert snapshot.resolve("claude-sonnet-4-6", datetime(2026, 5, 10, tzinfo=UTC)) == "claude-sonnet-4.6"
+
+
+async def test_each_sources_key_is_an_alias_that_estimates_and_the_litellm_feed_use(default_session):
+    from service.feeds.litellm import litellm_key
+
+    snapshot = await load_snapshot(default_session)
+    key, at = "anthropic.claude-3-5-sonnet-20240620-v1:0", datetime(2026, 12, 4, 12, tzinfo=UTC)
+    offering = snapshot.resolve(key, at)
+    assert offering == "bedrock/claude-3-5-sonnet-20240620"
+    # Whichever source won the offering, LiteLLM's own key for it comes back in the LiteLLM feed.
+    assert litellm_key(snapshot, offering, at) == (key, "bedrock")
 
 
 async def test_a_second_load_of_the_same_file_loads_nothing(default_session):
@@ -182,7 +198,10 @@ async def test_a_database_that_holds_the_seed_gets_the_rest_and_its_seed_rows_st
     catalog = decode(packaged_bytes())
     outcome = await load_default_catalog(session)
     assert outcome.offerings_added == len(catalog.offerings) - 6
-    assert outcome.unchanged == 6 and outcome.refused == [] and outcome.aliases_added == 2
+    ids = {offering.id for offering in catalog.offerings}
+    names = {(name, o.id) for o in catalog.offerings for name in [*o.aliases, *(k.key for k in o.keys)]
+             if name not in ids}
+    assert outcome.unchanged == 6 and outcome.refused == [] and outcome.aliases_added == len(names)
     assert await session.scalar(select(func.count()).select_from(PromotionRow).where(
         PromotionRow.model_id == "deepseek-v4-flash")) == 1
     added = sum(len(o.prices) for o in catalog.offerings) - 6

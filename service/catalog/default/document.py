@@ -58,6 +58,13 @@ class ProviderDoc(Doc, kw_only=True):
     name: str
 
 
+class SourceKeyDoc(Doc, kw_only=True):
+    """The key a source's file gives an offering (`bedrock/anthropic.claude-…-v1:0` in LiteLLM's map)."""
+
+    source: str  # the source's name in the precedence: litellm, genai-prices
+    key: str
+
+
 class OfferingDoc(Doc, kw_only=True):
     id: str
     provider: str
@@ -70,6 +77,9 @@ class OfferingDoc(Doc, kw_only=True):
     # Other ids the sources gave this same offering (`claude-sonnet-4-6` for the seed's `claude-sonnet-4.6`),
     # loaded as its aliases.
     aliases: list[str] = []
+    # Each source's own key for this offering, where it is not the id: loaded as aliases whose source names the
+    # source (`litellm key, …`), so estimates take a LiteLLM user's key and the LiteLLM feed gives it back.
+    keys: list[SourceKeyDoc] = []
 
 
 class DefaultCatalog(Doc, kw_only=True):

@@ -130,11 +130,17 @@ async def _new_aliases(session: AsyncSession, catalog: DefaultCatalog, present: 
     stored = set() if empty else {tuple(row) for row in await session.execute(
         select(AliasRow.alias, AliasRow.model_id))}
     ids = present | {offering.id for offering in catalog.offerings}
-    source = f"default catalog of {catalog.as_of.date().isoformat()}: this offering's spelling in another source"
-    return [{"alias": name, "model_id": offering.id, "valid_from": offering.prices[0].valid_from, "valid_to": None,
-             "source": source}
-            for offering in catalog.offerings if offering.id in present
-            for name in offering.aliases if name not in ids and (name, offering.id) not in stored]
+    of = f"default catalog of {catalog.as_of.date().isoformat()}"
+    spellings = [(offering, name, f"{of}: this offering's spelling in another source")
+                 for offering in catalog.offerings for name in offering.aliases]
+    # A source's key is an alias whose source starts with the source's name, as an import records it.
+    keys = [(offering, key.key, f"{key.source} key, {of}") for offering in catalog.offerings for key in offering.keys]
+    rows: dict[tuple[str, str], dict] = {}
+    for offering, name, source in [*spellings, *keys]:
+        if offering.id in present and name not in ids and (name, offering.id) not in stored:
+            rows.setdefault((name, offering.id), {"alias": name, "model_id": offering.id, "source": source,
+                                                  "valid_from": offering.prices[0].valid_from, "valid_to": None})
+    return list(rows.values())
 
 
 async def _copy(session: AsyncSession, table: str, rows: list[dict]) -> None:

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from service.catalog.default.document import OfferingDoc, PriceDoc, ProviderDoc
+from service.api.structs import ALIAS_PATTERN
+from service.catalog.default.document import OfferingDoc, PriceDoc, ProviderDoc, SourceKeyDoc
 from service.catalog.importing.formats import ImportedModel
 from service.catalog.rules import to_document
 from service.pricing.money import format_decimal
@@ -92,6 +93,7 @@ def merge(candidates: list[Candidate], as_of: datetime, seed: str = "seed") -> M
                 merged.conflicts.append(Conflict(kept.offering.id, kept, candidate))
             if offering.id != kept.offering.id and offering.id not in kept.offering.aliases:
                 kept.offering.aliases.append(offering.id)
+            _keep_key(kept.offering, candidate)
             continue
         holder = merged.offerings.get(offering.id)
         if holder is not None:  # the same id, sold by another provider: only possible with bare ids
@@ -99,11 +101,22 @@ def merge(candidates: list[Candidate], as_of: datetime, seed: str = "seed") -> M
                                    f"{offering.provider}) is already {holder.provider}'s offering")
             continue
         taken[identity] = candidate
+        _keep_key(offering, candidate)
         if candidate.source == seed:
             taken[(identity[0], identity[1].replace(".", "-"))] = candidate
         merged.offerings[offering.id] = offering
         merged.winners[offering.id] = candidate.source
     return merged
+
+
+_ALIAS = re.compile(ALIAS_PATTERN)
+
+
+def _keep_key(offering: OfferingDoc, candidate: Candidate) -> None:
+    """Record `candidate`'s key in its file as one of `offering`'s keys (a source's spelling of it)."""
+    if candidate.key != offering.id and _ALIAS.match(candidate.key) and all(
+            (known.source, known.key) != (candidate.source, candidate.key) for known in offering.keys):
+        offering.keys.append(SourceKeyDoc(source=candidate.source, key=candidate.key))
 
 
 def terms(offering: OfferingDoc, as_of: datetime) -> list[tuple[object, ...]]:
