@@ -17,11 +17,13 @@ from service.api.problems import ProblemError
 from service.http.access import check_access, settle_without_io
 from service.http.cors import CorsPolicy
 from service.http.idempotency import run_idempotently
+from service.http.media import check_body_media_type
 from service.http.observability import REQUEST_ID, Metrics, request_id_from, state_headers
 from service.http.problem_responses import send_problem
 from service.pricing.errors import InputError
 
-_WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization"}
+_WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization",
+           b"content-type", b"content-length", b"transfer-encoding"}
 
 
 FastPost = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -67,6 +69,8 @@ class EdgeMiddleware:
                     return
             if not settle_without_io(scope):
                 await check_access(scope)
+            check_body_media_type(method, found.get(b"content-type"), found.get(b"content-length"),
+                                  b"transfer-encoding" in found)
             key = found.get(b"idempotency-key")
             if key is not None and method == "POST":
                 await run_idempotently(self.app, scope, receive, send_with_headers, key,
