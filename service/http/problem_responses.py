@@ -91,9 +91,11 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
         return _on_database_down(request, exc)
     driver_error = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig is not None else None
     if isinstance(driver_error, asyncpg.exceptions.DataError):
-        # A value PostgreSQL cannot store or compare (a NUL character, say) that no schema caught first.
+        # A value PostgreSQL cannot store or compare (a NUL character, say) that no schema caught first. The
+        # driver's text names the database's internals, so it is logged, never sent.
+        log.info("database refused a value on %s %s: %s", request.method, request.url.path, driver_error)
         return problem_response(Problem(type="/problems/validation-error", title="Invalid request", status=422,
-                                        detail=f"a value in the request is not valid: {driver_error}"))
+                                        detail="a value in the request cannot be stored (a NUL character, say)"))
     if type(driver_error).__name__ in _CONCURRENCY_FAILURES:
         return problem_response(
             Problem(type="/problems/conflict", title="Conflict", status=409,
