@@ -61,10 +61,13 @@ def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
                                         status=400, detail=f"{exc.detail}: send a valid JSON body"))
     # A 405 and other statuses of Litestar's own have no type of ours: about:blank, as RFC 9457 says.
     problem_type = "/problems/not-found" if isinstance(exc, NotFoundException) else "about:blank"
+    headers = dict(exc.headers or {})
+    if "GET" in headers.get("allow", "").split(", "):  # Litestar's router names the header in lower case
+        headers["allow"] += ", HEAD"  # service.http.front answers HEAD wherever GET is routed
     return problem_response(
         Problem(type=problem_type,
                 title=_title(status), status=status, detail=str(exc.detail)),
-        dict(exc.headers or {}),
+        headers,
     )
 
 
