@@ -25,6 +25,16 @@ from service.pricing.errors import InputError
 _WANTED = {b"origin", b"access-control-request-method", b"x-request-id", b"idempotency-key", b"authorization",
            b"content-type", b"content-length", b"transfer-encoding"}
 
+# Headers that decide who the caller is or which stored answer it gets: sent twice, one reader (the key check)
+# could take the first and another (idempotency) the last, so that a request runs as one key and replays
+# another's answer. Such a request is refused whole.
+_ONCE = {b"authorization", b"idempotency-key", b"content-type", b"content-length"}
+
+
+def repeated_header(name: bytes) -> ProblemError:
+    return ProblemError(400, "malformed-request", "Malformed request",
+                        f"the {name.decode('latin-1').title()} header is sent more than once: send it once")
+
 
 FastPost = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -40,7 +50,13 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        found = {name: value for name, value in scope["headers"] if name in _WANTED}
+        found: dict[bytes, bytes] = {}
+        repeated = None
+        for name, value in scope["headers"]:
+            if name in _WANTED:
+                if name in _ONCE and name in found:
+                    repeated = name
+                found[name] = value
         incoming_id = found.get(b"x-request-id")
         request_id = request_id_from(incoming_id)
         token = REQUEST_ID.set(request_id)
@@ -62,6 +78,8 @@ class EdgeMiddleware:
             await send(message)
 
         try:
+            if repeated is not None:
+                raise repeated_header(repeated)
             if method == "OPTIONS":
                 requested = found.get(b"access-control-request-method")
                 if await self.cors.answer_options(scope, send_with_headers, origin,
