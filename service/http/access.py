@@ -28,8 +28,7 @@ def settle_without_io(scope: Scope) -> bool:
         return False
     policy = opt.get("rate_limit", "public")
     if policy is not None and not scope["path"].startswith(_EXEMPT_PREFIXES):
-        client = scope.get("client")
-        verdict = limiter.check_in_memory(policy, f"ip:{client[0] if client else 'unknown'}")
+        verdict = limiter.check_in_memory(policy, anonymous_identity(scope))
         scope["state"]["rate_limit"] = verdict
     return True
 
@@ -40,12 +39,24 @@ async def check_access(scope: Scope) -> None:
     if scope_needed := opt.get("scope"):
         identity = f"key:{await _authenticate(scope, scope_needed)}"
     else:
-        client = scope.get("client")
-        identity = f"ip:{client[0] if client else 'unknown'}"
+        identity = anonymous_identity(scope)
     if policy is None or scope["path"].startswith(_EXEMPT_PREFIXES):
         return
     limiter: RateLimiter = scope["app"].state.rate_limiter
     scope["state"]["rate_limit"] = await limiter.check(policy, identity)  # send_state_headers reads it
+
+
+def anonymous_identity(scope: Scope) -> str:
+    """Who an anonymous caller is, for rate limits and idempotency: its address."""
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
+def caller_identity(scope: Scope) -> str:
+    """The key whose check let the call in (`key:ID`), else the caller's address: an Authorization header that
+    no check has read proves nothing, so it is never taken for an identity."""
+    key_id = scope["state"].get("api_key_id")
+    return f"key:{key_id}" if key_id is not None else anonymous_identity(scope)
 
 
 async def _authenticate(scope: Scope, needed: str) -> int:

@@ -14,7 +14,7 @@ from typing import cast
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from service.api.problems import ProblemError
-from service.http.access import check_access, settle_without_io
+from service.http.access import caller_identity, check_access, settle_without_io
 from service.http.cors import CorsPolicy
 from service.http.idempotency import run_idempotently
 from service.http.media import check_body_media_type
@@ -91,8 +91,7 @@ class EdgeMiddleware:
                                   b"transfer-encoding" in found)
             key = found.get(b"idempotency-key")
             if key is not None and method == "POST":
-                await run_idempotently(self.app, scope, receive, send_with_headers, key,
-                                       found.get(b"authorization", b""))
+                await run_idempotently(self.app, scope, receive, send_with_headers, key, caller_identity(scope))
                 return
             if method == "POST" and (fast := self.fast_posts.get(scope["path"])) is not None:
                 await fast(scope, receive, send_with_headers)

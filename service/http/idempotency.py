@@ -2,8 +2,8 @@
 
 The first request with a key runs and its response is stored; a retry with the same key and the same request
 gets that response again, byte for byte (with `Idempotent-Replayed: true`); the same key with another request
-is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (a hash of the
-Authorization header) and kept 24 hours. Only successful answers are stored: a refused or failed request can
+is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (the id of the API
+key the route checked, else the client's address: service.http.access.caller_identity) and kept 24 hours. Only successful answers are stored: a refused or failed request can
 be corrected and retried with the same key.
 
 Hand-written (run by service.http.edge for a POST with the header) because it must see the raw request body and
@@ -32,12 +32,12 @@ _SKIPPED_HEADERS = {b"date", b"server", b"content-length", b"ratelimit", b"ratel
 
 
 async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: Send, key: bytes,
-                           authorization: bytes) -> None:
+                           caller: str) -> None:
     """Run a POST that carries an Idempotency-Key: replay what that key answered before, or answer and keep it."""
     if not 1 <= len(key) <= 255:
         raise IdempotencyKeyInvalid(f"{KEY_HEADER} must be 1 to 255 characters", KEY_HEADER)
     body = await _read_body(receive, body_limit(scope))
-    principal = hashlib.sha256(authorization).digest()
+    principal = principal_of(caller)
     fingerprint = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
     engine: AsyncEngine = scope["app"].state.engine
     stored = await _claim(engine, principal, key.decode("latin-1"), fingerprint)
@@ -45,6 +45,11 @@ async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: S
         await _replay(send, stored)
         return
     await _run_and_store(app, scope, body, send, engine, principal, key.decode("latin-1"))
+
+
+def principal_of(caller: str) -> bytes:
+    """The namespace of a caller's keys: `key:ID` for a checked API key, `ip:ADDRESS` for an anonymous caller."""
+    return hashlib.sha256(caller.encode()).digest()
 
 
 async def _run_and_store(
