@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from service.auth.keys import create_key
 from service.catalog.seed import load_seed_if_empty
+from service.cli.main import uvicorn_options
 from service.db import migrations
 from service.db.embedded import embedded_database
 from service.db.engine import make_engine, make_sessionmaker
@@ -229,7 +230,8 @@ def served_url(database_url: str, engine: AsyncEngine) -> Iterator[str]:  # `eng
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app = create_app(Settings(database_url=database_url, load_seed=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           **{**uvicorn_options(Settings()), "log_level": "warning"}))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

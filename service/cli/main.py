@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from service.settings import Settings
 
@@ -37,7 +38,14 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             print("seed catalog loaded" if loaded else "catalog already has data: seed not loaded", file=sys.stderr)
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("service.http.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=settings.log_level.lower())
+                    **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings for `serve` (tests run their servers with them too)."""
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to; the app reads forwarded headers itself,
+    # from TRUSTED_PROXIES only (service.http.forwarded).
+    return {"log_level": settings.log_level.lower(), "proxy_headers": False}
 
 
 async def load_seed(url: str) -> bool:

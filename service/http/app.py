@@ -25,6 +25,7 @@ from service.feeds.routes import FeedController
 from service.http import health
 from service.http.cors import CorsPolicy
 from service.http.edge import EdgeMiddleware
+from service.http.forwarded import ForwardedClient, parse_networks
 from service.http.front import Front
 from service.http.observability import configure_logging, install_metrics, metrics_endpoint
 from service.http.openapi import corrected
@@ -84,7 +85,7 @@ def create_app(settings: Settings) -> Litestar:
         openapi_config=openapi_config(),
     )
     install_metrics(app)
-    app.asgi_handler = Front(app.asgi_handler)
+    app.asgi_handler = Front(app.asgi_handler, ForwardedClient(parse_networks(settings.trusted_proxies)))
     # Builds the spec now rather than on its first request (about 50 ms), so every reader of it sees it corrected.
     corrected(app.openapi_schema)
     return app

@@ -1,20 +1,28 @@
 """The outermost ASGI layer, around Litestar's router: what must hold for every answer, routed or not.
 
 Litestar runs app middleware (service.http.edge) only on a request its router matched, so a 404 or a 405 never
-passes there. This layer wraps the router itself (`Litestar.asgi_handler`) and answers `HEAD` as HTTP says.
+passes there. This layer wraps the router itself (`Litestar.asgi_handler`): it finds the client's address behind trusted proxies, and answers `HEAD`
+as HTTP says.
 """
 
 from __future__ import annotations
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.http.forwarded import ForwardedClient
+
 
 class Front:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, forwarded: ForwardedClient) -> None:
         self.app = app
+        self.forwarded = forwarded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "HEAD":
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.forwarded.resolve(scope)
+        if scope["method"] == "HEAD":
             await self.app({**scope, "method": "GET"}, receive, _without_body(send))  # type: ignore[typeddict-item]
             return
         await self.app(scope, receive, send)
