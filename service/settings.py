@@ -26,6 +26,8 @@ class Settings:
     rate_limit_public: str = "600/minute"
     rate_limit_feeds: str = "120/minute"
     rate_limit_write: str = "120/minute"
+    # Unknown or revoked API keys an address may send per window before it is refused with 429.
+    rate_limit_auth_failures: str = "10/minute"
     # Networks of the proxies whose Forwarded / X-Forwarded-For headers are believed; none by default.
     trusted_proxies: tuple[str, ...] = ()
 
@@ -41,5 +43,6 @@ class Settings:
             rate_limit_public=env.get("RATE_LIMIT_PUBLIC") or "600/minute",
             rate_limit_feeds=env.get("RATE_LIMIT_FEEDS") or "120/minute",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "120/minute",
+            rate_limit_auth_failures=env.get("RATE_LIMIT_AUTH_FAILURES") or "10/minute",
             trusted_proxies=_csv(env.get("TRUSTED_PROXIES") or ""),
         )

@@ -142,7 +142,8 @@ def app(database_url: str) -> Litestar:
     # Limits that never trip during the suite; tests/feeds/test_rate_limits.py tests them on apps of its own.
     unlimited = "1000000/minute"
     return create_app(Settings(database_url=database_url, load_seed=False, rate_limit_public=unlimited,
-                               rate_limit_feeds=unlimited, rate_limit_write=unlimited))
+                               rate_limit_feeds=unlimited, rate_limit_write=unlimited,
+                               rate_limit_auth_failures=unlimited))
 
 
 @contextlib.contextmanager

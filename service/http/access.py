@@ -17,6 +17,7 @@ from service.http.ratelimit import RateLimiter
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="pricing-api"'}
 _EXEMPT_PREFIXES = ("/schema",)
+AUTH_FAILURES = "auth_failures"  # the policy that counts unknown or revoked keys, per address
 
 
 def settle_without_io(scope: Scope) -> bool:
@@ -66,9 +67,15 @@ async def _authenticate(scope: Scope, needed: str) -> int:
         raise ProblemError(401, "unauthorized", "Unauthorized",
                            f"this call needs an API key with scope {needed}: send 'Authorization: Bearer <key>'",
                            headers=_CHALLENGE)
+    # Guessing keys costs a key lookup per guess: an address whose wrong keys used up the `auth_failures` window
+    # is refused before any lookup, whatever key it sends now, until the window ends.
+    limiter: RateLimiter = scope["app"].state.rate_limiter
+    address = anonymous_identity(scope)
+    await limiter.refuse_if_spent(AUTH_FAILURES, address)
     async with scope["app"].state.sessionmaker() as session:
         key = await find_active_key(session, secret.strip())
     if key is None:
+        await limiter.record_failure(AUTH_FAILURES, address)
         raise ProblemError(401, "unauthorized", "Unauthorized", "the API key is unknown or revoked",
                            headers=_CHALLENGE)
     if needed not in key.scopes:

@@ -97,6 +97,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
         "public": Policy.parse("public", settings.rate_limit_public),
         "feeds": Policy.parse("feeds", settings.rate_limit_feeds),
         "write": Policy.parse("write", settings.rate_limit_write),
+        "auth_failures": Policy.parse("auth_failures", settings.rate_limit_auth_failures),
     }
     return RateLimiter(store, policies)
 

@@ -99,6 +99,8 @@ class AppStateCollector:
         if limiter is not None:
             yield GaugeMetricFamily("rate_limit_rejections", "Requests refused with 429 since start",
                                     value=limiter.rejections)
+            yield CounterMetricFamily("auth_failures", "Calls with an unknown or revoked API key since start",
+                                      value=limiter.auth_failures)
 
 
 class LoopLagProbe:
