@@ -63,7 +63,8 @@ def reject_repeated_keys(body: bytes) -> None:
     hands over every key, in C; it costs about 24 ms on a full 10,000-item batch (1 MB), against its ~110 ms.
     """
     try:
-        json.loads(body if isinstance(body, bytes) else bytes(body), object_pairs_hook=_unique_keys, parse_float=_ignored, parse_int=_ignored)
+        text = body if isinstance(body, bytes) else bytes(body)  # a batch item arrives as msgspec.Raw
+        json.loads(text, object_pairs_hook=_unique_keys, parse_float=_ignored, parse_int=_ignored)
     except _RepeatedKey as exc:
         raise MalformedBody(f"the key {str(exc)[:100]!r} appears twice in one object: send each key once") from None
     except UnicodeDecodeError:

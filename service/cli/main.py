@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -30,12 +31,15 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from service.db import migrations
+    from service.http.observability import configure_logging
 
+    configure_logging(settings.log_level)  # the parent's lines (migrations, uvicorn's supervisor) are JSON too
     with database_url(settings) as url:
         migrations.upgrade(url)
         if settings.load_seed:
             loaded = asyncio.run(load_seed(url))
-            print("seed catalog loaded" if loaded else "catalog already has data: seed not loaded", file=sys.stderr)
+            logging.getLogger("service.cli").info(
+                "seed catalog loaded" if loaded else "catalog already has data: seed not loaded")
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("service.http.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                     **uvicorn_options(settings))
@@ -45,7 +49,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's settings for `serve` (tests run their servers with them too)."""
     # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to; the app reads forwarded headers itself,
     # from TRUSTED_PROXIES only (service.http.forwarded).
-    return {"log_level": settings.log_level.lower(), "proxy_headers": False}
+    # uvicorn's log config would give its loggers plain-text handlers of their own: none, so that every line
+    # goes through the app's JSON handler (service.http.observability), and no access log of uvicorn's, which
+    # knows no request id (service.http.front writes one).
+    return {"log_level": settings.log_level.lower(), "proxy_headers": False, "log_config": None,
+            "access_log": False}
 
 
 async def load_seed(url: str) -> bool:

@@ -92,8 +92,9 @@ def as_csv(feed: schemas.PriceFeed) -> bytes:
         # The rules as their compact JSON document, empty for a flat rate: CSV has no better place for a tree.
         flat = not (row.rules.context_tiers or row.rules.time_windows or row.rules.variants)
         rules = "" if flat else msgspec.json.encode(row.rules).decode()
-        writer.writerow([spreadsheet_safe(str(cell)) for cell in (
-            row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices], promotions, rules)])
+        cells = (row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices],
+                 promotions, rules)
+        writer.writerow([spreadsheet_safe(str(cell)) for cell in cells])
     return out.getvalue().encode()
 
 

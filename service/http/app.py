@@ -83,6 +83,9 @@ def create_app(settings: Settings) -> Litestar:
         on_shutdown=[close_database],
         state=State({"settings": settings, "rate_limiter": rate_limiter(settings)}),
         openapi_config=openapi_config(),
+        # Litestar's own logging config would put a plain-text handler on the root logger at startup, over the
+        # JSON one configure_logging set.
+        logging_config=None,
     )
     install_metrics(app)
     app.asgi_handler = Front(app.asgi_handler, ForwardedClient(parse_networks(settings.trusted_proxies)))

@@ -1,15 +1,22 @@
 """The outermost ASGI layer, around Litestar's router: what must hold for every answer, routed or not.
 
 Litestar runs app middleware (service.http.edge) only on a request its router matched, so a 404 or a 405 never
-passes there. This layer wraps the router itself (`Litestar.asgi_handler`): it finds the client's address behind trusted proxies, and answers `HEAD`
-as HTTP says.
+passes there. This layer wraps the router itself (`Litestar.asgi_handler`): it finds the client's address behind
+trusted proxies, gives every request its id (sent back on every answer), answers `HEAD` as HTTP says, and
+writes one access log line and the request metrics per request.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.http.forwarded import ForwardedClient
+from service.http.observability import REQUEST_ID, ROUTE, Metrics, request_id_from
+
+access_log = logging.getLogger("service.access")
 
 
 class Front:
@@ -22,10 +29,36 @@ class Front:
             await self.app(scope, receive, send)
             return
         self.forwarded.resolve(scope)
-        if scope["method"] == "HEAD":
-            await self.app({**scope, "method": "GET"}, receive, _without_body(send))  # type: ignore[typeddict-item]
-            return
-        await self.app(scope, receive, send)
+        incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), None)
+        request_id = request_id_from(incoming)
+        id_header = (b"x-request-id", request_id.encode())
+        tokens = REQUEST_ID.set(request_id), ROUTE.set(scope["path"])
+        method, started, status = scope["method"], time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), id_header]
+            await send(message)
+
+        inner: Scope = scope
+        try:
+            if method == "HEAD":
+                inner = {**scope, "method": "GET"}  # type: ignore[assignment]
+                await self.app(inner, receive, _without_body(send_with_id))
+            else:
+                await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = inner.get("path_template") or "unmatched"
+            metrics: Metrics = scope["app"].state.metrics
+            metrics.record(method, route, status, seconds)
+            ROUTE.set(route)
+            access_log.info("%s %s %d", method, route, status,
+                            extra={"method": method, "status": status, "duration_ms": round(seconds * 1000, 3)})
+            REQUEST_ID.reset(tokens[0])
+            ROUTE.reset(tokens[1])
 
 
 def _without_body(send: Send) -> Send:

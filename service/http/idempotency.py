@@ -3,8 +3,8 @@
 The first request with a key runs and its response is stored; a retry with the same key and the same request
 gets that response again, byte for byte (with `Idempotent-Replayed: true`); the same key with another request
 is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (the id of the API
-key the route checked, else the client's address: service.http.access.caller_identity) and kept 24 hours. Only successful answers are stored: a refused or failed request can
-be corrected and retried with the same key.
+key the route checked, else the client's address: service.http.access.caller_identity) and kept 24 hours.
+Only successful answers are stored: a refused or failed request can be corrected and retried with the same key.
 
 Hand-written (run by service.http.edge for a POST with the header) because it must see the raw request body and
 the final response bytes.

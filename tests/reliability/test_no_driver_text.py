@@ -1,4 +1,4 @@
-"""Problems never carry the database driver's text, and the largest price the docs allow is stored (issue 15, item 8)."""
+"""Problems never carry the database driver's text; the largest documented price is stored (issue 15, item 8)."""
 
 from __future__ import annotations
 
