@@ -9,7 +9,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.alias_routes import AliasController
@@ -24,6 +23,7 @@ from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
 from service.http import health
 from service.http.cors import CorsPolicy
+from service.http.docs import ReferencePage, reference_asset
 from service.http.edge import EdgeMiddleware
 from service.http.forwarded import ForwardedClient, parse_networks
 from service.http.front import Front
@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> Litestar:
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
             QuoteController, AliasController,
             FeedController, health.live, health.ready, metrics_endpoint,
-            estimator_page, estimator_asset,
+            estimator_page, estimator_asset, reference_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
@@ -112,7 +112,7 @@ def openapi_config() -> OpenAPIConfig:
         description="LLM token prices with their whole history, and exact cost estimates. "
                     "Money is USD as decimal strings; prices are per 1,000,000 tokens.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[ReferencePage()],
         components=Components(security_schemes={
             "apiKey": SecurityScheme(type="http", scheme="bearer",
                                      description="An API key from `pricing-api keys create`, as a bearer token"),

@@ -17,6 +17,14 @@ from service.http.forwarded import ForwardedClient
 from service.http.observability import REQUEST_ID, ROUTE, Metrics, request_id_from
 
 access_log = logging.getLogger("service.access")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+# For HTML answers that set no policy of their own (the estimator page sets a stricter one): scripts and
+# everything else from this origin only, never inline; Swagger UI sets inline styles, so styles may be inline.
+_HTML_HEADERS = {
+    b"content-security-policy": b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                b"object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    b"referrer-policy": b"no-referrer",
+}
 
 
 class Front:
@@ -39,7 +47,7 @@ class Front:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), id_header]
+                message["headers"] = _with_security_headers([*message.get("headers", []), id_header])
             await send(message)
 
         inner: Scope = scope
@@ -59,6 +67,16 @@ class Front:
                             extra={"method": method, "status": status, "duration_ms": round(seconds * 1000, 3)})
             REQUEST_ID.reset(tokens[0])
             ROUTE.reset(tokens[1])
+
+
+def _with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """nosniff on every answer; a CSP and a Referrer-Policy on every HTML answer (unless it has its own)."""
+    names = {name.lower() for name, _ in headers}
+    if b"x-content-type-options" not in names:
+        headers.append(_NOSNIFF)
+    if any(name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers):
+        headers += [(name, value) for name, value in _HTML_HEADERS.items() if name not in names]
+    return headers
 
 
 def _without_body(send: Send) -> Send:
