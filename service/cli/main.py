@@ -52,8 +52,14 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     # uvicorn's log config would give its loggers plain-text handlers of their own: none, so that every line
     # goes through the app's JSON handler (service.http.observability), and no access log of uvicorn's, which
     # knows no request id (service.http.front writes one).
+    from service.http.server import GuardedHttpToolsProtocol
+
+    # The protocol bounds header size and the time to send a request (service/http/server.py); uvicorn's own
+    # settings bound idle keep-alive time and the connections of a process.
     return {"log_level": settings.log_level.lower(), "proxy_headers": False, "log_config": None,
-            "access_log": False}
+            "access_log": False, "http": GuardedHttpToolsProtocol,
+            "timeout_keep_alive": settings.http_keepalive_timeout,
+            "limit_concurrency": settings.http_max_connections}
 
 
 async def load_seed(url: str) -> bool:
