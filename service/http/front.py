@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import cast
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from service.http.forwarded import ForwardedClient
 from service.http.observability import REQUEST_ID, ROUTE, Metrics, request_id_from
@@ -41,7 +42,7 @@ class Front:
         request_id = request_id_from(incoming)
         id_header = (b"x-request-id", request_id.encode())
         tokens = REQUEST_ID.set(request_id), ROUTE.set(scope["path"])
-        method, started, status = scope["method"], time.perf_counter(), 500
+        method, started, status = cast(HTTPScope, scope)["method"], time.perf_counter(), 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status

@@ -83,7 +83,7 @@ class AppStateCollector:
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         keeper = self.state.get("snapshot_keeper")
         if keeper is not None and keeper.current is not None:
             age = (datetime.now(UTC) - keeper.current.loaded_at).total_seconds()
