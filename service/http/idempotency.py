@@ -13,6 +13,7 @@ the final response bytes.
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 import msgspec
@@ -23,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.api.decoding import body_limit
 from service.api.operations import KEY_HEADER
 from service.api.problems import IdempotencyKeyInvalid, IdempotencyKeyReused, ProblemError
+from service.http.problem_responses import is_database_down
+
+log = logging.getLogger("service.idempotency")
 
 HEADER = b"idempotency-key"
 KEEP = "24 hours"
@@ -80,11 +84,18 @@ async def _run_and_store(
     except BaseException:
         await _release(engine, principal, key)
         raise
-    if response.get("status", 500) < 400:
-        await _store(engine, principal, key, response)
-    else:
-        # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
-        await _release(engine, principal, key)
+    try:
+        if response.get("status", 500) < 400:
+            await _store(engine, principal, key, response)
+        else:
+            # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
+            await _release(engine, principal, key)
+    except Exception as exc:
+        # The answer has begun and is right; only its key could not be settled (the database went away since).
+        # The key then frees itself after ABANDONED. Failing the answer now would turn a success into a 500.
+        if not is_database_down(exc):
+            raise
+        log.warning("could not settle Idempotency-Key after answering: %r", exc)
     for message in last:
         await send(message)
 

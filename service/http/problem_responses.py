@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from service.api.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem, ProblemError, problem_of
+from service.db.faults import is_connection_failure
 from service.pricing.errors import InputError
 
 log = logging.getLogger("service.problems")
@@ -90,7 +91,7 @@ def _on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    if _is_database_down(exc):
+    if is_database_down(exc):
         return _on_database_down(request, exc)
     driver_error = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig is not None else None
     if isinstance(driver_error, asyncpg.exceptions.DataError):
@@ -110,21 +111,10 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
                                     detail="an unexpected error occurred; it has been logged"))
 
 
-def _is_database_down(exc: Exception) -> bool:
-    # asyncpg's connection failures arrive wrapped in DBAPIError/InternalError, or as a bare ConnectionRefusedError
-    # (an OSError) that SQLAlchemy does not wrap: all were seen with PostgreSQL restarted under load.
-    if isinstance(exc, OSError):
-        return True
-    if isinstance(exc, DBAPIError):
-        orig_name = type(exc.orig).__name__ if exc.orig is not None else ""
-        return exc.connection_invalidated or orig_name in _CONNECTION_FAILURES
-    return False
-
-
-_CONNECTION_FAILURES = {
-    "ConnectionDoesNotExistError", "CannotConnectNowError", "InternalClientError", "ConnectionFailureError",
-    "InterfaceError", "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
-}
+def is_database_down(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (refused, shutting down, starting up, shut down by
+    its administrator, or the connection lost mid-transaction), rather than that the request is at fault."""
+    return is_connection_failure(exc)
 
 
 _CONCURRENCY_FAILURES = {"DeadlockDetectedError", "SerializationError"}
