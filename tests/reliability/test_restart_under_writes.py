@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 
 import httpx
@@ -70,8 +69,9 @@ async def test_writes_across_a_postgres_restart_get_503s_never_500s(tmp_path):
                 await asyncio.sleep(0.3)
                 await asyncio.to_thread(server.start, port=port)
                 await asyncio.sleep(1.0)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and not keeper.connected:
+            for _ in range(100):  # the listener reconnects on its own; the writers keep writing meanwhile
+                if keeper.connected:
+                    break
                 await asyncio.sleep(0.1)
             await asyncio.sleep(0.5)
             stop.set()
