@@ -26,6 +26,8 @@ class Settings:
     rate_limit_public: str = "600/minute"
     rate_limit_feeds: str = "120/minute"
     rate_limit_write: str = "120/minute"
+    # Quotes an anonymous address may store per day; a caller with any valid API key is not counted.
+    quota_anonymous_quotes: str = "100/day"
     # Unknown or revoked API keys an address may send per window before it is refused with 429.
     rate_limit_auth_failures: str = "10/minute"
     # What one connection may cost (service/http/server.py): header bytes and count, seconds for a request's
@@ -53,6 +55,7 @@ class Settings:
             rate_limit_feeds=env.get("RATE_LIMIT_FEEDS") or "120/minute",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "120/minute",
             rate_limit_auth_failures=env.get("RATE_LIMIT_AUTH_FAILURES") or "10/minute",
+            quota_anonymous_quotes=env.get("QUOTA_ANONYMOUS_QUOTES") or "100/day",
             trusted_proxies=_csv(env.get("TRUSTED_PROXIES") or ""),
             http_max_header_bytes=int(env.get("HTTP_MAX_HEADER_BYTES") or 65_536),
             http_max_headers=int(env.get("HTTP_MAX_HEADERS") or 100),

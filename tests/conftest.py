@@ -143,7 +143,7 @@ def app(database_url: str) -> Litestar:
     unlimited = "1000000/minute"
     return create_app(Settings(database_url=database_url, load_seed=False, rate_limit_public=unlimited,
                                rate_limit_feeds=unlimited, rate_limit_write=unlimited,
-                               rate_limit_auth_failures=unlimited))
+                               rate_limit_auth_failures=unlimited, quota_anonymous_quotes="1000000/day"))
 
 
 @contextlib.contextmanager

@@ -101,6 +101,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
         "feeds": Policy.parse("feeds", settings.rate_limit_feeds),
         "write": Policy.parse("write", settings.rate_limit_write),
         "auth_failures": Policy.parse("auth_failures", settings.rate_limit_auth_failures),
+        "anonymous_quotes": Policy.parse("anonymous_quotes", settings.quota_anonymous_quotes),
     }
     return RateLimiter(store, policies)
 

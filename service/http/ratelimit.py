@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from service.api.problems import ProblemError
 
-_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
-_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ async def limited(request, database_url, engine, snapshot_keeper, connection):
             await r.flushdb()
     app = create_app(Settings(database_url=database_url, redis_url=redis_url, rate_limit_public="3/minute",
                               rate_limit_feeds="2/minute", rate_limit_write="100/minute",
-                              rate_limit_auth_failures="3/minute"))
+                              rate_limit_auth_failures="3/minute", quota_anonymous_quotes="2/day"))
     app.state.engine, app.state.snapshot_keeper = engine, snapshot_keeper
     app.state.sessionmaker = _rolled_back_sessions(connection)
     expected_store = {"memory": "MemoryStore", "redis": "RedisStore"}[request.param]
@@ -83,6 +83,24 @@ async def test_wrong_keys_are_limited_per_address_and_counted(limited, session):
         assert response.json()["type"] == "/problems/rate-limited"
     metrics = (await limited.get("/metrics")).text
     assert "auth_failures_total 3.0" in metrics
+
+
+async def test_anonymous_quotes_have_a_daily_quota_by_address_and_keyed_callers_none(limited, session):
+    from service.auth.keys import create_key
+
+    quote = {"kind": "estimate", "request": {"model": "deepseek-v4-flash", "input_tokens": 1, "output_tokens": 1,
+                                             "at": "2026-05-10"}}
+    anonymous = [(await limited.post("/v1/quotes", json=quote)).status_code for _ in range(3)]
+    assert anonymous[:2] == [201, 201] and anonymous[2] == 429
+    refused = await limited.post("/v1/quotes", json=quote)
+    assert refused.json()["type"] == "/problems/rate-limited" and int(refused.headers["retry-after"]) <= 86400
+    _, secret = await create_key(session, "quoter", ["feeds:read"])
+    await session.flush()
+    keyed = [(await limited.post("/v1/quotes", json=quote, headers={"Authorization": f"Bearer {secret}"})).status_code
+             for _ in range(3)]
+    assert keyed == [201, 201, 201]
+    wrong = await limited.post("/v1/quotes", json=quote, headers={"Authorization": "Bearer pk_wrong"})
+    assert wrong.status_code == 401
 
 
 async def test_health_and_docs_are_not_limited(limited):
