@@ -82,8 +82,9 @@ async def test_writes_across_a_postgres_restart_get_503s_never_500s(tmp_path):
         assert keeper.connected
         assert [line for line in seen if "reconnected" in line]
         assert not [line for line in seen if "unhandled error" in line]
-        # The listener's own connection is its own, never a pooled one cut mid-operation.
-        assert not [line for line in seen if "snapshot listener" in line and "cannot switch to state" in line]
+        # The listener only ever lost its connection and reconnected: no other failure, no driver text.
+        listener = [line for line in seen if "snapshot listener" in line]
+        assert all("lost its database connection" in line or "reconnected" in line for line in listener), listener
         logging.getLogger().removeHandler(listening)
     finally:
         if keeper:
