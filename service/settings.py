@@ -53,6 +53,21 @@ class Settings:
     # Scheduled sync: `format=url` pairs (service.catalog.importing.sync.parse_sources); empty: no schedule.
     sync_sources: str = ""
     sync_interval_seconds: int = 3600
+    # Quotes an anonymous address may store per day; a caller with any valid API key is not counted.
+    quota_anonymous_quotes: str = "100/day"
+    # Unknown or revoked API keys an address may send per window before it is refused with 429.
+    rate_limit_auth_failures: str = "10/minute"
+    # What one connection may cost (service/http/server.py): header bytes and count, seconds for a request's
+    # headers from its first byte and for its body from its headers, idle seconds between requests, and the
+    # connections (and requests in progress) a process takes before answering 503.
+    http_max_header_bytes: int = 65_536
+    http_max_headers: int = 100
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 30.0
+    http_keepalive_timeout: float = 5.0
+    http_max_connections: int = 10_000
+    # Networks of the proxies whose Forwarded / X-Forwarded-For headers are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -69,4 +84,13 @@ class Settings:
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "120/minute",
             sync_sources=env.get("SYNC_SOURCES") or "",
             sync_interval_seconds=_seconds((env.get("SYNC_INTERVAL") or "1h").strip()),
+            rate_limit_auth_failures=env.get("RATE_LIMIT_AUTH_FAILURES") or "10/minute",
+            quota_anonymous_quotes=env.get("QUOTA_ANONYMOUS_QUOTES") or "100/day",
+            trusted_proxies=_csv(env.get("TRUSTED_PROXIES") or ""),
+            http_max_header_bytes=int(env.get("HTTP_MAX_HEADER_BYTES") or 65_536),
+            http_max_headers=int(env.get("HTTP_MAX_HEADERS") or 100),
+            http_header_timeout=float(env.get("HTTP_HEADER_TIMEOUT") or 10),
+            http_body_timeout=float(env.get("HTTP_BODY_TIMEOUT") or 30),
+            http_keepalive_timeout=float(env.get("HTTP_KEEPALIVE_TIMEOUT") or 5),
+            http_max_connections=int(env.get("HTTP_MAX_CONNECTIONS") or 10_000),
         )

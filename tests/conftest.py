@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from service.auth.keys import create_key
 from service.catalog.seed import load_seed_if_empty
+from service.cli.main import uvicorn_options
 from service.db import migrations
 from service.db.embedded import embedded_database
 from service.db.engine import make_engine, make_sessionmaker
@@ -141,7 +142,8 @@ def app(database_url: str) -> Litestar:
     # Limits that never trip during the suite; tests/feeds/test_rate_limits.py tests them on apps of its own.
     unlimited = "1000000/minute"
     return create_app(Settings(database_url=database_url, load_seed=False, rate_limit_public=unlimited,
-                               rate_limit_feeds=unlimited, rate_limit_write=unlimited))
+                               rate_limit_feeds=unlimited, rate_limit_write=unlimited,
+                               rate_limit_auth_failures=unlimited, quota_anonymous_quotes="1000000/day"))
 
 
 @contextlib.contextmanager
@@ -229,7 +231,8 @@ def served_url(database_url: str, engine: AsyncEngine) -> Iterator[str]:  # `eng
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     app = create_app(Settings(database_url=database_url, load_seed=False))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           **{**uvicorn_options(Settings()), "log_level": "warning"}))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

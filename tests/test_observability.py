@@ -34,7 +34,9 @@ async def test_errors_carry_a_request_id_and_a_callers_id_is_echoed(client):
     replaced = await client.get("/health/live", headers={"X-Request-Id": "bad id\twith tab"})
     assert replaced.headers["x-request-id"] != "bad id\twith tab" and len(replaced.headers["x-request-id"]) == 32
     plain = await client.get("/health/live")
-    assert "x-request-id" not in plain.headers  # a success without a caller's id: nothing to correlate
+    assert len(plain.headers["x-request-id"]) == 32  # every answer, a success without a caller's id too
+    for unrouted in (await client.get("/v1/nothing-here"), await client.delete("/v1/estimate")):
+        assert unrouted.status_code in (404, 405) and len(unrouted.headers["x-request-id"]) == 32
 
 
 def test_log_lines_are_json_with_the_request_id():

@@ -8,6 +8,7 @@ innermost part that fails. That costs nothing on the happy path and a few conver
 from __future__ import annotations
 
 import functools
+import json
 import types
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -33,11 +34,52 @@ def body_limit(scope: Scope) -> int | None:
 def decode_json(body: bytes) -> Any:
     """The body as plain values; MalformedBody when it is not JSON."""
     try:
-        return _DECODER.decode(body or b"null")
+        value = _DECODER.decode(body or b"null")
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"{exc}: send a valid JSON body") from None
+    except UnicodeDecodeError:
+        raise not_utf8() from None
     except RecursionError:
         raise MalformedBody("JSON nested too deeply: send a valid JSON body") from None
+    reject_repeated_keys(body)
+    return value
+
+
+class _RepeatedKey(Exception):
+    """Not a ValueError, so that it is told apart from the JSON errors msgspec has already reported."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> None:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _RepeatedKey(next(key for index, key in enumerate(keys) if key in keys[:index]))
+
+
+def reject_repeated_keys(body: bytes) -> None:
+    """MalformedBody when an object of the body holds a key twice (or the body is not UTF-8).
+
+    msgspec, like most parsers, lets the last of two equal keys win, so two readers of one body (a proxy, a
+    cache, this service) may each see another value. The standard library's parser is the one at hand that
+    hands over every key, in C; it costs about 24 ms on a full 10,000-item batch (1 MB), against its ~110 ms.
+    """
+    try:
+        text = body if isinstance(body, bytes) else bytes(body)  # a batch item arrives as msgspec.Raw
+        json.loads(text, object_pairs_hook=_unique_keys, parse_float=_ignored, parse_int=_ignored)
+    except _RepeatedKey as exc:
+        raise MalformedBody(f"the key {str(exc)[:100]!r} appears twice in one object: send each key once") from None
+    except UnicodeDecodeError:
+        raise not_utf8() from None
+    except (ValueError, RecursionError):
+        pass  # not JSON: msgspec's decoding reports it, with its own words
+
+
+def _ignored(_: str) -> None:
+    return None
+
+
+def not_utf8() -> MalformedBody:
+    # msgspec raises UnicodeDecodeError, not DecodeError, for a string whose bytes are not UTF-8.
+    return MalformedBody("the body is not valid UTF-8: send JSON encoded as UTF-8")
 
 
 def convert_strict(value: Any, target: type[T]) -> T:

@@ -25,7 +25,7 @@ from service.api.structs import (
     Source,
 )
 from service.pricing.errors import InvalidAmount, InvalidValue
-from service.pricing.money import parse_decimal
+from service.pricing.money import MAX_PRICE, parse_decimal
 
 ContextWindow = Annotated[int, Meta(ge=1, le=1_000_000_000)]
 _PERCENT = KwargDefinition(
@@ -213,7 +213,7 @@ class PricePeriodCreate(Schema):
         for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"):
             value = getattr(self, field)
             if value is not None:
-                setattr(self, field, parse_decimal(value, field=field))
+                setattr(self, field, parse_decimal(value, field=field, max_value=MAX_PRICE))
         _check_period(self.valid_from, self.valid_to)
 
 

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from service.settings import Settings
 
@@ -29,14 +31,33 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from service.db import migrations
+    from service.http.observability import configure_logging
 
+    configure_logging(settings.log_level)  # the parent's lines (migrations, uvicorn's supervisor) are JSON too
     with database_url(settings) as url:
         migrations.upgrade(url)
         if settings.load_seed:
-            print(asyncio.run(load_catalog(url, settings.catalog)), file=sys.stderr)
+            logging.getLogger("service.cli").info(asyncio.run(load_catalog(url, settings.catalog)))
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("service.http.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=settings.log_level.lower())
+                    **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings for `serve` (tests run their servers with them too)."""
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to; the app reads forwarded headers itself,
+    # from TRUSTED_PROXIES only (service.http.forwarded).
+    # uvicorn's log config would give its loggers plain-text handlers of their own: none, so that every line
+    # goes through the app's JSON handler (service.http.observability), and no access log of uvicorn's, which
+    # knows no request id (service.http.front writes one).
+    from service.http.server import GuardedHttpToolsProtocol
+
+    # The protocol bounds header size and the time to send a request (service/http/server.py); uvicorn's own
+    # settings bound idle keep-alive time and the connections of a process.
+    return {"log_level": settings.log_level.lower(), "proxy_headers": False, "log_config": None,
+            "access_log": False, "http": GuardedHttpToolsProtocol,
+            "timeout_keep_alive": settings.http_keepalive_timeout,
+            "limit_concurrency": settings.http_max_connections}
 
 
 async def load_catalog(url: str, catalog: str) -> str:

@@ -6,11 +6,25 @@ from collections.abc import AsyncIterator
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from service.db.faults import is_connection_failure
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=False)
+    event.listen(engine.sync_engine, "handle_error", _invalidate_on_connection_failure)
+    return engine
+
+
+def _invalidate_on_connection_failure(context: ExceptionContext) -> None:
+    # SQLAlchemy takes only some of asyncpg's connection failures for disconnects: after a restart, a connection
+    # whose protocol was cut mid-operation ("cannot switch to state 12") went back to the pool and failed again.
+    # Marked as a disconnect, it is discarded with the rest of the pool's connections of before the restart.
+    if is_connection_failure(context.original_exception):
+        context.is_disconnect = True
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import msgspec
 
-from service.api.decoding import convert_strict, decode_json
+from service.api.decoding import convert_strict, decode_json, not_utf8, reject_repeated_keys
 from service.api.problems import PROBLEM_MEDIA_TYPE, MalformedBody, Problem, ProblemError, problem_of
 from service.api.structs import Schema
 from service.estimates import schemas
@@ -84,9 +84,14 @@ def decoded(body: bytes | msgspec.Raw, decoder: msgspec.json.Decoder[T], strict_
     """`body` decoded by the typed `decoder`; when it refuses, the InputError that says why, from the strict path
     decoding the body as `strict_type` (the same schema, as the spec documents it)."""
     try:
-        return decoder.decode(body)
+        value = decoder.decode(body)
     except (msgspec.DecodeError, RecursionError) as exc:
         raise _refusal(body, strict_type, exc) from None
+    except UnicodeDecodeError:
+        raise not_utf8() from None
+    if not isinstance(body, msgspec.Raw):  # a batch's items are parts of a body checked whole
+        reject_repeated_keys(body)
+    return value
 
 
 def _refusal(body: bytes | msgspec.Raw, strict_type: Any, exc: Exception) -> InputError:

@@ -45,8 +45,13 @@ class QuoteController(Controller):
     path = "/v1/quotes"
     tags = ["estimates"]
 
-    @post("/", operation_class=QuoteOperation, responses=responses(400, 404, 422, 503),
-          summary="Store an estimate as an immutable quote")
+    # Stored quotes are kept: an anonymous address may store `QUOTA_ANONYMOUS_QUOTES` a day, a caller with a key
+    # any number (service.http.access).
+    @post("/", operation_class=QuoteOperation, responses=responses(400, 401, 404, 422, 503),
+          opt={"quota": "anonymous_quotes"},
+          summary="Store an estimate as an immutable quote",
+          description="Anonymous callers may store a limited number of quotes a day per address "
+                      "(`QUOTA_ANONYMOUS_QUOTES`, 100 by default; then 429); with any valid API key there is no quota.")
     async def create(
         self, session: DbSession, state: State, data: JSONBody[Any]
     ) -> Response[QuoteBody]:

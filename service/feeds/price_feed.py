@@ -92,6 +92,17 @@ def as_csv(feed: schemas.PriceFeed) -> bytes:
         # The rules as their compact JSON document, empty for a flat rate: CSV has no better place for a tree.
         flat = not (row.rules.context_tiers or row.rules.time_windows or row.rules.variants)
         rules = "" if flat else msgspec.json.encode(row.rules).decode()
-        writer.writerow([row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices],
-                         promotions, rules])
+        cells = (row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices],
+                 promotions, rules)
+        writer.writerow([spreadsheet_safe(str(cell)) for cell in cells])
     return out.getvalue().encode()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula: one that starts with =, +, -, @, a tab or a carriage return
+    gets a leading single quote (OWASP, "CSV Injection"). Promotion names are free text; every cell is escaped
+    all the same, so no later column can forget it."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell

@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.alias_routes import AliasController
@@ -28,7 +27,10 @@ from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
 from service.http import health
 from service.http.cors import CorsPolicy
+from service.http.docs import ReferencePage, reference_asset
 from service.http.edge import EdgeMiddleware
+from service.http.forwarded import ForwardedClient, parse_networks
+from service.http.front import Front
 from service.http.observability import configure_logging, install_metrics, metrics_endpoint
 from service.http.openapi import corrected
 from service.http.problem_responses import EXCEPTION_HANDLERS
@@ -79,7 +81,7 @@ def create_app(settings: Settings) -> Litestar:
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
             QuoteController, AliasController,
             FeedController, list_sync_runs, health.live, health.ready, metrics_endpoint,
-            estimator_page, estimator_asset,
+            estimator_page, estimator_asset, reference_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
@@ -92,8 +94,12 @@ def create_app(settings: Settings) -> Litestar:
         on_shutdown=[close_database],
         state=State({"settings": settings, "rate_limiter": rate_limiter(settings)}),
         openapi_config=openapi_config(),
+        # Litestar's own logging config would put a plain-text handler on the root logger at startup, over the
+        # JSON one configure_logging set.
+        logging_config=None,
     )
     install_metrics(app)
+    app.asgi_handler = Front(app.asgi_handler, ForwardedClient(parse_networks(settings.trusted_proxies)))
     # Builds the spec now rather than on its first request (about 50 ms), so every reader of it sees it corrected.
     corrected(app.openapi_schema)
     return app
@@ -105,6 +111,8 @@ def rate_limiter(settings: Settings) -> RateLimiter:
         "public": Policy.parse("public", settings.rate_limit_public),
         "feeds": Policy.parse("feeds", settings.rate_limit_feeds),
         "write": Policy.parse("write", settings.rate_limit_write),
+        "auth_failures": Policy.parse("auth_failures", settings.rate_limit_auth_failures),
+        "anonymous_quotes": Policy.parse("anonymous_quotes", settings.quota_anonymous_quotes),
     }
     return RateLimiter(store, policies)
 
@@ -116,7 +124,7 @@ def openapi_config() -> OpenAPIConfig:
         description="LLM token prices with their whole history, and exact cost estimates. "
                     "Money is USD as decimal strings; prices are per 1,000,000 tokens.",
         path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
+        render_plugins=[ReferencePage()],
         components=Components(security_schemes={
             "apiKey": SecurityScheme(type="http", scheme="bearer",
                                      description="An API key from `pricing-api keys create`, as a bearer token"),

@@ -2,9 +2,9 @@
 
 The first request with a key runs and its response is stored; a retry with the same key and the same request
 gets that response again, byte for byte (with `Idempotent-Replayed: true`); the same key with another request
-is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (a hash of the
-Authorization header) and kept 24 hours. Only successful answers are stored: a refused or failed request can
-be corrected and retried with the same key.
+is a 422; a retry while the first is still running is a 409. Keys are scoped to the caller (the id of the API
+key the route checked, else the client's address: service.http.access.caller_identity) and kept 24 hours.
+Only successful answers are stored: a refused or failed request can be corrected and retried with the same key.
 
 Hand-written (run by service.http.edge for a POST with the header) because it must see the raw request body and
 the final response bytes.
@@ -13,6 +13,7 @@ the final response bytes.
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 import msgspec
@@ -23,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.api.decoding import body_limit
 from service.api.operations import KEY_HEADER
 from service.api.problems import IdempotencyKeyInvalid, IdempotencyKeyReused, ProblemError
+from service.http.problem_responses import is_database_down
+
+log = logging.getLogger("service.idempotency")
 
 HEADER = b"idempotency-key"
 KEEP = "24 hours"
@@ -32,12 +36,12 @@ _SKIPPED_HEADERS = {b"date", b"server", b"content-length", b"ratelimit", b"ratel
 
 
 async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: Send, key: bytes,
-                           authorization: bytes) -> None:
+                           caller: str) -> None:
     """Run a POST that carries an Idempotency-Key: replay what that key answered before, or answer and keep it."""
     if not 1 <= len(key) <= 255:
         raise IdempotencyKeyInvalid(f"{KEY_HEADER} must be 1 to 255 characters", KEY_HEADER)
     body = await _read_body(receive, body_limit(scope))
-    principal = hashlib.sha256(authorization).digest()
+    principal = principal_of(caller)
     fingerprint = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])).digest()
     engine: AsyncEngine = scope["app"].state.engine
     stored = await _claim(engine, principal, key.decode("latin-1"), fingerprint)
@@ -45,6 +49,11 @@ async def run_idempotently(app: ASGIApp, scope: Scope, receive: Receive, send: S
         await _replay(send, stored)
         return
     await _run_and_store(app, scope, body, send, engine, principal, key.decode("latin-1"))
+
+
+def principal_of(caller: str) -> bytes:
+    """The namespace of a caller's keys: `key:ID` for a checked API key, `ip:ADDRESS` for an anonymous caller."""
+    return hashlib.sha256(caller.encode()).digest()
 
 
 async def _run_and_store(
@@ -75,11 +84,18 @@ async def _run_and_store(
     except BaseException:
         await _release(engine, principal, key)
         raise
-    if response.get("status", 500) < 400:
-        await _store(engine, principal, key, response)
-    else:
-        # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
-        await _release(engine, principal, key)
+    try:
+        if response.get("status", 500) < 400:
+            await _store(engine, principal, key, response)
+        else:
+            # As at Stripe, a request that was refused (or failed) is not remembered: fix it, retry with the key.
+            await _release(engine, principal, key)
+    except Exception as exc:
+        # The answer has begun and is right; only its key could not be settled (the database went away since).
+        # The key then frees itself after ABANDONED. Failing the answer now would turn a success into a 500.
+        if not is_database_down(exc):
+            raise
+        log.warning("could not settle Idempotency-Key after answering: %r", exc)
     for message in last:
         await send(message)
 

@@ -1,5 +1,5 @@
-"""Metrics and logs: Prometheus metrics at /metrics, and JSON log lines carrying the request id (which error
-answers, and answers to callers who sent their own X-Request-Id, carry back: see service.http.edge).
+"""Metrics and logs: Prometheus metrics at /metrics, and JSON log lines carrying the request id (which every
+answer carries back: see service.http.front) and the route.
 
 Metrics are per process (each worker has its own registry); scrape every worker, or run one worker per
 container as the compose file's replicas would.
@@ -28,6 +28,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
+# The request's route template once routed (its path before), for every log line written while it runs.
+ROUTE: ContextVar[str] = ContextVar("route", default="-")
 # Request ids: a random prefix per process and a counter; unique across workers, and far cheaper than uuid4().
 _ID_PREFIX = uuid.uuid4().hex[:16]
 _ID_COUNTER = itertools.count(1)
@@ -81,7 +83,7 @@ class AppStateCollector:
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         keeper = self.state.get("snapshot_keeper")
         if keeper is not None and keeper.current is not None:
             age = (datetime.now(UTC) - keeper.current.loaded_at).total_seconds()
@@ -102,6 +104,8 @@ class AppStateCollector:
         if limiter is not None:
             yield GaugeMetricFamily("rate_limit_rejections", "Requests refused with 429 since start",
                                     value=limiter.rejections)
+            yield CounterMetricFamily("auth_failures", "Calls with an unknown or revoked API key since start",
+                                      value=limiter.auth_failures)
 
 
 def _sync_metrics(scheduler: Any) -> Iterator[Any]:
@@ -212,21 +216,30 @@ def install_metrics(app: Litestar) -> None:
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = REQUEST_ID.get()
+        record.route = ROUTE.get()
         return True
 
 
 def json_handler(stream: Any = None) -> logging.Handler:
     """JSON lines, each with the request id. Nothing in this service logs headers, so keys never reach logs."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}{request_id}", style="{",
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}{request_id}{route}", style="{",
                                        rename_fields={"asctime": "time", "levelname": "level"}))
     handler.addFilter(_RequestIdFilter())
     return handler
 
 
 def configure_logging(level: str) -> None:
+    """Every line through one JSON handler on the root logger, uvicorn's own included: `serve` starts uvicorn
+    with `log_config=None` and no access log (service.http.front writes one, with the request id)."""
     root = logging.getLogger()
     root.handlers = [json_handler()]
     root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.asgi"):
+        logger = logging.getLogger(name)
+        logger.handlers, logger.propagate = [], True
+    # uvicorn's access line knows no request id; service.http.front writes the access line instead.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers, access.propagate = [], False
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from litestar.openapi.spec import OpenAPI, OpenAPIResponse, OpenAPIType, Reference
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Reference
+
+from service.api.problems import PROBLEM_MEDIA_TYPE
 
 _COMPONENTS = "#/components/schemas/"
 _LAYER_SUFFIX = "Out"
@@ -14,6 +16,7 @@ _LAYER_SUFFIX = "Out"
 
 def corrected(spec: OpenAPI) -> None:
     document_only_what_is_sent(spec)
+    bodies_are_json(spec)
     path_parameters_are_strings(spec)
     name_components_as_clients_know_them(spec)
 
@@ -63,6 +66,19 @@ def path_parameters_are_strings(spec: OpenAPI) -> None:
                 schema: Any = getattr(parameter, "schema", None)
                 if getattr(parameter, "param_in", None) == "path" and getattr(schema, "one_of", None):
                     schema.one_of, schema.type = None, OpenAPIType.STRING
+
+
+def bodies_are_json(spec: OpenAPI) -> None:
+    """Every operation that takes a body answers 415 to one that is not JSON (service.http.media, run by the
+    edge for every route, so no route declares it itself)."""
+    problem = OpenAPIResponse(
+        description="Unsupported media type: the body is not sent as application/json (or a +json type)",
+        content={PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=Reference(ref=_COMPONENTS + "Problem"))})
+    for path_item in (spec.paths or {}).values():
+        for method in ("put", "post", "patch"):
+            operation = getattr(path_item, method)
+            if operation is not None and operation.request_body is not None:
+                operation.responses = dict(sorted({**(operation.responses or {}), "415": problem}.items()))
 
 
 def document_only_what_is_sent(spec: OpenAPI) -> None:

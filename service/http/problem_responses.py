@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from service.api.problems import PROBLEM_MEDIA_TYPE, FieldError, Problem, ProblemError, problem_of
+from service.db.faults import is_connection_failure
 from service.pricing.errors import InputError
 
 log = logging.getLogger("service.problems")
@@ -61,10 +62,13 @@ def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
                                         status=400, detail=f"{exc.detail}: send a valid JSON body"))
     # A 405 and other statuses of Litestar's own have no type of ours: about:blank, as RFC 9457 says.
     problem_type = "/problems/not-found" if isinstance(exc, NotFoundException) else "about:blank"
+    headers = dict(exc.headers or {})
+    if "GET" in headers.get("allow", "").split(", "):  # Litestar's router names the header in lower case
+        headers["allow"] += ", HEAD"  # service.http.front answers HEAD wherever GET is routed
     return problem_response(
         Problem(type=problem_type,
                 title=_title(status), status=status, detail=str(exc.detail)),
-        dict(exc.headers or {}),
+        headers,
     )
 
 
@@ -87,13 +91,15 @@ def _on_database_down(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    if _is_database_down(exc):
+    if is_database_down(exc):
         return _on_database_down(request, exc)
     driver_error = exc.orig.__cause__ if isinstance(exc, DBAPIError) and exc.orig is not None else None
     if isinstance(driver_error, asyncpg.exceptions.DataError):
-        # A value PostgreSQL cannot store or compare (a NUL character, say) that no schema caught first.
+        # A value PostgreSQL cannot store or compare (a NUL character, say) that no schema caught first. The
+        # driver's text names the database's internals, so it is logged, never sent.
+        log.info("database refused a value on %s %s: %s", request.method, request.url.path, driver_error)
         return problem_response(Problem(type="/problems/validation-error", title="Invalid request", status=422,
-                                        detail=f"a value in the request is not valid: {driver_error}"))
+                                        detail="a value in the request cannot be stored (a NUL character, say)"))
     if type(driver_error).__name__ in _CONCURRENCY_FAILURES:
         return problem_response(
             Problem(type="/problems/conflict", title="Conflict", status=409,
@@ -105,21 +111,10 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
                                     detail="an unexpected error occurred; it has been logged"))
 
 
-def _is_database_down(exc: Exception) -> bool:
-    # asyncpg's connection failures arrive wrapped in DBAPIError/InternalError, or as a bare ConnectionRefusedError
-    # (an OSError) that SQLAlchemy does not wrap: all were seen with PostgreSQL restarted under load.
-    if isinstance(exc, OSError):
-        return True
-    if isinstance(exc, DBAPIError):
-        orig_name = type(exc.orig).__name__ if exc.orig is not None else ""
-        return exc.connection_invalidated or orig_name in _CONNECTION_FAILURES
-    return False
-
-
-_CONNECTION_FAILURES = {
-    "ConnectionDoesNotExistError", "CannotConnectNowError", "InternalClientError", "ConnectionFailureError",
-    "InterfaceError", "TooManyConnectionsError", "AdminShutdownError", "CrashShutdownError",
-}
+def is_database_down(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (refused, shutting down, starting up, shut down by
+    its administrator, or the connection lost mid-transaction), rather than that the request is at fault."""
+    return is_connection_failure(exc)
 
 
 _CONCURRENCY_FAILURES = {"DeadlockDetectedError", "SerializationError"}

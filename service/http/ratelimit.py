@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from service.api.problems import ProblemError
 
-_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
-_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class MemoryStore:
         count = window.counts[identity] = window.counts.get(identity, 0) + 1
         return count
 
+    def peek(self, policy: str, window_index: int, identity: str) -> int:
+        window = self._windows.get(policy)
+        return window.counts.get(identity, 0) if window is not None and window.number == window_index else 0
+
 
 class _Window(NamedTuple):
     number: int
@@ -76,6 +80,9 @@ class RedisStore:
             pipe.expire(key, window + 1)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def peek(self, key: str) -> int:
+        return int(await self._redis.get(key) or 0)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -106,6 +113,7 @@ class RateLimiter:
         self.store = store
         self.policies = policies
         self.rejections = 0
+        self.auth_failures = 0
 
     @property
     def in_memory(self) -> bool:
@@ -120,6 +128,29 @@ class RateLimiter:
         window_index = int(now) // policy.window
         count = await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
         return self._verdict(policy, count, window_index, now)
+
+    async def refuse_if_spent(self, policy_name: str, identity: str) -> None:
+        """A 429 when `identity` has used up `policy_name`'s window already, without counting this call: for
+        limits on failures, counted only when a failure happens (record_failure)."""
+        policy = self.policies[policy_name]
+        now = time.time()
+        window_index = int(now) // policy.window
+        if isinstance(self.store, MemoryStore):
+            count = self.store.peek(policy.name, window_index, identity)
+        else:
+            count = await self.store.peek(f"ratelimit:{policy.name}:{identity}:{window_index}")
+        if count >= policy.limit:
+            self._verdict(policy, count + 1, window_index, now)  # raises the 429
+
+    async def record_failure(self, policy_name: str, identity: str) -> None:
+        """Count one failure of `identity` against `policy_name` (its 429 is for the next attempt)."""
+        self.auth_failures += 1
+        policy = self.policies[policy_name]
+        if isinstance(self.store, MemoryStore):
+            self.store.hit(policy.name, int(time.time()) // policy.window, identity)
+        else:
+            window_index = int(time.time()) // policy.window
+            await self.store.hit(f"ratelimit:{policy.name}:{identity}:{window_index}", policy.window)
 
     def check_in_memory(self, policy_name: str, identity: str) -> Verdict:
         """check() without a coroutine, for the in-memory store: it runs on every request."""

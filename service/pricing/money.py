@@ -10,6 +10,8 @@ from service.pricing.errors import InvalidAmount, path_of
 
 MAX_FRACTION_DIGITS = 12
 MAX_VALUE = Decimal("1e12")
+# The largest price the database's numeric(24, 12) columns hold: 12 digits before the point and 12 after.
+MAX_PRICE = Decimal("999999999999.999999999999")
 COST_PLACES = 10
 RATIO_PLACES = 2
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.catalog.aliases import load_aliases
 from service.catalog.price_queries import load_timelines
+from service.db.faults import is_connection_failure
 from service.snapshot.catalog_snapshot import CatalogSnapshot, load_snapshot
 from service.snapshot.change_log import changes_after, latest_seq
 
@@ -117,8 +118,14 @@ class SnapshotKeeper:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database went away: retry, and keep serving the last snapshot
-                if self.connected:
-                    log.warning("snapshot listener lost its connection (%r); retrying every 0.5 s", exc)
+                if self.connected and is_connection_failure(exc):
+                    # A restart cuts the connection wherever it is; the driver then says so in several ways (one is
+                    # "cannot switch to state N", a protocol cut mid-operation). The connection is gone either way,
+                    # and the next attempt opens a new one.
+                    log.warning("snapshot listener lost its database connection (%s); reconnecting every 0.5 s",
+                                type(exc).__name__)
+                elif self.connected:
+                    log.warning("snapshot listener failed (%r); retrying every 0.5 s", exc)
                 self.connected = False
                 await asyncio.sleep(0.5)
 
@@ -142,9 +149,13 @@ class SnapshotKeeper:
                     self.connected = False
                     raise ConnectionError("listener connection closed")
                 await self.refresh()
+        except Exception:
+            connection.terminate()  # a connection cut mid-operation cannot say goodbye: drop it at once
+            raise
         finally:
-            with contextlib.suppress(Exception):
-                await connection.close()
+            if not connection.is_closed():
+                with contextlib.suppress(Exception):
+                    await connection.close()
 
 
 def current_snapshot(request: Request[Any, Any, Any]) -> CatalogSnapshot:

@@ -26,7 +26,8 @@ async def limited(request, database_url, engine, snapshot_keeper, connection):
         async with redis.from_url(redis_url) as r:
             await r.flushdb()
     app = create_app(Settings(database_url=database_url, redis_url=redis_url, rate_limit_public="3/minute",
-                              rate_limit_feeds="2/minute", rate_limit_write="100/minute"))
+                              rate_limit_feeds="2/minute", rate_limit_write="100/minute",
+                              rate_limit_auth_failures="3/minute", quota_anonymous_quotes="2/day"))
     app.state.engine, app.state.snapshot_keeper = engine, snapshot_keeper
     app.state.sessionmaker = _rolled_back_sessions(connection)
     expected_store = {"memory": "MemoryStore", "redis": "RedisStore"}[request.param]
@@ -65,6 +66,41 @@ async def test_keys_are_limited_each_on_its_own_budget(limited, session):
     first = [(await limited.get("/v1/feeds/prices", headers=headers[0])).status_code for _ in range(3)]
     second = [(await limited.get("/v1/feeds/prices", headers=headers[1])).status_code for _ in range(2)]
     assert first == [200, 200, 429] and second == [200, 200]
+
+
+async def test_wrong_keys_are_limited_per_address_and_counted(limited, session):
+    from service.auth.keys import create_key
+
+    _, secret = await create_key(session, "good", ["feeds:read"])
+    await session.flush()
+    guesses = [(await limited.get("/v1/feeds/prices", headers={"Authorization": f"Bearer pk_guess{n}"})).status_code
+               for n in range(3)]
+    assert guesses == [401, 401, 401]
+    # The window is spent: the next call from that address is refused before its key is looked at, good or not.
+    for headers in ({"Authorization": "Bearer pk_guess4"}, {"Authorization": f"Bearer {secret}"}):
+        response = await limited.get("/v1/feeds/prices", headers=headers)
+        assert response.status_code == 429 and 1 <= int(response.headers["retry-after"]) <= 60
+        assert response.json()["type"] == "/problems/rate-limited"
+    metrics = (await limited.get("/metrics")).text
+    assert "auth_failures_total 3.0" in metrics
+
+
+async def test_anonymous_quotes_have_a_daily_quota_by_address_and_keyed_callers_none(limited, session):
+    from service.auth.keys import create_key
+
+    quote = {"kind": "estimate", "request": {"model": "deepseek-v4-flash", "input_tokens": 1, "output_tokens": 1,
+                                             "at": "2026-05-10"}}
+    anonymous = [(await limited.post("/v1/quotes", json=quote)).status_code for _ in range(3)]
+    assert anonymous[:2] == [201, 201] and anonymous[2] == 429
+    refused = await limited.post("/v1/quotes", json=quote)
+    assert refused.json()["type"] == "/problems/rate-limited" and int(refused.headers["retry-after"]) <= 86400
+    _, secret = await create_key(session, "quoter", ["feeds:read"])
+    await session.flush()
+    keyed = [(await limited.post("/v1/quotes", json=quote, headers={"Authorization": f"Bearer {secret}"})).status_code
+             for _ in range(3)]
+    assert keyed == [201, 201, 201]
+    wrong = await limited.post("/v1/quotes", json=quote, headers={"Authorization": "Bearer pk_wrong"})
+    assert wrong.status_code == 401
 
 
 async def test_health_and_docs_are_not_limited(limited):

@@ -8,6 +8,8 @@ import uuid
 import httpx
 from sqlalchemy import text
 
+from service.auth.keys import find_active_key
+from service.http.idempotency import principal_of
 from tests.factories import unique_slug
 
 
@@ -35,15 +37,15 @@ async def test_the_same_key_with_another_request_is_a_422(client, writer):
     assert [error["field"] for error in other.json()["errors"]] == ["Idempotency-Key"]
 
 
-async def test_a_retry_while_the_first_request_is_in_flight_is_a_409(client, engine, writer):
+async def test_a_retry_while_the_first_request_is_in_flight_is_a_409(client, engine, session, writer):
     headers = {**writer, **key()}
     body = b'{"id": "in-flight-corp", "name": "x"}'
     fingerprint = hashlib.sha256(b"\0".join([b"/v1/providers", b"", body])).digest()
+    api_key = await find_active_key(session, headers["Authorization"].removeprefix("Bearer "))
     async with engine.begin() as connection:  # what a first request still running leaves behind
         await connection.execute(text(
             "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES (:p, :k, :h)"),
-            {"p": hashlib.sha256(headers["Authorization"].encode()).digest(), "k": headers["Idempotency-Key"],
-             "h": fingerprint})
+            {"p": principal_of(f"key:{api_key.id}"), "k": headers["Idempotency-Key"], "h": fingerprint})
     response = await client.post("/v1/providers", content=body,
                                  headers={**headers, "content-type": "application/json"})
     assert response.status_code == 409 and response.headers["retry-after"]
@@ -69,6 +71,33 @@ async def test_estimates_replay_too_even_after_the_catalog_changes(client):
     first = await client.post("/v1/estimate", json=body, headers=headers)
     again = await client.post("/v1/estimate", json=body, headers=headers)
     assert first.status_code == 200 and again.content == first.content
+
+
+async def test_anonymous_callers_at_other_addresses_never_share_a_key(app, client):
+    # `client` gives the app this test's database; a second client comes from another address.
+    headers = key()
+    body = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000}
+    first = await client.post("/v1/estimate", json=body, headers=headers)
+    answers = []
+    for address, sent in (("203.0.113.7", body), ("203.0.113.9", {**body, "output_tokens": 1})):
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as stranger:
+            answers.append(await stranger.post("/v1/estimate", json=sent, headers=headers))
+    # Each stranger's request runs as its own: neither a replay of the first caller's answer nor a 422 for reuse.
+    assert first.status_code == 200 and [answer.status_code for answer in answers] == [200, 200], answers[1].text
+    assert not [answer for answer in answers if "idempotent-replayed" in answer.headers]
+
+
+async def test_an_unchecked_authorization_header_does_not_choose_the_namespace(app, client):
+    # Estimates check no key: whatever Authorization a caller sends, its keys are its address's.
+    headers = key()
+    body = {"model": "deepseek-v4-flash", "input_tokens": 5, "output_tokens": 2}
+    first = await client.post("/v1/estimate", json=body, headers={**headers, "Authorization": "Bearer pk_victim"})
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.8", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as stranger:
+        again = await stranger.post("/v1/estimate", json=body,
+                                    headers={**headers, "Authorization": "Bearer pk_victim"})
+    assert first.status_code == again.status_code == 200 and "idempotent-replayed" not in again.headers
 
 
 def test_a_retry_the_moment_the_answer_arrives_finds_the_key_settled(served_url):
