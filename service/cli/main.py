@@ -41,13 +41,17 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
 
 async def load_seed(url: str) -> bool:
+    from service.catalog.assumption_seed import load_assumptions_if_empty
     from service.catalog.seed import load_seed_if_empty
     from service.db.engine import make_engine, make_sessionmaker
 
     engine = make_engine(url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            return await load_seed_if_empty(session)
+            loaded = await load_seed_if_empty(session)
+            # Apart from the catalog's: a catalog seeded before assumptions existed gets them too.
+            await load_assumptions_if_empty(session)
+            return loaded
     finally:
         await engine.dispose()
 

@@ -13,6 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.alias_routes import AliasController
+from service.catalog.assumption_routes import AssumptionController
 from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
-            QuoteController, AliasController,
+            QuoteController, AliasController, AssumptionController,
             FeedController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],

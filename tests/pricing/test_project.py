@@ -3,13 +3,25 @@
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
+from service.pricing.prices import TokenPrices
 from service.pricing.project import (
-    ProjectShape, Range, Tooling, model_cost, session_costs, sessions_by_complexity, turn_prompts,
+    ProjectShape,
+    Range,
+    Tooling,
+    model_cost,
+    session_costs,
+    sessions_by_complexity,
+    turn_prompts,
 )
 from service.pricing.project_plans import (
-    NodeProfile, Plan, break_even, node_cost_per_mtok, rank, retry_key, review_cost,
+    NodeProfile,
+    Plan,
+    break_even,
+    node_cost_per_mtok,
+    rank,
+    retry_key,
+    review_cost,
 )
-from service.pricing.prices import TokenPrices
 from service.pricing.rules import ContextTier, PriceRules
 from service.pricing.timeline import EffectivePrice, PricePeriod
 
