@@ -20,6 +20,7 @@ from service.catalog.provider_routes import ProviderController
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.estimates import fast_path
 from service.estimates.offering_routes import OfferingController
+from service.estimates.project_routes import ProjectEstimateController
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
@@ -67,7 +68,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
-            QuoteController, AliasController, AssumptionController,
+            QuoteController, AliasController, AssumptionController, ProjectEstimateController,
             FeedController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],

@@ -1,0 +1,169 @@
+"""POST /v1/estimate/project: a project priced on a set of models and strategies, from the in-process snapshot.
+
+The assumptions in force at `at` are read in one query; prices come from the snapshot, so the cost of a request
+grows with its models but never by a query per model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.api.instants import parse_instant
+from service.api.problems import invalid
+from service.estimates import project_schemas as wire
+from service.estimates.compute import Priced, price_at
+from service.estimates.project_answers import break_even_out, model_out, plan_out
+from service.estimates.project_assumptions import AssumptionSet, Used, load_assumption_set
+from service.pricing.errors import InvalidAmount
+from service.pricing.money import format_decimal, parse_decimal
+from service.pricing.project import (
+    ModelCost,
+    ProjectShape,
+    Tooling,
+    model_cost,
+    session_costs,
+    sessions_by_complexity,
+    turn_prompts,
+)
+from service.pricing.project_plans import (
+    Plan,
+    check_shares,
+    node_cost_per_mtok,
+    project_tokens,
+    rank,
+    retry_key,
+    review_cost,
+    self_host_cost,
+)
+from service.pricing.timeline import EffectivePrice
+from service.snapshot.catalog_snapshot import CatalogSnapshot
+
+
+async def project_estimate(
+    session: AsyncSession, snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest
+) -> Priced[wire.ProjectEstimateResult]:
+    at = parse_instant(request.at)
+    return estimate_project(snapshot, await load_assumption_set(session, at), request, at)
+
+
+class _Project:
+    """One request's project: its shape, its sessions, and every assumption it has used so far."""
+
+    def __init__(self, snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
+                 at: datetime) -> None:
+        self.snapshot, self.assumptions, self.at = snapshot, assumptions, at
+        self.used: dict[int, Used[object]] = {}
+        project = request.project
+        tooling = self._take(assumptions.tooling, project.tooling, "project.tooling", "tooling profile")
+        size = self._take(assumptions.sizes, project.size, "project.size", "project size")
+        mix = size.mix.as_dict() if project.mix is None else project.mix.as_dict()
+        problem = None if project.mix is None else check_shares(mix)
+        if problem:
+            raise InvalidAmount(problem, "project", "mix")
+        self.tooling: Tooling = tooling
+        self.shape = ProjectShape(project.features, mix, size.context_multiplier)
+        self.prompts = turn_prompts(tooling, size.context_multiplier)
+        self.counts = sessions_by_complexity(self.shape, tooling)
+        self.costs: dict[str, ModelCost] = {}
+        self.prices: dict[str, EffectivePrice] = {}
+
+    def _take(self, found: dict[str, Used[object]], key: str, field: str, what: str):  # type: ignore[no-untyped-def]
+        used = found.get(key)
+        if used is None:
+            known = ", ".join(sorted(found)) or "none"
+            raise invalid(field, f"unknown {what} '{key}' at {self.at.isoformat()}: known are {known}")
+        self.used[used.trace.id] = used
+        return used.value
+
+    def cost_on(self, model: str, found: EffectivePrice) -> ModelCost:
+        cost = self.costs.get(model)
+        if cost is None:
+            key = retry_key(self.assumptions.retries, model)
+            retries = self._take(self.assumptions.retries, key, "models", "retry factor")
+            per_session = session_costs(found, self.prompts, self.tooling.output_tokens_per_turn,
+                                        self.tooling.cache_read_share, self.at)
+            cost = self.costs[model] = model_cost(self.counts, retries, per_session)
+            self.prices[model] = found
+        return cost
+
+    def priced(self, ref: str) -> tuple[str, ModelCost]:
+        model = self.snapshot.resolve(ref, self.at)
+        return model, self.cost_on(model, self.prices.get(model) or price_at(self.snapshot, model, self.at))
+
+
+def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
+               at: datetime) -> tuple[list[tuple[str, EffectivePrice]], list[str]]:
+    chosen = sum((request.models is not None, request.provider is not None, request.all_models))
+    if chosen != 1:
+        raise invalid("models", "name the models by exactly one of `models`, `provider` or `all_models`")
+    if request.models is not None:
+        if not request.models:
+            raise invalid("models", "the set of models is empty: name at least one")
+        names = list(dict.fromkeys(snapshot.resolve(ref, at) for ref in request.models))
+        return [(name, price_at(snapshot, name, at)) for name in names], []
+    priced, unpriced = [], []
+    for name, info in snapshot.models.items():
+        if request.provider is not None and info.provider != request.provider:
+            continue
+        found = snapshot.timelines[name].price_at(at)
+        if found is None:
+            unpriced.append(name)
+        else:
+            priced.append((name, found))
+    if not priced:
+        field = "provider" if request.provider is not None else "all_models"
+        raise invalid(field, f"no offering of this set has a price at {at.isoformat()}")
+    return priced, unpriced
+
+
+def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
+                     at: datetime) -> Priced[wire.ProjectEstimateResult]:
+    project = _Project(snapshot, assumptions, request, at)
+    models, unpriced = _model_set(snapshot, request, at)
+    plans = [Plan(name, "model", project.cost_on(name, found).cost) for name, found in models]
+    break_even: list[wire.BreakEvenOut] = []
+    for index, strategy in enumerate(request.strategies):
+        if isinstance(strategy, wire.HybridStrategy):
+            draft, drafted = project.priced(strategy.draft)
+            review, reviewed = project.priced(strategy.review)
+            total = review_cost(drafted, reviewed, strategy.review_share.as_dict())
+            plans.append(Plan(f"hybrid:{draft}+{review}", "hybrid", total))
+            continue
+        profile = project._take(assumptions.self_host, strategy.profile,  # type: ignore[arg-type]
+                                f"strategies[{index}].profile", "self-host profile")
+        utilization = profile.node.utilization if strategy.utilization is None else _share(
+            strategy.utilization, f"strategies.{index}.utilization")
+        _, hosted = project.priced(profile.model)
+        per_mtok = node_cost_per_mtok(profile.node, utilization)
+        plans.append(Plan(f"self-host:{strategy.profile}", "self-host",
+                          self_host_cost(project_tokens(hosted), per_mtok)))
+        break_even.append(break_even_out(strategy.profile, profile.node, utilization,
+                                         [(name, project.costs[name]) for name, _ in models]))
+    baseline = None if request.baseline is None else snapshot.resolve(request.baseline, at)
+    ranked, base = rank(plans, baseline)
+    costs = sorted(((name, project.costs[name]) for name, _ in models), key=lambda item: (item[1].cost.expected,
+                                                                                          item[0]))
+    body = wire.ProjectEstimateResult(
+        at=at, currency="USD",
+        project=wire.ProjectOut(size=request.project.size, tooling=request.project.tooling,
+                                features=project.shape.features,
+                                mix={name: format_decimal(share) for name, share in project.shape.mix.items()},
+                                context_multiplier=format_decimal(project.shape.context_multiplier),
+                                turn_prompt_tokens=list(project.prompts)),
+        models=[model_out(name, project.prices[name], cost) for name, cost in costs],
+        plans=[plan_out(item) for item in ranked], baseline=None if base is None else base.name,
+        break_even=break_even, unpriced=unpriced,
+        assumptions=[used.trace for _, used in sorted(project.used.items())],
+    )
+    return Priced(body, sorted({found.period.id for found in project.prices.values()}))
+
+
+def _share(value: Decimal, field: str) -> Decimal:
+    share = parse_decimal(value, field=field)
+    if not 0 < share <= 1:
+        raise InvalidAmount(f"utilization is above 0 and at most 1, got {share}", *field.split("."))
+    return share
+
