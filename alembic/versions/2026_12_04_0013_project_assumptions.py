@@ -59,11 +59,19 @@ def upgrade() -> None:
             RAISE EXCEPTION 'assumption history only grows: % can only have its open period closed', OLD.id
                 USING ERRCODE = 'integrity_constraint_violation';
         END $$""")
+    # A project estimate can be quoted like the others.
+    op.execute("ALTER TABLE quotes DROP CONSTRAINT quotes_kind_check")
+    op.execute("ALTER TABLE quotes ADD CONSTRAINT quotes_kind_check CHECK (kind IN "
+               "('estimate', 'batch', 'compare', 'monthly', 'self-host', 'project'))")
     op.execute("""
         CREATE TRIGGER assumptions_only_grow BEFORE UPDATE OR DELETE ON assumptions
         FOR EACH ROW EXECUTE FUNCTION assumptions_only_grow()""")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM quotes WHERE kind = 'project'")
+    op.execute("ALTER TABLE quotes DROP CONSTRAINT quotes_kind_check")
+    op.execute("ALTER TABLE quotes ADD CONSTRAINT quotes_kind_check CHECK (kind IN "
+               "('estimate', 'batch', 'compare', 'monthly', 'self-host'))")
     op.execute("DROP TABLE assumptions")
     op.execute("DROP FUNCTION assumptions_only_grow()")
