@@ -15,10 +15,10 @@ from service.api.instants import parse_instant
 from service.api.problems import invalid
 from service.estimates import project_schemas as wire
 from service.estimates.compute import Priced, price_at
-from service.estimates.project_answers import break_even_out, model_out, plan_out
+from service.estimates.project_answers import Formatter
 from service.estimates.project_assumptions import AssumptionSet, Used, load_assumption_set
 from service.pricing.errors import InvalidAmount
-from service.pricing.money import format_decimal, parse_decimal
+from service.pricing.money import parse_decimal
 from service.pricing.project import (
     ModelCost,
     ProjectShape,
@@ -30,11 +30,11 @@ from service.pricing.project import (
 )
 from service.pricing.project_plans import (
     Plan,
+    RetryKeys,
     check_shares,
     node_cost_per_mtok,
     project_tokens,
     rank,
-    retry_key,
     review_cost,
     self_host_cost,
 )
@@ -68,6 +68,7 @@ class _Project:
         self.prompts = turn_prompts(tooling, size.context_multiplier)
         self.counts = sessions_by_complexity(self.shape, tooling)
         self.costs: dict[str, ModelCost] = {}
+        self.retry_keys = RetryKeys(assumptions.retries)
         self.prices: dict[str, EffectivePrice] = {}
 
     def _take(self, found: dict[str, Used[object]], key: str, field: str, what: str):  # type: ignore[no-untyped-def]
@@ -81,7 +82,7 @@ class _Project:
     def cost_on(self, model: str, found: EffectivePrice) -> ModelCost:
         cost = self.costs.get(model)
         if cost is None:
-            key = retry_key(self.assumptions.retries, model)
+            key = self.retry_keys.key_for(model)
             retries = self._take(self.assumptions.retries, key, "models", "retry factor")
             per_session = session_costs(found, self.prompts, self.tooling.output_tokens_per_turn,
                                         self.tooling.cache_read_share, self.at)
@@ -122,6 +123,7 @@ def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
 def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
                      at: datetime) -> Priced[wire.ProjectEstimateResult]:
     project = _Project(snapshot, assumptions, request, at)
+    out = Formatter()
     models, unpriced = _model_set(snapshot, request, at)
     plans = [Plan(name, "model", project.cost_on(name, found).cost) for name, found in models]
     break_even: list[wire.BreakEvenOut] = []
@@ -140,7 +142,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         per_mtok = node_cost_per_mtok(profile.node, utilization)
         plans.append(Plan(f"self-host:{strategy.profile}", "self-host",
                           self_host_cost(project_tokens(hosted), per_mtok)))
-        break_even.append(break_even_out(strategy.profile, profile.node, utilization,
+        break_even.append(out.break_even(strategy.profile, profile.node, utilization,
                                          [(name, project.costs[name]) for name, _ in models]))
     baseline = None if request.baseline is None else snapshot.resolve(request.baseline, at)
     ranked, base = rank(plans, baseline)
@@ -150,11 +152,11 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         at=at, currency="USD",
         project=wire.ProjectOut(size=request.project.size, tooling=request.project.tooling,
                                 features=project.shape.features,
-                                mix={name: format_decimal(share) for name, share in project.shape.mix.items()},
-                                context_multiplier=format_decimal(project.shape.context_multiplier),
+                                mix={name: out.text(share) for name, share in project.shape.mix.items()},
+                                context_multiplier=out.text(project.shape.context_multiplier),
                                 turn_prompt_tokens=list(project.prompts)),
-        models=[model_out(name, project.prices[name], cost) for name, cost in costs],
-        plans=[plan_out(item) for item in ranked], baseline=None if base is None else base.name,
+        models=[out.model(name, project.prices[name], cost) for name, cost in costs],
+        plans=[out.plan(item) for item in ranked], baseline=None if base is None else base.name,
         break_even=break_even, unpriced=unpriced,
         assumptions=[used.trace for _, used in sorted(project.used.items())],
     )

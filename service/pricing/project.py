@@ -104,7 +104,7 @@ class SessionCosts(NamedTuple):
 
     cost: Bounds
     input_tokens: int
-    cached_input_tokens: Bounds  # cache reads at the low, expected and high cost (high share, mid, low share)
+    cached_input_tokens: tuple[int, int, int]  # cache reads at the low, expected and high cost (high share first)
     output_tokens: int
     context_tier: int | None  # the highest tier a turn reached, by its threshold
     warnings: tuple[str, ...]
@@ -114,35 +114,56 @@ def session_costs(found: EffectivePrice, prompts: tuple[int, ...], output_per_tu
                   at: datetime) -> SessionCosts:
     """Price one session's turns; each turn at the rates of its own prompt size (context tiers).
 
-    Turns charged the same rates are priced together, so a session costs one pricing per tier, not per turn.
+    Turns charged the same rates are priced together, so a session costs one pricing per tier, not per turn; a
+    flat price (most of them) is one group without looking at each turn.
     """
-    groups: dict[int, tuple[TokenPrices, int, int]] = {}
-    top_tier: int | None = None
-    for prompt in prompts:
-        charged = charged_at(found, prompt, None, at)
-        if charged.tier is not None:
-            top_tier = max(top_tier or 0, charged.tier.above_prompt_tokens)
-        key = id(charged.rates)
-        rates, tokens, turns = groups.get(key, (charged.rates, 0, 0))
-        groups[key] = (rates, tokens + prompt, turns + 1)
-    cost = NO_COST
-    cached = NO_COST
+    rules = found.period.rules
+    if rules.is_flat:
+        groups = [(found.effective, sum(prompts), len(prompts))]
+        top_tier = None
+    else:
+        groups, top_tier = _tier_groups(found, prompts, at)
+    low = expected = high = _ZERO
+    read_low = read_expected = read_high = 0
     warnings: list[str] = []
-    # The cheapest case reads the most from cache.
-    shares = (share.high, share.expected, share.low)
-    for rates, tokens, turns in groups.values():
+    for rates, tokens, turns in groups:
         output = output_per_turn * turns
-        parts = []
-        reads = []
-        for fraction in shares:
-            read = whole_tokens(_mul(Decimal(tokens), fraction))
-            priced, warned = session_cost(rates, Usage(tokens, output, read))
-            parts.append(priced.per_session)
-            reads.append(Decimal(read))
-            warnings.extend(w for w in warned if w not in warnings)
-        cost = cost + Bounds(*parts)
-        cached = cached + Bounds(*reads)
-    return SessionCosts(cost, sum(prompts), cached, output_per_turn * len(prompts), top_tier, tuple(warnings))
+        # The cheapest case reads the most from cache; a share known exactly (0 for chat) is priced once.
+        cost_low, cached_low = _priced(rates, tokens, output, share.high, warnings)
+        if share.low == share.high:
+            cost_mid, cached_mid, cost_high, cached_high = cost_low, cached_low, cost_low, cached_low
+        else:
+            cost_mid, cached_mid = _priced(rates, tokens, output, share.expected, warnings)
+            cost_high, cached_high = _priced(rates, tokens, output, share.low, warnings)
+        low, expected, high = _add(low, cost_low), _add(expected, cost_mid), _add(high, cost_high)
+        read_low, read_expected, read_high = read_low + cached_low, read_expected + cached_mid, read_high + cached_high
+    return SessionCosts(Bounds(low, expected, high), sum(prompts), (read_low, read_expected, read_high),
+                        output_per_turn * len(prompts), top_tier, tuple(warnings))
+
+
+def _priced(rates: TokenPrices, tokens: int, output: int, share: Decimal,
+            warnings: list[str]) -> tuple[Decimal, int]:
+    read = whole_tokens(_mul(Decimal(tokens), share)) if share else 0
+    priced, warned = session_cost(rates, Usage(tokens, output, read))
+    if warned:
+        warnings.extend(w for w in warned if w not in warnings)
+    return priced.per_session, read
+
+
+def _tier_groups(found: EffectivePrice, prompts: tuple[int, ...],
+                 at: datetime) -> tuple[list[tuple[TokenPrices, int, int]], int | None]:
+    # Turns are grouped by the tier their prompt falls in, and each group is charged once: the rates of a tier
+    # at one instant are the same whatever the prompt inside it.
+    rules = found.period.rules
+    groups: dict[int | None, tuple[int, int, int]] = {}  # tier threshold -> a prompt of it, tokens, turns
+    for prompt in prompts:
+        tier = rules.tier_for(prompt)
+        key = None if tier is None else tier.above_prompt_tokens
+        sample, tokens, turns = groups.get(key, (prompt, 0, 0))
+        groups[key] = (sample, tokens + prompt, turns + 1)
+    priced = [(charged_at(found, sample, None, at).rates, tokens, turns) for sample, tokens, turns in groups.values()]
+    tiers = [key for key in groups if key is not None]
+    return priced, max(tiers) if tiers else None
 
 
 class ComplexityCost(NamedTuple):
@@ -165,19 +186,22 @@ class ModelCost(NamedTuple):
 def model_cost(counts: Mapping[str, tuple[Decimal, Decimal]], retries: Mapping[str, Range],
                per_session: SessionCosts) -> ModelCost:
     """Sessions of each complexity, each attempted retry-factor times, at one session's cost bounds."""
-    total = NO_COST
-    attempts = NO_COST
+    session_low, session_expected, session_high = per_session.cost
+    low = expected = high = tries_low = tries_expected = tries_high = _ZERO
     parts = []
     for complexity in COMPLEXITIES:
         features, sessions = counts[complexity]
         retry = retries[complexity]
-        tries = Bounds(_mul(sessions, retry.low), _mul(sessions, retry.expected), _mul(sessions, retry.high))
-        cost = Bounds(_mul(tries.low, per_session.cost.low), _mul(tries.expected, per_session.cost.expected),
-                      _mul(tries.high, per_session.cost.high))
+        attempts_low, attempts_high = _mul(sessions, retry.low), _mul(sessions, retry.high)
+        attempts_expected = attempts_low if retry.low == retry.high else _mul(sessions, retry.expected)
+        cost = Bounds(_mul(attempts_low, session_low), _mul(attempts_expected, session_expected),
+                      _mul(attempts_high, session_high))
         parts.append(ComplexityCost(complexity, features, sessions, retry, cost))
-        total = total + cost
-        attempts = attempts + tries
-    return ModelCost(total, tuple(parts), attempts, per_session)
+        low, expected, high = _add(low, cost.low), _add(expected, cost.expected), _add(high, cost.high)
+        tries_low, tries_expected = _add(tries_low, attempts_low), _add(tries_expected, attempts_expected)
+        tries_high = _add(tries_high, attempts_high)
+    return ModelCost(Bounds(low, expected, high), tuple(parts), Bounds(tries_low, tries_expected, tries_high),
+                     per_session)
 
 
 def blended_per_mtok(per_session: SessionCosts) -> Decimal | None:

@@ -18,18 +18,29 @@ _SECONDS_PER_HOUR = Decimal(3600)
 DEFAULT_RETRY_KEY = "default"
 
 
-def retry_key(keys: Iterable[str], offering: str) -> str:
+class RetryKeys:
     """Which retry-factor row applies to an offering: its own id, then its model (`x` of `together/x`), then the
-    longest family prefix (`gpt-5*`), then `default`."""
-    known = set(keys)
-    model = offering.rpartition("/")[2]
-    for candidate in (offering, model):
-        if candidate in known:
-            return candidate
-    families = [key for key in known if key.endswith("*") and model.startswith(key[:-1])]
-    if families:
-        return max(families, key=len)
-    return DEFAULT_RETRY_KEY
+    longest family prefix (`gpt-5*`), then `default`. Made once per request, asked once per offering."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._known = frozenset(keys)
+        # Longest first, so the first family that matches is the most specific.
+        self._families = sorted((key[:-1] for key in self._known if key.endswith("*")), key=len, reverse=True)
+
+    def key_for(self, offering: str) -> str:
+        if offering in self._known:
+            return offering
+        model = offering.rpartition("/")[2]
+        if model in self._known:
+            return model
+        for prefix in self._families:
+            if model.startswith(prefix):
+                return prefix + "*"
+        return DEFAULT_RETRY_KEY
+
+
+def retry_key(keys: Iterable[str], offering: str) -> str:
+    return RetryKeys(keys).key_for(offering)
 
 
 def review_cost(draft: ModelCost, review: ModelCost, shares: Mapping[str, Decimal]) -> Bounds:

@@ -79,7 +79,7 @@ def test_a_cache_share_range_makes_the_cheapest_case_read_the_most_from_cache() 
     # 45,000 cached at 0.0028, 5,000 at 0.14, 20,000 out at 0.28
     assert cost.cost.low == D("0.000126") + D("0.0007") + D("0.0056")
     assert cost.cost.high == D("0.00007") + D("0.0035") + D("0.0056")
-    assert cost.per_session.cached_input_tokens == (D(45_000), D(35_000), D(25_000))
+    assert cost.per_session.cached_input_tokens == (45_000, 35_000, 25_000)
 
 
 def test_growing_turns_that_cross_a_context_tier_are_charged_at_the_tier() -> None:
