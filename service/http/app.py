@@ -32,7 +32,7 @@ from service.http.openapi import corrected
 from service.http.problem_responses import EXCEPTION_HANDLERS
 from service.http.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.http.requests import ExactRequest
-from service.page.routes import estimator_asset, estimator_page
+from service.page.routes import estimator_asset, estimator_page, project_page
 from service.settings import Settings
 from service.snapshot.keeper import SnapshotKeeper
 
@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> Litestar:
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
             QuoteController, AliasController, AssumptionController, ProjectEstimateController,
             FeedController, health.live, health.ready, metrics_endpoint,
-            estimator_page, estimator_asset,
+            estimator_page, project_page, estimator_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
