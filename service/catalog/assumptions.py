@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import conflict, invalid, not_found
@@ -85,7 +85,7 @@ async def assumptions_at(session: AsyncSession, at: datetime) -> list[Assumption
     return list(await session.scalars(select(AssumptionRow).where(*_in_force(at)).order_by(AssumptionRow.id)))
 
 
-def _in_force(at: datetime) -> tuple[object, ...]:
+def _in_force(at: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (AssumptionRow.valid_from <= at, (AssumptionRow.valid_to.is_(None)) | (AssumptionRow.valid_to > at))
 
 

@@ -6,13 +6,16 @@ grows with its models but never by a query per model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.instants import parse_instant
 from service.api.problems import invalid
+from service.catalog.assumption_schemas import AssumptionUsed
 from service.estimates import project_schemas as wire
 from service.estimates.compute import Priced, price_at
 from service.estimates.project_answers import Formatter
@@ -41,6 +44,8 @@ from service.pricing.project_plans import (
 from service.pricing.timeline import EffectivePrice
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
+T = TypeVar("T")
+
 
 async def project_estimate(
     session: AsyncSession, snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest
@@ -55,7 +60,7 @@ class _Project:
     def __init__(self, snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
                  at: datetime) -> None:
         self.snapshot, self.assumptions, self.at = snapshot, assumptions, at
-        self.used: dict[int, Used[object]] = {}
+        self.used: dict[int, AssumptionUsed] = {}
         project = request.project
         tooling = self._take(assumptions.tooling, project.tooling, "project.tooling", "tooling profile")
         size = self._take(assumptions.sizes, project.size, "project.size", "project size")
@@ -71,12 +76,12 @@ class _Project:
         self.retry_keys = RetryKeys(assumptions.retries)
         self.prices: dict[str, EffectivePrice] = {}
 
-    def _take(self, found: dict[str, Used[object]], key: str, field: str, what: str):  # type: ignore[no-untyped-def]
+    def _take(self, found: Mapping[str, Used[T]], key: str, field: str, what: str) -> T:
         used = found.get(key)
         if used is None:
             known = ", ".join(sorted(found)) or "none"
             raise invalid(field, f"unknown {what} '{key}' at {self.at.isoformat()}: known are {known}")
-        self.used[used.trace.id] = used
+        self.used[used.trace.id] = used.trace
         return used.value
 
     def cost_on(self, model: str, found: EffectivePrice) -> ModelCost:
@@ -134,8 +139,8 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
             total = review_cost(drafted, reviewed, strategy.review_share.as_dict())
             plans.append(Plan(f"hybrid:{draft}+{review}", "hybrid", total))
             continue
-        profile = project._take(assumptions.self_host, strategy.profile,  # type: ignore[arg-type]
-                                f"strategies[{index}].profile", "self-host profile")
+        profile = project._take(assumptions.self_host, strategy.profile, f"strategies[{index}].profile",
+                                "self-host profile")
         utilization = profile.node.utilization if strategy.utilization is None else _share(
             strategy.utilization, f"strategies.{index}.utilization")
         _, hosted = project.priced(profile.model)
@@ -158,7 +163,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         models=[out.model(name, project.prices[name], cost) for name, cost in costs],
         plans=[out.plan(item) for item in ranked], baseline=None if base is None else base.name,
         break_even=break_even, unpriced=unpriced,
-        assumptions=[used.trace for _, used in sorted(project.used.items())],
+        assumptions=[trace for _, trace in sorted(project.used.items())],
     )
     return Priced(body, sorted({found.period.id for found in project.prices.values()}))
 

@@ -88,10 +88,12 @@ def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgsp
 
 async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any) -> bytes:
     kind, request = read_quote_request(body)
+    priced: Priced[msgspec.Struct]
     if isinstance(request, ProjectEstimateRequest):  # the one kind that also reads assumptions
-        result, price_ids = await project_estimate(session, snapshot, request)
+        priced = await project_estimate(session, snapshot, request)
     else:
-        result, price_ids = _compute(snapshot, request)
+        priced = _compute(snapshot, request)
+    result, price_ids = priced
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     body = msgspec.json.encode(QuoteBody(

@@ -45,7 +45,7 @@ class Bounds(NamedTuple):
     expected: Decimal
     high: Decimal
 
-    def __add__(self, other: tuple[object, ...]) -> Bounds:  # type: ignore[override]
+    def __add__(self, other: tuple[object, ...]) -> Bounds:
         assert isinstance(other, Bounds)
         return Bounds(_add(self.low, other.low), _add(self.expected, other.expected), _add(self.high, other.high))
 
