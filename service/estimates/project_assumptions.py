@@ -44,10 +44,27 @@ def _trace(row: AssumptionRow) -> wire.AssumptionUsed:
                                assumed=row.assumed, source=row.source)
 
 
+# A stored version's figures never change (the database refuses it; only its period may end), so each is read into
+# its typed form once per process. The key holds recorded_at too: several databases (tests, a restore) may reuse
+# an id for other figures, never with the same recording instant.
+_FIGURES: dict[tuple[int, datetime], wire.Figures] = {}
+_MAX_KEPT = 10_000
+
+
+def _figures(row: AssumptionRow) -> wire.Figures:
+    key = (row.id, row.recorded_at)
+    figures = _FIGURES.get(key)
+    if figures is None:
+        if len(_FIGURES) >= _MAX_KEPT:
+            _FIGURES.clear()
+        figures = _FIGURES[key] = msgspec.convert({**row.figures, "kind": row.kind}, wire.Figures)  # type: ignore[arg-type]
+    return figures
+
+
 def assumption_set(rows: list[AssumptionRow]) -> AssumptionSet:
     result = AssumptionSet({}, {}, {}, {})
     for row in rows:
-        figures = msgspec.convert({**row.figures, "kind": row.kind}, wire.Figures)  # type: ignore[arg-type]
+        figures = _figures(row)
         trace = _trace(row)
         if isinstance(figures, wire.ToolingFigures):
             result.tooling[row.key] = Used(Tooling(
