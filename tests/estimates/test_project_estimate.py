@@ -111,3 +111,23 @@ async def test_bad_input_is_a_422_naming_the_field(client, change, pointer, kind
 async def test_an_unknown_model_is_a_404(client):
     body = _request({"simple": "1"}, models=["no-such-model"])
     assert_problem(await client.post("/v1/estimate/project", json=body), 404, type="not-found")
+
+
+async def test_the_launch_promotion_in_force_at_the_instant_is_applied(client):
+    answer = await _estimate(client, _request({"simple": "1"}, at="2026-04-30", models=["deepseek-v4-flash"]))
+    assert _model(answer, "deepseek-v4-flash")["per_session"]["cost"]["expected"] == "0.00315"  # 75% off
+
+
+async def test_a_new_version_of_an_assumption_prices_later_instants_and_is_named_with_its_version(client, writer):
+    figures = {"kind": "tooling", "sessions_per_feature": {"simple": "3", "moderate": "3", "complex": "3"},
+               "first_prompt_tokens": 50_000, "output_tokens_per_turn": 20_000}
+    added = await client.post("/v1/assumptions", headers=writer, json={
+        "key": "chat", "figures": figures, "source": "test: measured", "assumed": False,
+        "valid_from": "2026-06-01T00:00:00Z"})
+    assert added.status_code == 201, added.text
+    before = await _estimate(client, _request({"simple": "1"}))
+    after = await _estimate(client, {**_request({"simple": "1"}), "at": "2026-07-01"})
+    assert _model(before, "deepseek-v4-flash")["cost"]["expected"] == "0.0126"
+    assert _model(after, "deepseek-v4-flash")["cost"]["expected"] == "0.0378"  # three sessions a feature
+    [chat_then] = [item for item in after["assumptions"] if item["key"] == "chat"]
+    assert chat_then["version"] == 2 and chat_then["id"] == added.json()["id"]
