@@ -61,11 +61,11 @@ def seed_assumptions():  # type: ignore[no-untyped-def]
     return assumption_set(rows)
 
 
-def in_process(count: int, tooling: str, runs: int = 15) -> tuple[float, float, int]:
+def in_process(count: int, tooling: str, runs: int = 15, breakdown: bool = True) -> tuple[float, float, int]:
     """Median wall and CPU milliseconds of one estimate, and the body's bytes."""
     snapshot, assumptions = synthetic_snapshot(count), seed_assumptions()
     request = msgspec.convert({"project": {"size": "medium", "features": 40, "tooling": tooling},
-                               "all_models": True, "strategies": [
+                               "all_models": True, "breakdown": breakdown, "strategies": [
                                    {"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]},
                               wire.ProjectEstimateRequest)
     times, cpu, size = [], [], 0
@@ -113,6 +113,9 @@ def main() -> None:
         for tooling in ("chat", "autonomous-agent"):
             wall, cpu, size = in_process(count, tooling)
             print(f"  {count:6d} offerings, {tooling:17s}: wall {wall:6.1f} ms, CPU {cpu:6.1f} ms, "
+                  f"body {size / 1e6:.1f} MB")
+            wall, cpu, size = in_process(count, tooling, breakdown=False)
+            print(f"  {count:6d} offerings, {tooling:17s}, breakdown false: wall {wall:6.1f} ms, CPU {cpu:6.1f} ms, "
                   f"body {size / 1e6:.1f} MB")
     rps, p99, p99_single = served_under_load(os.environ.get("BENCH_DURATION", "10s"))
     print(f"Served, six models + hybrid, 1 worker, wrk -c32: {rps:.0f} req/s, p99 {p99:.2f} ms; "

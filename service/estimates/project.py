@@ -160,7 +160,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
                                 mix={name: out.text(share) for name, share in project.shape.mix.items()},
                                 context_multiplier=out.text(project.shape.context_multiplier),
                                 turn_prompt_tokens=list(project.prompts)),
-        models=[out.model(name, project.prices[name], cost) for name, cost in costs],
+        models=[out.model(name, project.prices[name], cost, request.breakdown) for name, cost in costs],
         plans=[out.plan(item) for item in ranked], baseline=None if base is None else base.name,
         break_even=break_even, unpriced=unpriced,
         assumptions=[trace for _, trace in sorted(project.used.items())],

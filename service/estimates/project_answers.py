@@ -53,7 +53,7 @@ class Formatter:
                  for part in cost.by_complexity])
         return found
 
-    def model(self, model: str, found: EffectivePrice, cost: ModelCost) -> wire.ModelProjectOut:
+    def model(self, model: str, found: EffectivePrice, cost: ModelCost, breakdown: bool) -> wire.ModelProjectOut:
         session = cost.per_session
         sessions, tokens, counts = self._attempts(cost)
         return wire.ModelProjectOut(
@@ -64,7 +64,8 @@ class Formatter:
             by_complexity=[wire.ComplexityOut(
                 complexity=part.complexity, features=features, sessions=sessions_text,  # type: ignore[arg-type]
                 retry_factor=retry, cost=self.bounds(part.cost),
-            ) for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)],
+            ) for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)]
+            if breakdown else [],
             warnings=list(session.warnings),
         )
 

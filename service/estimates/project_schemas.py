@@ -51,6 +51,9 @@ class ProjectEstimateRequest(Schema, kw_only=True):
     at: At = None
     strategies: Annotated[list[Strategy], Meta(max_length=20)] = []
     baseline: ModelRef | None = None  # ratios against this plan; default the cheapest
+    # false: each model's `by_complexity` is left empty, which halves the work of an answer over thousands of
+    # offerings; the plans, totals, sessions and tokens are the same.
+    breakdown: bool = True
 
 
 class BoundsOut(Schema, kw_only=True):

@@ -131,3 +131,11 @@ async def test_a_new_version_of_an_assumption_prices_later_instants_and_is_named
     assert _model(after, "deepseek-v4-flash")["cost"]["expected"] == "0.0378"  # three sessions a feature
     [chat_then] = [item for item in after["assumptions"] if item["key"] == "chat"]
     assert chat_then["version"] == 2 and chat_then["id"] == added.json()["id"]
+
+
+async def test_without_the_breakdown_the_totals_and_plans_are_the_same(client):
+    full = await _estimate(client, _request({"complex": "1"}))
+    lean = await _estimate(client, _request({"complex": "1"}, breakdown=False))
+    assert all(row["by_complexity"] == [] for row in lean["models"])
+    assert lean["plans"] == full["plans"]
+    assert [row["cost"] for row in lean["models"]] == [row["cost"] for row in full["models"]]
