@@ -134,10 +134,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
     break_even: list[wire.BreakEvenOut] = []
     for index, strategy in enumerate(request.strategies):
         if isinstance(strategy, wire.HybridStrategy):
-            draft, drafted = project.priced(strategy.draft)
-            review, reviewed = project.priced(strategy.review)
-            total = review_cost(drafted, reviewed, strategy.review_share.as_dict())
-            plans.append(Plan(f"hybrid:{draft}+{review}", "hybrid", total))
+            plans.append(_hybrid(project, strategy, index))
             continue
         profile = project._take(assumptions.self_host, strategy.profile, f"strategies[{index}].profile",
                                 "self-host profile")
@@ -149,8 +146,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
                           self_host_cost(project_tokens(hosted), per_mtok)))
         break_even.append(out.break_even(strategy.profile, profile.node, utilization,
                                          [(name, project.costs[name]) for name, _ in models]))
-    baseline = None if request.baseline is None else snapshot.resolve(request.baseline, at)
-    ranked, base = rank(plans, baseline)
+    ranked, base = rank(plans, _baseline(snapshot, request, plans, at))
     costs = sorted(((name, project.costs[name]) for name, _ in models), key=lambda item: (item[1].cost.expected,
                                                                                           item[0]))
     body = wire.ProjectEstimateResult(
@@ -166,6 +162,29 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         assumptions=[trace for _, trace in sorted(project.used.items())],
     )
     return Priced(body, sorted({found.period.id for found in project.prices.values()}))
+
+
+def _hybrid(project: _Project, strategy: wire.HybridStrategy, index: int) -> Plan:
+    draft, drafted = project.priced(strategy.draft)
+    review, reviewed = project.priced(strategy.review)
+    shares = strategy.review_share.as_dict()
+    for name, share in shares.items():
+        if share > 1:
+            raise InvalidAmount(f"a review share is at most 1, got {share}", "strategies", index, "review_share", name)
+    return Plan(f"hybrid:{draft}+{review}", "hybrid", review_cost(drafted, reviewed, shares))
+
+
+def _baseline(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest, plans: list[Plan],
+              at: datetime) -> str | None:
+    """The plan the ratios are against: a plan's name, or a model of the set by any of its names."""
+    if request.baseline is None:
+        return None
+    names = {plan.name for plan in plans}
+    baseline = request.baseline if request.baseline in names else snapshot.resolve(request.baseline, at)
+    if baseline not in names:
+        raise invalid("baseline", f"the baseline '{request.baseline}' is none of the plans: name a model of the set "
+                                  "or a plan's name")
+    return baseline
 
 
 def _share(value: Decimal, field: str) -> Decimal:

@@ -102,6 +102,9 @@ async def test_all_models_prices_every_offering_priced_at_the_instant(client):
     ({"strategies": [{"kind": "self-host", "profile": "moon-base"}]}, "/strategies/0/profile", "validation-error"),
     ({"strategies": [{"kind": "teleport"}]}, "/strategies/0/kind", "validation-error"),
     ({"at": "yesterday"}, None, "invalid-instant"),
+    ({"baseline": "deepseek-v4-flash", "models": ["gpt-5.5"]}, "/baseline", "validation-error"),
+    ({"strategies": [{"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "gpt-5.5",
+                      "review_share": {"complex": "2"}}]}, "/strategies/0/review_share/complex", "invalid-amount"),
 ])
 async def test_bad_input_is_a_422_naming_the_field(client, change, pointer, kind):
     body = {**_request({"simple": "1"}), **change}
