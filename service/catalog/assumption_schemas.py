@@ -121,14 +121,15 @@ class SelfHostFigures(Schema, kw_only=True, tag="self-host", tag_field="kind"):
     model: Annotated[str, Meta(pattern=MODEL_ID_PATTERN, max_length=201)]
     node_hourly_usd: MoneyIn
     utilization: MoneyIn
-    cost_per_mtok: Span | None = None
+    cost_per_mtok_range: Span | None = None
     tokens_per_second: Span | None = None
 
     def __post_init__(self) -> None:
         self.node_hourly_usd = _amount(self.node_hourly_usd, "node_hourly_usd")
         self.utilization = _amount(self.utilization, "utilization", at_most=Decimal(1), above_zero=True)
-        if (self.cost_per_mtok is None) == (self.tokens_per_second is None):
-            raise InvalidValue("give either cost_per_mtok or tokens_per_second, not both or neither", "cost_per_mtok")
+        if (self.cost_per_mtok_range is None) == (self.tokens_per_second is None):
+            raise InvalidValue("give either cost_per_mtok_range or tokens_per_second, not both or neither",
+                               "cost_per_mtok_range")
         if self.tokens_per_second is not None and self.tokens_per_second.low == 0:
             raise InvalidAmount("tokens_per_second must be more than 0", "tokens_per_second", "low")
 

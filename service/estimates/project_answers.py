@@ -90,5 +90,5 @@ class Formatter:
                 monthly_tokens=None if found.monthly_tokens is None else self.text(found.monthly_tokens)))
         return wire.BreakEvenOut(
             profile=profile, utilization=self.text(utilization), node_monthly_usd=self.text(node_monthly_usd(node)),
-            cost_per_mtok=self.range(node_cost_per_mtok(node, utilization)),
+            cost_per_mtok_range=self.range(node_cost_per_mtok(node, utilization)),
             capacity_monthly_tokens=self.range(capacity), models=rows)

@@ -78,7 +78,7 @@ def assumption_set(rows: list[AssumptionRow]) -> AssumptionSet:
             result.retries[row.key] = Used({name: Range(span.low, span.high) for name, span in (
                 ("simple", ranges.simple), ("moderate", ranges.moderate), ("complex", ranges.complex))}, trace)
         else:
-            node = NodeProfile(figures.node_hourly_usd, figures.utilization, _range(figures.cost_per_mtok),
+            node = NodeProfile(figures.node_hourly_usd, figures.utilization, _range(figures.cost_per_mtok_range),
                                _range(figures.tokens_per_second))
             result.self_host[row.key] = Used(SelfHost(figures.model, node), trace)
     return result

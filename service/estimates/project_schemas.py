@@ -119,7 +119,7 @@ class BreakEvenOut(Schema, kw_only=True):
     profile: str
     utilization: DecimalText
     node_monthly_usd: Money
-    cost_per_mtok: RangeOut
+    cost_per_mtok_range: RangeOut
     capacity_monthly_tokens: RangeOut
     models: list[BreakEvenModelOut]
 

@@ -24,7 +24,7 @@ async def test_the_seed_holds_the_articles_figures_with_their_sources(client):
     assert flash["kind"] == "retry-factor" and flash["assumed"] is False and "1.6-1.8x" in flash["source"]
     assert flash["figures"]["by_complexity"]["complex"] == {"low": "1.6", "high": "1.8"}
     node = (await client.get("/v1/assumptions", params={"key": "a100-node"})).json()["data"][0]
-    assert node["figures"]["cost_per_mtok"] == {"low": "0.02", "high": "0.04"}
+    assert node["figures"]["cost_per_mtok_range"] == {"low": "0.02", "high": "0.04"}
     kinds = {row["kind"] for row in (await client.get("/v1/assumptions", params={"limit": 500})).json()["data"]}
     assert kinds == {"tooling", "project-size", "retry-factor", "self-host"}
 
@@ -72,7 +72,7 @@ async def test_an_assumption_is_ended_once(client, writer):
       "output_tokens_per_turn": 1, "cache_read_share": {"low": "0.9", "high": "0.5"}},
      "/figures/cache_read_share/high", "invalid-amount"),
     ({"kind": "self-host", "model": "x", "node_hourly_usd": "1", "utilization": "0.8"},
-     "/figures/cost_per_mtok", "validation-error"),
+     "/figures/cost_per_mtok_range", "validation-error"),
     ({"kind": "weather"}, "/figures/kind", "validation-error"),
 ])
 async def test_bad_figures_are_a_422_naming_the_field(client, writer, figures, pointer, kind):

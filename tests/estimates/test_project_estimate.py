@@ -74,7 +74,7 @@ async def test_the_hybrid_and_self_host_plans_are_ranked_beside_the_models_with_
     hybrid = plans["hybrid:deepseek-v4-flash+claude-opus-4.7"]["cost"]
     assert float(flash["expected"]) < float(hybrid["expected"]) < float(opus["expected"])
     [even] = answer["break_even"]
-    assert even["cost_per_mtok"] == {"low": "0.02", "high": "0.04"} and even["node_monthly_usd"] == "10220"
+    assert even["cost_per_mtok_range"] == {"low": "0.02", "high": "0.04"} and even["node_monthly_usd"] == "10220"
     by_model = {row["model"]: row for row in even["models"]}
     assert by_model["gpt-5.5"]["monthly_tokens"] is not None
     for row in answer["models"]:
