@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, func, select, text, update
+from sqlalchemy import ColumnElement, Row, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import conflict, invalid, not_found
@@ -80,9 +82,12 @@ async def list_assumptions(session: AsyncSession, *, kind: str | None, key: str 
     return list(await session.scalars(query))
 
 
-async def assumptions_at(session: AsyncSession, at: datetime) -> list[AssumptionRow]:
-    """Every assumption in force at `at`: one query for a whole project estimate, whatever its models."""
-    return list(await session.scalars(select(AssumptionRow).where(*_in_force(at)).order_by(AssumptionRow.id)))
+async def assumptions_at(session: AsyncSession, at: datetime) -> Sequence[Row[Any]]:
+    """Every assumption in force at `at`: one query for a whole project estimate, whatever its models. Plain rows
+    with the table's column names, not ORM objects: the estimate only reads them, and on every request."""
+    table = AssumptionRow.__table__
+    query = select(table).where(*_in_force(at)).order_by(table.c.id)
+    return (await session.execute(query)).all()
 
 
 def _in_force(at: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:

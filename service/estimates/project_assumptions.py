@@ -3,19 +3,32 @@ with its row so that an estimate can name every assumption it used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import assumption_schemas as wire
 from service.catalog.assumptions import assumptions_at
-from service.db.models import AssumptionRow
 from service.pricing.project import Range, Tooling
 from service.pricing.project_plans import NodeProfile
 
 T = TypeVar("T")
+
+
+class StoredAssumption(Protocol):
+    """What an estimate reads of a stored version: an ORM row or a plain row of the assumptions table."""
+
+    id: int
+    kind: str
+    key: str
+    version: int
+    figures: dict[str, object]
+    assumed: bool
+    source: str
+    recorded_at: datetime
 
 
 class Used(NamedTuple, Generic[T]):
@@ -39,7 +52,7 @@ def _range(span: wire.Span | None) -> Range | None:
     return None if span is None else Range(span.low, span.high)
 
 
-def _trace(row: AssumptionRow) -> wire.AssumptionUsed:
+def _trace(row: StoredAssumption) -> wire.AssumptionUsed:
     return wire.AssumptionUsed(id=row.id, kind=row.kind, key=row.key, version=row.version,  # type: ignore[arg-type]
                                assumed=row.assumed, source=row.source)
 
@@ -51,7 +64,7 @@ _FIGURES: dict[tuple[int, datetime], wire.Figures] = {}
 _MAX_KEPT = 10_000
 
 
-def _figures(row: AssumptionRow) -> wire.Figures:
+def _figures(row: StoredAssumption) -> wire.Figures:
     key = (row.id, row.recorded_at)
     figures = _FIGURES.get(key)
     if figures is None:
@@ -61,7 +74,7 @@ def _figures(row: AssumptionRow) -> wire.Figures:
     return figures
 
 
-def assumption_set(rows: list[AssumptionRow]) -> AssumptionSet:
+def assumption_set(rows: Sequence[StoredAssumption]) -> AssumptionSet:
     result = AssumptionSet({}, {}, {}, {})
     for row in rows:
         figures = _figures(row)
