@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.auth.keys import create_key
+from service.catalog.assumption_seed import load_assumptions_if_empty
 from service.catalog.seed import load_seed_if_empty
 from service.cli.main import uvicorn_options
 from service.db import migrations
@@ -107,6 +108,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
     async with engine.begin() as connection:
         await load_seed_if_empty(AsyncSession(bind=connection))
+        await load_assumptions_if_empty(AsyncSession(bind=connection))
     yield engine
     await engine.dispose()
 

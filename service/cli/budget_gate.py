@@ -12,11 +12,17 @@ from decimal import Decimal, InvalidOperation
 
 import httpx
 
+from service.cli import project_gate
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--input-tokens", type=int, required=True)
-    parser.add_argument("--output-tokens", type=int, required=True)
+    parser.add_argument("--project", help="a project file (TOML, examples/project.toml): quote the whole project")
+    parser.add_argument("--plan", help="with --project: the plan to hold to the budget (default: the cheapest)")
+    parser.add_argument("--bound", choices=["low", "expected", "high"], default="high",
+                        help="with --project: which estimate to hold to the budget (default: high)")
+    parser.add_argument("--model")
+    parser.add_argument("--input-tokens", type=int)
+    parser.add_argument("--output-tokens", type=int)
     parser.add_argument("--cached-input-tokens", type=int, default=0)
     parser.add_argument("--sessions", type=int, default=1)
     parser.add_argument("--retry-factor", default="1")
@@ -30,6 +36,12 @@ def run(args: argparse.Namespace) -> int:
         budget = Decimal(args.max_usd)
     except InvalidOperation:
         print(f"pricing-api quote: --max-usd must be a decimal amount, got {args.max_usd!r}", file=sys.stderr)
+        return 2
+    if args.project:
+        return project_gate.run(args, budget)
+    if args.model is None or args.input_tokens is None or args.output_tokens is None:
+        print("pricing-api quote: give --project FILE, or --model, --input-tokens and --output-tokens",
+              file=sys.stderr)
         return 2
     request = {"model": args.model, "input_tokens": args.input_tokens, "output_tokens": args.output_tokens,
                "cached_input_tokens": args.cached_input_tokens, "sessions": args.sessions,

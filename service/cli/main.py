@@ -62,6 +62,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 async def load_catalog(url: str, catalog: str) -> str:
     """The default catalog (unless this file is already loaded), or the seed into an empty catalog; what was done."""
+    from service.catalog.assumption_seed import load_assumptions_if_empty
     from service.catalog.default.load import load_default_catalog
     from service.catalog.seed import load_seed_if_empty
     from service.db.engine import make_engine, make_sessionmaker
@@ -69,6 +70,8 @@ async def load_catalog(url: str, catalog: str) -> str:
     engine = make_engine(url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
+            # Apart from the catalog's: a catalog loaded before assumptions existed gets them too.
+            await load_assumptions_if_empty(session)
             if catalog == "default":
                 outcome = await load_default_catalog(session)
                 for line in outcome.refused:

@@ -154,3 +154,21 @@ class CatalogLoadRow(Base):
     offerings_added: Mapped[int]
     prices_added: Mapped[int]
     loaded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AssumptionRow(Base):
+    """One version of a project assumption (tooling, project size, retry factor, self-host profile) over a period.
+    Rows are inserted, and only ever changed to close the period."""
+
+    __tablename__ = "assumptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    version: Mapped[int]
+    figures: Mapped[dict[str, object]] = mapped_column(JSONB)
+    assumed: Mapped[bool]
+    source: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())

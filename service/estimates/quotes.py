@@ -18,21 +18,24 @@ from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
 from service.estimates.compute import Priced, estimate_one
 from service.estimates.monthly import monthly_estimate
+from service.estimates.project import project_estimate
+from service.estimates.project_schemas import ProjectEstimateRequest
 from service.estimates.selfhost import self_host_estimate
 from service.pricing.errors import InputError, InvalidValue
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 _QUOTE_ID = re.compile(r"^q_[A-Za-z0-9_-]{1,64}$")
-Kind = Literal["estimate", "batch", "compare", "monthly", "self-host"]
+Kind = Literal["estimate", "batch", "compare", "monthly", "self-host", "project"]
 REQUEST_TYPES: dict[str, type[msgspec.Struct]] = {
     "estimate": schemas.EstimateRequest, "batch": schemas.BatchRequest, "compare": schemas.CompareRequest,
     "monthly": schemas.MonthlyRequest, "self-host": schemas.SelfHostRequest,
+    "project": ProjectEstimateRequest,
 }
 QUOTE_REQUEST_DESCRIPTION = (
     "The estimate request to quote, in either of two forms: nested, `{\"kind\": \"estimate\", \"request\": "
     "{…}}`, or flat, the request's own fields with `kind` beside them (`{\"kind\": \"estimate\", \"model\": …}`). "
     "A body with a `request` field is read as nested. `kind` names the endpoint whose request it is: estimate, batch, "
-    "compare, monthly or self-host.")
+    "compare, monthly, self-host or project.")
 
 
 def read_quote_request(body: Any) -> tuple[Kind, msgspec.Struct]:
@@ -85,7 +88,12 @@ def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgsp
 
 async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any) -> bytes:
     kind, request = read_quote_request(body)
-    result, price_ids = _compute(snapshot, request)
+    priced: Priced[msgspec.Struct]
+    if isinstance(request, ProjectEstimateRequest):  # the one kind that also reads assumptions
+        priced = await project_estimate(session, snapshot, request)
+    else:
+        priced = _compute(snapshot, request)
+    result, price_ids = priced
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     body = msgspec.json.encode(QuoteBody(

@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.alias_routes import AliasController
+from service.catalog.assumption_routes import AssumptionController
 from service.catalog.importing.schedule import SyncScheduler
 from service.catalog.importing.sync import parse_sources
 from service.catalog.model_routes import ModelController
@@ -22,6 +23,7 @@ from service.catalog.sync_routes import list_sync_runs
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.estimates import fast_path
 from service.estimates.offering_routes import OfferingController
+from service.estimates.project_routes import ProjectEstimateController
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
@@ -36,7 +38,7 @@ from service.http.openapi import corrected
 from service.http.problem_responses import EXCEPTION_HANDLERS
 from service.http.ratelimit import MemoryStore, Policy, RateLimiter, RedisStore
 from service.http.requests import ExactRequest
-from service.page.routes import estimator_asset, estimator_page
+from service.page.routes import estimator_asset, estimator_page, project_page
 from service.settings import Settings
 from service.snapshot.keeper import SnapshotKeeper
 
@@ -79,9 +81,9 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
-            QuoteController, AliasController,
+            QuoteController, AliasController, AssumptionController, ProjectEstimateController,
             FeedController, list_sync_runs, health.live, health.ready, metrics_endpoint,
-            estimator_page, estimator_asset, reference_asset,
+            estimator_page, project_page, estimator_asset, reference_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),

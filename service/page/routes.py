@@ -24,6 +24,7 @@ ASSETS: dict[str, tuple[bytes, str]] = {
 # release is still picked up at once (the page itself is never cached).
 VERSION = hashlib.sha256(b"".join(body for body, _ in ASSETS.values())).hexdigest()[:12]
 PAGE = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("__VERSION__", VERSION).encode()
+PROJECT_PAGE = (STATIC_DIR / "project.html").read_text(encoding="utf-8").replace("__VERSION__", VERSION).encode()
 
 # Everything the page loads or calls is on this origin; no inline script or style attribute is needed.
 _PAGE_HEADERS = {
@@ -39,6 +40,12 @@ _ASSET_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable", "X-Con
 @get("/", include_in_schema=False, media_type=MediaType.HTML, opt=UNLIMITED, sync_to_thread=False)
 def estimator_page() -> Response[bytes]:
     return Response(PAGE, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
+
+
+@get("/project", include_in_schema=False, media_type=MediaType.HTML, opt=UNLIMITED, sync_to_thread=False)
+def project_page() -> Response[bytes]:
+    """The Project tab: a whole project's cost per plan (docs/estimating-projects.md)."""
+    return Response(PROJECT_PAGE, media_type=MediaType.HTML, headers=_PAGE_HEADERS)
 
 
 @get("/static/{name:str}", include_in_schema=False, opt=UNLIMITED, sync_to_thread=False)

@@ -40,7 +40,8 @@ def test_the_exclusion_constraints_exist_after_upgrade(database_url):
         SELECT conrelid::regclass::text AS table_name, conname FROM pg_constraint WHERE contype = 'x'
         ORDER BY conname"""))
     assert [(r["table_name"], r["conname"]) for r in rows] == [
-        ("aliases", "aliases_no_overlap"), ("prices", "prices_no_overlap"), ("promotions", "promotions_no_overlap"),
+        ("aliases", "aliases_no_overlap"), ("assumptions", "assumptions_no_overlap"), ("prices", "prices_no_overlap"),
+        ("promotions", "promotions_no_overlap"),
     ]
 
 

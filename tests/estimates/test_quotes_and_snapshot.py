@@ -73,6 +73,8 @@ QUOTABLE = {
     "compare": {"baseline": "deepseek-v4-flash", **SESSION, "at": "2026-05-10"},
     "monthly": {"model": "deepseek-v4-flash", **SESSION, "sessions_per_month": 1000, "month": "2026-05"},
     "self-host": {"gpu_hourly_usd": "2", "gpus": 1, "tokens_per_second": "20000", "utilization": "1"},
+    "project": {"project": {"size": "small", "features": 1, "tooling": "chat", "mix": {"simple": "1"}},
+                "models": ["deepseek-v4-flash"], "at": "2026-05-10"},
 }
 
 
@@ -88,6 +90,7 @@ async def test_every_kind_of_estimate_can_be_quoted_nested_or_flat(client, form)
         assert (await client.get(f"/v1/quotes/{quote['id']}")).content == response.content
         results[kind] = quote["result"]
     assert results["estimate"]["cost"]["total"] == "0.26"  # GPT-4.1: 50K x 2 + 20K x 8 per 1M
+    assert results["project"]["models"][0]["cost"]["expected"] == "0.0126"  # the article's session
 
 
 @pytest.mark.parametrize(("body", "pointer"), [

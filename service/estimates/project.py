@@ -1,0 +1,195 @@
+"""POST /v1/estimate/project: a project priced on a set of models and strategies, from the in-process snapshot.
+
+The assumptions in force at `at` are read in one query; prices come from the snapshot, so the cost of a request
+grows with its models but never by a query per model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.api.instants import parse_instant
+from service.api.problems import invalid
+from service.catalog.assumption_schemas import AssumptionUsed
+from service.estimates import project_schemas as wire
+from service.estimates.compute import Priced, price_at
+from service.estimates.project_answers import Formatter
+from service.estimates.project_assumptions import AssumptionSet, Used, load_assumption_set
+from service.pricing.errors import InvalidAmount
+from service.pricing.money import parse_decimal
+from service.pricing.project import (
+    ModelCost,
+    ProjectShape,
+    Tooling,
+    model_cost,
+    session_costs,
+    sessions_by_complexity,
+    turn_prompts,
+)
+from service.pricing.project_plans import (
+    Plan,
+    RetryKeys,
+    check_shares,
+    node_cost_per_mtok,
+    project_tokens,
+    rank,
+    review_cost,
+    self_host_cost,
+)
+from service.pricing.timeline import EffectivePrice
+from service.snapshot.catalog_snapshot import CatalogSnapshot
+
+T = TypeVar("T")
+
+
+async def project_estimate(
+    session: AsyncSession, snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest
+) -> Priced[wire.ProjectEstimateResult]:
+    at = parse_instant(request.at)
+    return estimate_project(snapshot, await load_assumption_set(session, at), request, at)
+
+
+class _Project:
+    """One request's project: its shape, its sessions, and every assumption it has used so far."""
+
+    def __init__(self, snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
+                 at: datetime) -> None:
+        self.snapshot, self.assumptions, self.at = snapshot, assumptions, at
+        self.used: dict[int, AssumptionUsed] = {}
+        project = request.project
+        tooling = self._take(assumptions.tooling, project.tooling, "project.tooling", "tooling profile")
+        size = self._take(assumptions.sizes, project.size, "project.size", "project size")
+        mix = size.mix.as_dict() if project.mix is None else project.mix.as_dict()
+        problem = None if project.mix is None else check_shares(mix)
+        if problem:
+            raise InvalidAmount(problem, "project", "mix")
+        self.tooling: Tooling = tooling
+        self.shape = ProjectShape(project.features, mix, size.context_multiplier)
+        self.prompts = turn_prompts(tooling, size.context_multiplier)
+        self.counts = sessions_by_complexity(self.shape, tooling)
+        self.costs: dict[str, ModelCost] = {}
+        self.retry_keys = RetryKeys(assumptions.retries)
+        self.prices: dict[str, EffectivePrice] = {}
+
+    def _take(self, found: Mapping[str, Used[T]], key: str, field: str, what: str) -> T:
+        used = found.get(key)
+        if used is None:
+            known = ", ".join(sorted(found)) or "none"
+            raise invalid(field, f"unknown {what} '{key}' at {self.at.isoformat()}: known are {known}")
+        self.used[used.trace.id] = used.trace
+        return used.value
+
+    def cost_on(self, model: str, found: EffectivePrice) -> ModelCost:
+        cost = self.costs.get(model)
+        if cost is None:
+            key = self.retry_keys.key_for(model)
+            retries = self._take(self.assumptions.retries, key, "models", "retry factor")
+            per_session = session_costs(found, self.prompts, self.tooling.output_tokens_per_turn,
+                                        self.tooling.cache_read_share, self.at)
+            cost = self.costs[model] = model_cost(self.counts, retries, per_session)
+            self.prices[model] = found
+        return cost
+
+    def priced(self, ref: str) -> tuple[str, ModelCost]:
+        model = self.snapshot.resolve(ref, self.at)
+        return model, self.cost_on(model, self.prices.get(model) or price_at(self.snapshot, model, self.at))
+
+
+def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
+               at: datetime) -> tuple[list[tuple[str, EffectivePrice]], list[str]]:
+    chosen = sum((request.models is not None, request.provider is not None, request.all_models))
+    if chosen != 1:
+        raise invalid("models", "name the models by exactly one of `models`, `provider` or `all_models`")
+    if request.models is not None:
+        if not request.models:
+            raise invalid("models", "the set of models is empty: name at least one")
+        names = list(dict.fromkeys(snapshot.resolve(ref, at) for ref in request.models))
+        return [(name, price_at(snapshot, name, at)) for name in names], []
+    priced, unpriced = [], []
+    for name, info in snapshot.models.items():
+        if request.provider is not None and info.provider != request.provider:
+            continue
+        found = snapshot.timelines[name].price_at(at)
+        if found is None:
+            unpriced.append(name)
+        else:
+            priced.append((name, found))
+    if not priced:
+        field = "provider" if request.provider is not None else "all_models"
+        raise invalid(field, f"no offering of this set has a price at {at.isoformat()}")
+    return priced, unpriced
+
+
+def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
+                     at: datetime) -> Priced[wire.ProjectEstimateResult]:
+    project = _Project(snapshot, assumptions, request, at)
+    out = Formatter()
+    models, unpriced = _model_set(snapshot, request, at)
+    plans = [Plan(name, "model", project.cost_on(name, found).cost) for name, found in models]
+    break_even: list[wire.BreakEvenOut] = []
+    for index, strategy in enumerate(request.strategies):
+        if isinstance(strategy, wire.HybridStrategy):
+            plans.append(_hybrid(project, strategy, index))
+            continue
+        profile = project._take(assumptions.self_host, strategy.profile, f"strategies[{index}].profile",
+                                "self-host profile")
+        utilization = profile.node.utilization if strategy.utilization is None else _share(
+            strategy.utilization, f"strategies.{index}.utilization")
+        _, hosted = project.priced(profile.model)
+        per_mtok = node_cost_per_mtok(profile.node, utilization)
+        plans.append(Plan(f"self-host:{strategy.profile}", "self-host",
+                          self_host_cost(project_tokens(hosted), per_mtok)))
+        break_even.append(out.break_even(strategy.profile, profile.node, utilization,
+                                         [(name, project.costs[name]) for name, _ in models]))
+    ranked, base = rank(plans, _baseline(snapshot, request, plans, at))
+    costs = sorted(((name, project.costs[name]) for name, _ in models), key=lambda item: (item[1].cost.expected,
+                                                                                          item[0]))
+    body = wire.ProjectEstimateResult(
+        at=at, currency="USD",
+        project=wire.ProjectOut(size=request.project.size, tooling=request.project.tooling,
+                                features=project.shape.features,
+                                mix={name: out.text(share) for name, share in project.shape.mix.items()},
+                                context_multiplier=out.text(project.shape.context_multiplier),
+                                turn_prompt_tokens=list(project.prompts)),
+        models=[out.model(name, project.prices[name], cost, request.breakdown) for name, cost in costs],
+        plans=[out.plan(item) for item in ranked], baseline=None if base is None else base.name,
+        break_even=break_even, unpriced=unpriced,
+        assumptions=[trace for _, trace in sorted(project.used.items())],
+    )
+    return Priced(body, sorted({found.period.id for found in project.prices.values()}))
+
+
+def _hybrid(project: _Project, strategy: wire.HybridStrategy, index: int) -> Plan:
+    draft, drafted = project.priced(strategy.draft)
+    review, reviewed = project.priced(strategy.review)
+    shares = strategy.review_share.as_dict()
+    for name, share in shares.items():
+        if share > 1:
+            raise InvalidAmount(f"a review share is at most 1, got {share}", "strategies", index, "review_share", name)
+    return Plan(f"hybrid:{draft}+{review}", "hybrid", review_cost(drafted, reviewed, shares))
+
+
+def _baseline(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest, plans: list[Plan],
+              at: datetime) -> str | None:
+    """The plan the ratios are against: a plan's name, or a model of the set by any of its names."""
+    if request.baseline is None:
+        return None
+    names = {plan.name for plan in plans}
+    baseline = request.baseline if request.baseline in names else snapshot.resolve(request.baseline, at)
+    if baseline not in names:
+        raise invalid("baseline", f"the baseline '{request.baseline}' is none of the plans: name a model of the set "
+                                  "or a plan's name")
+    return baseline
+
+
+def _share(value: Decimal, field: str) -> Decimal:
+    share = parse_decimal(value, field=field)
+    if not 0 < share <= 1:
+        raise InvalidAmount(f"utilization is above 0 and at most 1, got {share}", *field.split("."))
+    return share
+

@@ -1,0 +1,94 @@
+"""The wire form of a project estimate's parts: costs as bounds, models with their breakdown, plans, break-even.
+
+A project over every offering formats tens of thousands of amounts. Sessions and tokens are the same for every model
+of one retry factor: one Formatter per answer keeps those parts by retry factor (by the identity of its ranges,
+which live as long as the request; hashing Decimals cost more than formatting them), and formats a bound whose
+three values are equal once.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from service.estimates import project_schemas as wire
+from service.pricing.money import format_decimal
+from service.pricing.project import Bounds, ModelCost, Range, blended_per_mtok
+from service.pricing.project_plans import NodeProfile, Ranked, break_even, node_cost_per_mtok, node_monthly_usd
+from service.pricing.timeline import EffectivePrice
+
+
+def _counts(values: tuple[int, int, int]) -> wire.BoundsOut:
+    return wire.BoundsOut(low=str(values[0]), expected=str(values[1]), high=str(values[2]))
+
+
+class Formatter:
+    def __init__(self) -> None:
+        self._by_retries: dict[tuple[int, ...], tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
+                                                                                             wire.RangeOut]]]] = {}
+
+    def text(self, value: Decimal) -> str:
+        return format_decimal(value)
+
+    def bounds(self, bounds: Bounds) -> wire.BoundsOut:
+        low, expected, high = bounds
+        if low == high:  # no range: the three are one value
+            text = format_decimal(low)
+            return wire.BoundsOut(low=text, expected=text, high=text)
+        return wire.BoundsOut(low=format_decimal(low), expected=format_decimal(expected), high=format_decimal(high))
+
+    def range(self, span: Range) -> wire.RangeOut:
+        return wire.RangeOut(low=self.text(span.low), high=self.text(span.high))
+
+    def _attempts(self, cost: ModelCost) -> tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
+                                                                                           wire.RangeOut]]]:
+        # Sessions and tokens depend on the retry factors alone: every session has the same tokens on every model.
+        key = tuple(id(part.retry) for part in cost.by_complexity)
+        found = self._by_retries.get(key)
+        if found is None:
+            session = cost.per_session
+            found = self._by_retries[key] = (self.bounds(cost.sessions), wire.TokensOut(
+                input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
+                output=self.bounds(cost.sessions.times(Decimal(session.output_tokens)))),
+                [(format_decimal(part.features), format_decimal(part.sessions), self.range(part.retry))
+                 for part in cost.by_complexity])
+        return found
+
+    def model(self, model: str, found: EffectivePrice, cost: ModelCost, breakdown: bool) -> wire.ModelProjectOut:
+        session = cost.per_session
+        sessions, tokens, counts = self._attempts(cost)
+        return wire.ModelProjectOut(
+            model=model, price_id=found.period.id, cost=self.bounds(cost.cost), sessions=sessions, tokens=tokens,
+            per_session=wire.SessionOut(cost=self.bounds(session.cost), input_tokens=session.input_tokens,
+                                        cached_input_tokens=_counts(session.cached_input_tokens),
+                                        output_tokens=session.output_tokens, context_tier=session.context_tier),
+            by_complexity=[wire.ComplexityOut(
+                complexity=part.complexity, features=features, sessions=sessions_text,  # type: ignore[arg-type]
+                retry_factor=retry, cost=self.bounds(part.cost),
+            ) for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)]
+            if breakdown else [],
+            warnings=list(session.warnings),
+        )
+
+    def plan(self, ranked: Ranked) -> wire.PlanOut:
+        plan = ranked.plan
+        return wire.PlanOut(plan=plan.name, kind=plan.kind, cost=self.bounds(plan.cost),  # type: ignore[arg-type]
+                            times_baseline=self._ratio(ranked.times_baseline),
+                            at_least_times_baseline=self._ratio(ranked.at_least_times_baseline))
+
+    def _ratio(self, value: Decimal | None) -> str | None:
+        return None if value is None else self.text(value)
+
+    def break_even(self, profile: str, node: NodeProfile, utilization: Decimal,
+                   models: list[tuple[str, ModelCost]]) -> wire.BreakEvenOut:
+        rows = []
+        capacity = break_even(node, utilization, None).capacity
+        for model, cost in models:
+            api = blended_per_mtok(cost.per_session)
+            found = break_even(node, utilization, api)
+            rows.append(wire.BreakEvenModelOut(
+                model=model, api_per_mtok=None if api is None else self.text(api),
+                monthly_tokens=None if found.monthly_tokens is None else self.text(found.monthly_tokens)))
+        return wire.BreakEvenOut(
+            profile=profile, utilization=self.text(utilization), node_monthly_usd=self.text(node_monthly_usd(node)),
+            cost_per_mtok_range=self.range(node_cost_per_mtok(node, utilization)),
+            capacity_monthly_tokens=self.range(capacity), models=rows)
