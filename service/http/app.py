@@ -22,6 +22,8 @@ from service.estimates.offering_routes import OfferingController
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
+from service.feeds.webhooks.pool import DelivererPool
+from service.feeds.webhooks.routes import WebhookController
 from service.http import health
 from service.http.cors import CorsPolicy
 from service.http.edge import EdgeMiddleware
@@ -47,6 +49,10 @@ def create_app(settings: Settings) -> Litestar:
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
         app.state.snapshot_keeper = SnapshotKeeper(settings.database_url or "", app.state.sessionmaker)
         await app.state.snapshot_keeper.start()
+        if settings.webhooks.deliverers and settings.webhooks.encryption_key:
+            app.state.webhook_pool = DelivererPool(app.state.engine, app.state.sessionmaker, settings.webhooks)
+            app.state.metrics.registry.register(app.state.webhook_pool)
+            await app.state.webhook_pool.start()
 
     async def settle_memory(_: Litestar) -> None:
         # Everything allocated so far (modules, the snapshot) lives as long as the process: freezing it keeps
@@ -57,6 +63,8 @@ def create_app(settings: Settings) -> Litestar:
         gc.set_threshold(10_000, 20, 20)
 
     async def close_database(app: Litestar) -> None:
+        if (pool := app.state.get("webhook_pool")) is not None:
+            await pool.stop()
         await app.state.snapshot_keeper.stop()
         await app.state.engine.dispose()
         if isinstance(app.state.rate_limiter.store, RedisStore):
@@ -67,7 +75,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
             QuoteController, AliasController,
-            FeedController, health.live, health.ready, metrics_endpoint,
+            FeedController, WebhookController, health.live, health.ready, metrics_endpoint,
             estimator_page, estimator_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},
