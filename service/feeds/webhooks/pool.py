@@ -68,3 +68,23 @@ class DelivererPool:
         for state, count in sorted(self.states.items()):
             states.add_metric([state], count)
         yield states
+
+
+async def run_until_stopped(url: str, settings: WebhookSettings) -> None:
+    """`pricing-api webhooks deliver`: deliverers alone, in a process of their own, until SIGTERM or SIGINT."""
+    import signal
+
+    from service.db.engine import make_engine, make_sessionmaker
+
+    engine = make_engine(url, pool_size=settings.deliverers + 2)
+    pool = DelivererPool(engine, make_sessionmaker(engine), settings)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    await pool.start()
+    try:
+        await stopped.wait()
+    finally:
+        await pool.stop()
+        await engine.dispose()
