@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import JSONBody
 
 from service.api.operations import idempotent_post
@@ -18,6 +18,8 @@ from service.feeds.webhooks.secrets import SecretBox, not_configured
 from service.settings import Settings
 
 _ONE = "/{webhook_id:int}"
+# Answers that show a secret take no Idempotency-Key: a kept answer would hold the secret in plain text.
+_SECRET_ROUTE = {**WEBHOOK_ROUTE, "opt": {**WEBHOOK_ROUTE["opt"], "answers_secret": True}}
 
 
 def _out(row: WebhookSubscriptionRow) -> dict[str, Any]:
@@ -48,7 +50,7 @@ class WebhookController(Controller):
     path = "/v1/webhooks"
     tags = ["webhooks"]
 
-    @idempotent_post("/", **WEBHOOK_ROUTE, summary="Subscribe a URL to catalog changes",
+    @post("/", **_SECRET_ROUTE, summary="Subscribe a URL to catalog changes",
                      description="Answers with the signing secret, once. Events are the changes committed from "
                                  "now on that match `event_types` and the optional `providers` and `models`.")
     async def create_webhook(self, request: Request[Any, Any, Any], session: DbSession,
@@ -80,7 +82,7 @@ class WebhookController(Controller):
                              webhook_id: IdPath) -> None:
         await queries.delete(session, _owner(request), webhook_id)
 
-    @idempotent_post(_ONE + "/rotate-secret", **WEBHOOK_ROUTE, status_code=200, summary="Rotate the secret",
+    @post(_ONE + "/rotate-secret", **_SECRET_ROUTE, status_code=200, summary="Rotate the secret",
                      description="Answers with the new secret, once. Until `previous_secret_until` "
                                  "(WEBHOOKS_ROTATION_OVERLAP) every message carries both signatures.")
     async def rotate_secret(self, request: Request[Any, Any, Any], session: DbSession,

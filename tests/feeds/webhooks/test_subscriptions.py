@@ -85,3 +85,13 @@ async def test_without_an_encryption_key_webhooks_are_503_not_configured(client,
                                  json={"url": URL, "event_types": ["*"]})
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/webhooks-not-configured"
+
+
+async def test_an_answer_holding_a_secret_is_never_kept_for_idempotent_replay(hooks_client, manager, session):
+    headers = {**manager, "Idempotency-Key": "same-key-twice"}
+    body = {"url": URL, "event_types": ["*"]}
+    first = await hooks_client.post("/v1/webhooks", headers=headers, json=body)
+    second = await hooks_client.post("/v1/webhooks", headers=headers, json=body)
+    assert first.status_code == second.status_code == 201 and "Idempotent-Replayed" not in second.headers
+    kept = await session.scalar(text("SELECT count(*) FROM idempotency_keys WHERE key = 'same-key-twice'"))
+    assert kept == 0
