@@ -54,9 +54,12 @@ class Deliverer:
         self.engine, self.sessions, self.settings, self.client = engine, sessions, settings, client
         self.box = SecretBox(settings.encryption_key)
         self.counters = counters if counters is not None else {}
+        # Set on every commit of a change (LISTEN, service.feeds.webhooks.pool): the poll is only the fallback.
+        self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self.wake.clear()  # before the work: a commit landing during it makes the wait below return at once
             try:
                 worked = await self.work_once()
             except Exception:  # the database away, say: wait and try again, never die
@@ -64,7 +67,7 @@ class Deliverer:
                 worked = False
             if not worked:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.settings.poll_interval)
+                    await asyncio.wait_for(self.wake.wait(), self.settings.poll_interval)
 
     async def work_once(self) -> bool:
         """Deliver to one due subscription that no other deliverer holds; False when there was none."""

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +18,8 @@ from service.feeds.webhooks.deliverer import Deliverer
 from service.settings import WebhookSettings
 
 log = logging.getLogger("service.webhooks")
+# catalog_changed: sent on commit by the catalog's triggers (migration 0002); webhooks_due: by a ping or redelivery.
+CHANNELS = ("catalog_changed", "webhooks_due")
 STATES_EVERY = 5.0  # seconds between counts of subscriptions by state: one small query
 
 
@@ -28,13 +31,44 @@ class DelivererPool:
         self.states: dict[str, int] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._deliverers: list[Deliverer] = []
 
     async def start(self) -> None:
         client = self._client = sender.http_client()
-        for number in range(self.settings.deliverers):
-            deliverer = Deliverer(self.engine, self.sessions, self.settings, client, self.counters)
+        self._deliverers = [Deliverer(self.engine, self.sessions, self.settings, client, self.counters)
+                            for _ in range(self.settings.deliverers)]
+        for number, deliverer in enumerate(self._deliverers):
             self._tasks.append(asyncio.create_task(deliverer.run(self._stop), name=f"webhook-deliverer-{number}"))
         self._tasks.append(asyncio.create_task(self._count_states(), name="webhook-states"))
+        self._tasks.append(asyncio.create_task(self._listen(), name="webhook-listener"))
+
+    def _wake_all(self, *_: object) -> None:
+        for deliverer in self._deliverers:
+            deliverer.wake.set()
+
+    async def _listen(self) -> None:
+        """Wake the deliverers on each commit of a change (and each ping or redelivery asked for), so the lag
+        from commit to delivery is not the poll interval. Needs a direct connection (not through PgBouncer's
+        transaction pooling); without one, the poll still delivers everything."""
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                connection = await asyncpg.connect(dsn)
+                lost = asyncio.Event()
+                try:
+                    connection.add_termination_listener(lambda *_, lost=lost: lost.set())
+                    for channel in CHANNELS:
+                        await connection.add_listener(channel, self._wake_all)
+                    self._wake_all()  # whatever was committed before we listened
+                    await lost.wait()
+                finally:
+                    with contextlib.suppress(Exception):
+                        await connection.close()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("webhook listener lost its connection; polling meanwhile", exc_info=True)
+            await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         self._stop.set()

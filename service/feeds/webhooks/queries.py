@@ -112,6 +112,7 @@ async def redeliver(session: AsyncSession, owner: int, subscription_id: int, dat
         row.delivered_seq = data.from_seq - 1
         row.attempts, row.first_failed_at, row.next_attempt_at = 0, None, func.now()
         await session.flush()
+        await wake_deliverers(session)
         return
     delivery = await session.scalar(select(WebhookDeliveryRow).where(
         WebhookDeliveryRow.id == data.delivery, WebhookDeliveryRow.subscription_id == subscription_id))
@@ -126,3 +127,9 @@ async def enqueue_send(session: AsyncSession, subscription_id: int, seq: int | N
                           {"id": subscription_id, "seq": seq})
     await session.execute(text("UPDATE webhook_subscriptions SET next_attempt_at = least(next_attempt_at, now()) "
                                "WHERE id = :id"), {"id": subscription_id})
+    await wake_deliverers(session)
+
+
+async def wake_deliverers(session: AsyncSession) -> None:
+    # Delivered on commit, to every process's deliverers (service.feeds.webhooks.pool listens).
+    await session.execute(text("SELECT pg_notify('webhooks_due', '')"))

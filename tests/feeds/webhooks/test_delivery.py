@@ -163,3 +163,13 @@ async def test_an_event_failing_past_the_retry_period_is_given_up_and_the_next_o
                                            for r in receiver.delivered()))
     delivered_ids = [json.loads(r.body)["data"]["object"]["id"] for r in receiver.delivered()]
     assert ids[0] not in delivered_ids  # given up after its retries, never sent out of order later
+
+
+async def test_a_commit_wakes_the_deliverers_without_waiting_for_the_poll(live, receiver):
+    sub = await live.subscribe(receiver.url)
+    await live.start(replace(FAST, poll_interval=60.0))
+    await asyncio.sleep(0.5)  # the deliverers are asleep now, for a minute unless woken
+    await live.write_providers(unique_slug("wake"), 1)
+    await live.until(receiver, lambda: len(receiver.delivered()) >= 1, seconds=5)
+    assert (await live.client.post(f"/v1/webhooks/{sub['id']}/test", headers=live.headers)).status_code == 202
+    await live.until(receiver, lambda: len(receiver.delivered()) >= 2, seconds=5)
