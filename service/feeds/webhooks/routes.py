@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 from service.api.operations import idempotent_post
 from service.api.pagination import Cursor, Limit, decode_cursor, encode_cursor, page_of
 from service.api.structs import IdPath
-from service.auth.scopes import WEBHOOK_ROUTE
+from service.auth.scopes import WEBHOOK_BODY_ROUTE, WEBHOOK_ROUTE
 from service.db.engine import DbSession
 from service.db.models import WebhookDeliveryRow, WebhookSubscriptionRow
 from service.feeds.webhooks import queries, schemas
@@ -19,7 +19,7 @@ from service.settings import Settings
 
 _ONE = "/{webhook_id:int}"
 # Answers that show a secret take no Idempotency-Key: a kept answer would hold the secret in plain text.
-_SECRET_ROUTE = {**WEBHOOK_ROUTE, "opt": {**WEBHOOK_ROUTE["opt"], "answers_secret": True}}
+_SECRET_OPT = {"opt": {**WEBHOOK_ROUTE["opt"], "answers_secret": True}}
 
 
 def _out(row: WebhookSubscriptionRow) -> dict[str, Any]:
@@ -50,7 +50,7 @@ class WebhookController(Controller):
     path = "/v1/webhooks"
     tags = ["webhooks"]
 
-    @post("/", **_SECRET_ROUTE, summary="Subscribe a URL to catalog changes",
+    @post("/", **{**WEBHOOK_BODY_ROUTE, **_SECRET_OPT}, summary="Subscribe a URL to catalog changes",
                      description="Answers with the signing secret, once. Events are the changes committed from "
                                  "now on that match `event_types` and the optional `providers` and `models`.")
     async def create_webhook(self, request: Request[Any, Any, Any], session: DbSession,
@@ -71,7 +71,7 @@ class WebhookController(Controller):
                           webhook_id: IdPath) -> schemas.WebhookOut:
         return schemas.WebhookOut(**_out(await queries.get(session, _owner(request), webhook_id)))
 
-    @patch(_ONE, **WEBHOOK_ROUTE, summary="Change a webhook, or enable it again")
+    @patch(_ONE, **WEBHOOK_BODY_ROUTE, summary="Change a webhook, or enable it again")
     async def change_webhook(self, request: Request[Any, Any, Any], session: DbSession, webhook_id: IdPath,
                              data: JSONBody[schemas.WebhookChange]) -> schemas.WebhookOut:
         row = await queries.change(session, _owner(request), webhook_id, data, _settings(request).webhooks)
@@ -82,12 +82,17 @@ class WebhookController(Controller):
                              webhook_id: IdPath) -> None:
         await queries.delete(session, _owner(request), webhook_id)
 
-    @post(_ONE + "/rotate-secret", **_SECRET_ROUTE, status_code=200, summary="Rotate the secret",
-                     description="Answers with the new secret, once. Until `previous_secret_until` "
-                                 "(WEBHOOKS_ROTATION_OVERLAP) every message carries both signatures.")
-    async def rotate_secret(self, request: Request[Any, Any, Any], session: DbSession,
-                            webhook_id: IdPath) -> schemas.WebhookSecret:
-        box, overlap = _box(request), _settings(request).webhooks.rotation_overlap
+    @post(_ONE + "/rotate-secret", **{**WEBHOOK_BODY_ROUTE, **_SECRET_OPT}, status_code=200,
+          summary="Rotate the secret",
+          description="Answers with the new secret, once. Until `previous_secret_until` (`overlap_seconds`, by "
+                      "default WEBHOOKS_ROTATION_OVERLAP) every message carries both signatures; 0 ends the old "
+                      "secret at once.")
+    async def rotate_secret(self, request: Request[Any, Any, Any], session: DbSession, webhook_id: IdPath,
+                            data: JSONBody[schemas.RotateSecret]) -> schemas.WebhookSecret:
+        overlap = data.overlap_seconds
+        box = _box(request)
+        if overlap is None:
+            overlap = _settings(request).webhooks.rotation_overlap
         secret, until = await queries.rotate(session, _owner(request), webhook_id, box, overlap)
         return schemas.WebhookSecret(secret=secret, previous_secret_until=until)
 
@@ -99,7 +104,7 @@ class WebhookController(Controller):
         next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
         return schemas.DeliveryPage(data=[_delivery(row) for row in page], next_cursor=next_cursor)
 
-    @idempotent_post(_ONE + "/redeliver", **WEBHOOK_ROUTE, status_code=202, summary="Send events again",
+    @idempotent_post(_ONE + "/redeliver", **WEBHOOK_BODY_ROUTE, status_code=202, summary="Send events again",
                      description="`from_seq`: every matching change from that seq on, again, in order (the "
                                  "cursor moves back). `delivery`: that one delivery's message, once more.")
     async def redeliver(self, request: Request[Any, Any, Any], session: DbSession, webhook_id: IdPath,
@@ -107,10 +112,11 @@ class WebhookController(Controller):
         await queries.redeliver(session, _owner(request), webhook_id, data)
         return schemas.Queued(queued=True)
 
-    @idempotent_post(_ONE + "/test", **WEBHOOK_ROUTE, status_code=202, summary="Send a ping",
-                     description="A `webhook.ping` event, signed like any other, sent before the next change.")
-    async def send_test(self, request: Request[Any, Any, Any], session: DbSession,
-                        webhook_id: IdPath) -> schemas.Queued:
+    @idempotent_post(_ONE + "/test", **WEBHOOK_BODY_ROUTE, status_code=202, summary="Send a ping",
+                     description="Body `{}`. A `webhook.ping` event, signed like any other, sent before the next "
+                                 "change.")
+    async def send_test(self, request: Request[Any, Any, Any], session: DbSession, webhook_id: IdPath,
+                        data: JSONBody[schemas.Ping]) -> schemas.Queued:
         await queries.get(session, _owner(request), webhook_id)
         await queries.enqueue_send(session, webhook_id, None)
         return schemas.Queued(queued=True)

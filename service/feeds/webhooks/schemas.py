@@ -75,6 +75,15 @@ class WebhookCreated(WebhookOut):
     secret: str
 
 
+class RotateSecret(Schema):
+    # How long the old secret keeps signing; 0 ends it at once (a leaked secret). Default: the service's setting.
+    overlap_seconds: Annotated[int, Meta(ge=0, le=7 * 24 * 3600)] | None = None
+
+
+class Ping(Schema):
+    """POST /test takes an empty object: `{}`."""
+
+
 class WebhookSecret(Schema):
     secret: str
     previous_secret_until: datetime

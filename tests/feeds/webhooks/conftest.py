@@ -110,6 +110,18 @@ class Live:
             assert response.status_code == 201, response.text
         return ids
 
+    async def read_when(self, path: str, condition, seconds: float = 10.0):
+        """GET `path` until `condition(body)` holds: the deliverer writes its log and cursor just after the
+        receiver has answered, so what the receiver saw is in the database a moment later."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            body = (await self.client.get(path, headers=self.headers)).json()
+            if condition(body):
+                return body
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out; last {path}: {body}")
+            await asyncio.sleep(0.02)
+
     async def until(self, receiver: Receiver, condition, seconds: float = 20.0) -> None:
         """Waits on the test's loop (the deliverers run on it) until the receiver has seen what is wanted."""
         deadline = asyncio.get_running_loop().time() + seconds

@@ -5,16 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import text
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.factories import unique_slug
-
-
-async def _log(live, sub_id: int) -> list[dict]:
-    response = await live.client.get(f"/v1/webhooks/{sub_id}/deliveries", headers=live.headers)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
 
 
 async def test_the_delivery_log_shows_each_attempt_and_redeliver_from_seq_sends_them_again_in_order(
@@ -25,7 +18,7 @@ async def test_the_delivery_log_shows_each_attempt_and_redeliver_from_seq_sends_
     await live.start()
     await live.write_providers(unique_slug("log"), 3)
     await live.until(receiver, lambda: len(receiver.delivered()) >= 3)
-    log = await _log(live, sub["id"])
+    log = (await live.read_when(f"/v1/webhooks/{sub['id']}/deliveries", lambda body: len(body["data"]) >= 4))["data"]
     assert [(e["attempt"], e["succeeded"], e["status_code"]) for e in reversed(log)] == [
         (1, False, 500), (2, True, 200), (1, True, 200), (1, True, 200)]
     assert all(e["duration_ms"] >= 0 and e["event_type"] == "provider.created" for e in log)
@@ -45,16 +38,18 @@ async def test_one_delivery_is_sent_again_by_its_id_and_a_ping_is_signed_too(liv
     await live.start()
     await live.write_providers(unique_slug("one"), 2)
     await live.until(receiver, lambda: len(receiver.delivered()) >= 2)
-    first = (await _log(live, sub["id"]))[-1]
+    first = (await live.read_when(f"/v1/webhooks/{sub['id']}/deliveries",
+                                  lambda body: len(body["data"]) >= 2))["data"][-1]
     response = await live.client.post(f"/v1/webhooks/{sub['id']}/redeliver", headers=live.headers,
                                       json={"delivery": first["id"]})
     assert response.status_code == 202
     await live.until(receiver, lambda: len(receiver.delivered()) >= 3)
     assert json.loads(receiver.delivered()[2].body)["data"]["seq"] == first["seq"]
-    assert (await live.client.post(f"/v1/webhooks/{sub['id']}/test", headers=live.headers)).status_code == 202
+    ping = await live.client.post(f"/v1/webhooks/{sub['id']}/test", headers=live.headers, json={})
+    assert ping.status_code == 202
     await live.until(receiver, lambda: len(receiver.delivered()) >= 4)
-    ping = receiver.delivered()[3]
-    assert Webhook(sub["secret"]).verify(ping.body, ping.headers)["type"] == "webhook.ping"
+    pinged = receiver.delivered()[3]
+    assert Webhook(sub["secret"]).verify(pinged.body, pinged.headers)["type"] == "webhook.ping"
     missing = await live.client.post(f"/v1/webhooks/{sub['id']}/redeliver", headers=live.headers,
                                      json={"delivery": 2**62})
     assert missing.status_code == 404
@@ -66,7 +61,8 @@ async def test_one_delivery_is_sent_again_by_its_id_and_a_ping_is_signed_too(liv
 async def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(live, receiver):
     sub = await live.subscribe(receiver.url)
     await live.start()
-    rotated = await live.client.post(f"/v1/webhooks/{sub['id']}/rotate-secret", headers=live.headers)
+    rotated = await live.client.post(f"/v1/webhooks/{sub['id']}/rotate-secret", headers=live.headers,
+                                     json={})
     assert rotated.status_code == 200, rotated.text
     new_secret = rotated.json()["secret"]
     assert new_secret != sub["secret"] and rotated.json()["previous_secret_until"]
@@ -78,12 +74,12 @@ async def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(live, r
     Webhook(new_secret).verify(message.body, message.headers)
 
 
-async def test_once_the_overlap_is_over_only_the_new_secret_signs(live, receiver):
+async def test_a_rotation_without_overlap_ends_the_old_secret_at_once(live, receiver):
     sub = await live.subscribe(receiver.url)
-    rotated = (await live.client.post(f"/v1/webhooks/{sub['id']}/rotate-secret", headers=live.headers)).json()
-    async with live.engine.begin() as connection:  # the overlap has passed
-        await connection.execute(text("UPDATE webhook_subscriptions SET previous_secret_until = now() - "
-                                      "interval '1 second' WHERE id = :id"), {"id": sub["id"]})
+    response = await live.client.post(f"/v1/webhooks/{sub['id']}/rotate-secret", headers=live.headers,
+                                      json={"overlap_seconds": 0})
+    assert response.status_code == 200, response.text
+    rotated = response.json()
     await live.start()
     await live.write_providers(unique_slug("rot0"), 1)
     await live.until(receiver, lambda: len(receiver.delivered()) >= 1)
@@ -92,3 +88,6 @@ async def test_once_the_overlap_is_over_only_the_new_secret_signs(live, receiver
     Webhook(rotated["secret"]).verify(message.body, message.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(sub["secret"]).verify(message.body, message.headers)
+    bad = await live.client.post(f"/v1/webhooks/{sub['id']}/rotate-secret", headers=live.headers,
+                                 json={"overlap_seconds": -1})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/overlap_seconds"
