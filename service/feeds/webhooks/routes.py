@@ -89,10 +89,9 @@ class WebhookController(Controller):
                       "secret at once.")
     async def rotate_secret(self, request: Request[Any, Any, Any], session: DbSession, webhook_id: IdPath,
                             data: JSONBody[schemas.RotateSecret]) -> schemas.WebhookSecret:
-        overlap = data.overlap_seconds
         box = _box(request)
-        if overlap is None:
-            overlap = _settings(request).webhooks.rotation_overlap
+        overlap = (_settings(request).webhooks.rotation_overlap if data.overlap_seconds is None
+                   else float(data.overlap_seconds))
         secret, until = await queries.rotate(session, _owner(request), webhook_id, box, overlap)
         return schemas.WebhookSecret(secret=secret, previous_secret_until=until)
 
