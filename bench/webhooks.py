@@ -19,7 +19,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -29,7 +28,7 @@ from bench.harness import ROOT, api_key, app_env, free_port, seeded_database, se
 
 KEY = "bench-webhook-key"
 HOOK_ENV = {"WEBHOOKS_ENCRYPTION_KEY": KEY, "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "1", "WEBHOOKS_DELIVERERS": "4"}
-RECEIVER = Path(__file__).with_name("webhook_receiver.py")
+BURST, WIDE = int(os.environ.get("BENCH_BURST", "2000")), int(os.environ.get("BENCH_WIDE", "100"))
 
 
 def _dsn(url: str) -> str:
@@ -84,18 +83,18 @@ def delivery_figures(url: str, receiver: str) -> None:
               f"p99 {_pct(lags, 99):.1f} ms")
         httpx.post(f"{receiver}/reset", timeout=10)
         started = time.perf_counter()
-        asyncio.run(_commit_changes(url, "burst", 2000))
+        asyncio.run(_commit_changes(url, "burst", BURST))
         committed = time.perf_counter() - started
-        stats = _wait_for(receiver, 2000)
+        stats = _wait_for(receiver, BURST)
         took = stats["last_at"] - stats["first_at"]
-        print(f"throughput, one subscription, 2,000 changes committed in {committed:.1f} s: delivered in "
-              f"{took:.1f} s after the first, {2000 / took:.0f} deliveries/s (one deliverer: one at a time, in order)")
+        print(f"throughput, one subscription, {BURST:,} changes committed in {committed:.1f} s: delivered in "
+              f"{took:.1f} s after the first, {BURST / took:.0f} deliveries/s (one at a time, in order)")
         _subscribe(f"http://127.0.0.1:{api_port}", manager, receiver, 99)
         httpx.post(f"{receiver}/reset", timeout=10)
-        asyncio.run(_commit_changes(url, "wide", 200))
-        stats = _wait_for(receiver, 200 * 100)
+        asyncio.run(_commit_changes(url, "wide", WIDE))
+        stats = _wait_for(receiver, WIDE * 100)
         took = stats["last_at"] - stats["first_at"]
-        print(f"throughput, 100 subscriptions x 200 changes, 4 deliverers in one process: {20000 / took:.0f} "
+        print(f"throughput, 100 subscriptions x {WIDE} changes, 4 deliverers in one process: {WIDE * 100 / took:.0f} "
               f"deliveries/s; lag p50 {_pct(stats['lags_ms'], 50):.0f} ms, p99 {_pct(stats['lags_ms'], 99):.0f} ms")
 
 

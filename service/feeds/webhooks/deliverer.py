@@ -111,26 +111,27 @@ class Deliverer:
             sent += 1
 
     async def _deliver_event(self, sub: WebhookSubscriptionRow, change: events.LoggedChange) -> bool:
-        attempt = await self._send(sub, events.message_id(sub.id, change.seq), change.event_type, change.seq,
-                                   events.payload(change), sub.attempts + 1)
-        now = datetime.now(UTC)
+        log = await self._send(sub, events.message_id(sub.id, change.seq), change.event_type, change.seq,
+                               events.payload(change), sub.attempts + 1)
+        attempt, now = log.attempt, datetime.now(UTC)
         if attempt.succeeded:
-            await store.succeeded(self.sessions, sub.id, sub.delivered_seq, change.seq, now)
+            await store.succeeded(self.sessions, sub.id, sub.delivered_seq, change.seq, now, log)
             return True
         if attempt.gone:
-            await store.disable(self.sessions, sub.id, "the target answered 410 Gone", now)
+            await store.disable(self.sessions, sub.id, "the target answered 410 Gone", now, log)
             return False
         failing_since = sub.failing_since or now
         first_failed = sub.first_failed_at or now
         if (now - failing_since).total_seconds() >= self.settings.disable_after:
-            await store.disable(self.sessions, sub.id, f"failing since {failing_since.isoformat()}", now)
+            await store.disable(self.sessions, sub.id, f"failing since {failing_since.isoformat()}", now, log)
         elif (now - first_failed).total_seconds() >= self.settings.retry_for:
             # Given up: the next event goes out; the log keeps this one's attempts, and redeliver can resend it.
-            await store.given_up(self.sessions, sub.id, sub.delivered_seq, change.seq, failing_since)
+            await store.given_up(self.sessions, sub.id, sub.delivered_seq, change.seq, failing_since, log)
             return True
         else:
             delay = next_delay(sub.attempts + 1, self.settings.backoff_base, self.settings.backoff_max)
-            await store.failed(self.sessions, sub.id, first_failed, failing_since, now + timedelta(seconds=delay))
+            await store.failed(self.sessions, sub.id, first_failed, failing_since, now + timedelta(seconds=delay),
+                               log)
         return False
 
     async def _hand_made_send(self, sub: WebhookSubscriptionRow) -> bool:
@@ -146,15 +147,16 @@ class Deliverer:
             async with self.sessions() as session:
                 change = next(iter(await store.changes_after(session, seq - 1, 1)), None)
         if change is not None and change.seq == seq:
-            await self._send(sub, events.message_id(sub.id, seq), change.event_type, seq, events.payload(change), 1)
+            log = await self._send(sub, events.message_id(sub.id, seq), change.event_type, seq,
+                                   events.payload(change), 1)
         else:
-            await self._send(sub, f"msg_{sub.id}_ping_{send_id}", events.PING, None,
-                             events.ping_payload(sub.id, now), 1)
-        await store.drop_send(self.sessions, send_id)
+            log = await self._send(sub, f"msg_{sub.id}_ping_{send_id}", events.PING, None,
+                                   events.ping_payload(sub.id, now), 1)
+        await store.drop_send(self.sessions, send_id, log)
         return True
 
     async def _send(self, sub: WebhookSubscriptionRow, message_id: str, event_type: str, seq: int | None,
-                    body: bytes, attempt_number: int) -> sender.Attempt:
+                    body: bytes, attempt_number: int) -> store.LogEntry:
         now = datetime.now(UTC)
         headers = {"webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())),
                    "webhook-signature": signature_header(self._secrets(sub, now), message_id, now, body)}
@@ -162,8 +164,7 @@ class Deliverer:
                                     allow_private=self.settings.allow_private_targets)
         outcome = "succeeded" if attempt.succeeded else attempt.error or "failed"
         self.counters[outcome] = self.counters.get(outcome, 0) + 1
-        await store.log_attempt(self.sessions, sub.id, message_id, event_type, seq, attempt_number, now, attempt)
-        return attempt
+        return store.LogEntry(sub.id, message_id, event_type, seq, attempt_number, now, attempt)
 
     def _secrets(self, sub: WebhookSubscriptionRow, now: datetime) -> list[str]:
         keys = [self.box.open(sub.secret_encrypted)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import msgspec
 from sqlalchemy import text
@@ -37,8 +38,37 @@ async def changes_after(session: AsyncSession, after: int, limit: int) -> list[L
             for seq, kind, at, obj, provider, model in rows]
 
 
-async def _write(sessions: Sessions, sql: str, **values: object) -> None:
+class LogEntry(NamedTuple):
+    """One attempt for the delivery log, written in the same transaction as what the attempt changed."""
+
+    sub_id: int
+    message_id: str
+    event_type: str
+    seq: int | None
+    attempt_number: int
+    at: datetime
+    attempt: Attempt
+
+
+_LOG = text("""
+    INSERT INTO webhook_deliveries (subscription_id, message_id, event_type, seq, attempt, attempted_at,
+                                    succeeded, status_code, duration_ms, error, response_excerpt)
+    VALUES (:sub, :message_id, :event_type, :seq, :attempt, :at, :succeeded, :status, :duration, :error,
+            :excerpt)""")
+
+
+async def _write(sessions: Sessions, sql: str, log: LogEntry | None = None, **values: object) -> None:
     async with sessions() as session, session.begin():
+        # Not waiting for the WAL flush: a cursor or log entry lost to a database crash only means an event is
+        # sent again (at least once holds), and waiting for the flush twice per event cut delivery to ~30/s.
+        await session.execute(text("SET LOCAL synchronous_commit = off"))
+        if log is not None:
+            attempt = log.attempt
+            await session.execute(_LOG, {
+                "sub": log.sub_id, "message_id": log.message_id, "event_type": log.event_type, "seq": log.seq,
+                "attempt": log.attempt_number, "at": log.at, "succeeded": attempt.succeeded,
+                "status": attempt.status_code, "duration": attempt.duration_ms, "error": attempt.error,
+                "excerpt": attempt.excerpt})
         await session.execute(text(sql), values)
 
 
@@ -47,32 +77,34 @@ async def move_cursor(sessions: Sessions, sub_id: int, expected: int, seq: int) 
                            "WHERE id = :id AND delivered_seq = :expected", id=sub_id, expected=expected, seq=seq)
 
 
-async def succeeded(sessions: Sessions, sub_id: int, expected: int, seq: int, now: datetime) -> None:
+async def succeeded(sessions: Sessions, sub_id: int, expected: int, seq: int, now: datetime,
+                    log: LogEntry) -> None:
     await _write(sessions, """
         UPDATE webhook_subscriptions SET delivered_seq = :seq, attempts = 0, first_failed_at = NULL,
                failing_since = NULL, last_success_at = :now, next_attempt_at = :now
-        WHERE id = :id AND delivered_seq = :expected""", id=sub_id, expected=expected, seq=seq, now=now)
+        WHERE id = :id AND delivered_seq = :expected""", log, id=sub_id, expected=expected, seq=seq, now=now)
 
 
-async def given_up(sessions: Sessions, sub_id: int, expected: int, seq: int, failing_since: datetime) -> None:
+async def given_up(sessions: Sessions, sub_id: int, expected: int, seq: int, failing_since: datetime,
+                   log: LogEntry) -> None:
     await _write(sessions, """
         UPDATE webhook_subscriptions SET delivered_seq = :seq, attempts = 0, first_failed_at = NULL,
                failing_since = :failing_since, next_attempt_at = now()
         WHERE id = :id AND delivered_seq = :expected""",
-                 id=sub_id, expected=expected, seq=seq, failing_since=failing_since)
+                 log, id=sub_id, expected=expected, seq=seq, failing_since=failing_since)
 
 
 async def failed(sessions: Sessions, sub_id: int, first_failed: datetime, failing_since: datetime,
-                 retry_at: datetime) -> None:
+                 retry_at: datetime, log: LogEntry) -> None:
     await _write(sessions, """
         UPDATE webhook_subscriptions SET attempts = attempts + 1, first_failed_at = :first_failed,
                failing_since = :failing_since, next_attempt_at = :retry_at WHERE id = :id""",
-                 id=sub_id, first_failed=first_failed, failing_since=failing_since, retry_at=retry_at)
+                 log, id=sub_id, first_failed=first_failed, failing_since=failing_since, retry_at=retry_at)
 
 
-async def disable(sessions: Sessions, sub_id: int, reason: str, now: datetime) -> None:
+async def disable(sessions: Sessions, sub_id: int, reason: str, now: datetime, log: LogEntry) -> None:
     await _write(sessions, "UPDATE webhook_subscriptions SET enabled = false, disabled_reason = :reason, "
-                           "disabled_at = :now WHERE id = :id", id=sub_id, reason=reason, now=now)
+                           "disabled_at = :now WHERE id = :id", log, id=sub_id, reason=reason, now=now)
 
 
 async def next_send(session: AsyncSession, sub_id: int) -> tuple[int, int | None] | None:
@@ -81,20 +113,8 @@ async def next_send(session: AsyncSession, sub_id: int) -> tuple[int, int | None
     return None if row is None else (row[0], row[1])
 
 
-async def drop_send(sessions: Sessions, send_id: int) -> None:
-    await _write(sessions, "DELETE FROM webhook_sends WHERE id = :id", id=send_id)
-
-
-async def log_attempt(sessions: Sessions, sub_id: int, message_id: str, event_type: str, seq: int | None,
-                      attempt_number: int, at: datetime, attempt: Attempt) -> None:
-    await _write(sessions, """
-        INSERT INTO webhook_deliveries (subscription_id, message_id, event_type, seq, attempt, attempted_at,
-                                        succeeded, status_code, duration_ms, error, response_excerpt)
-        VALUES (:sub, :message_id, :event_type, :seq, :attempt, :at, :succeeded, :status, :duration, :error,
-                :excerpt)""",
-                 sub=sub_id, message_id=message_id, event_type=event_type, seq=seq, attempt=attempt_number, at=at,
-                 succeeded=attempt.succeeded, status=attempt.status_code, duration=attempt.duration_ms,
-                 error=attempt.error, excerpt=attempt.excerpt)
+async def drop_send(sessions: Sessions, send_id: int, log: LogEntry) -> None:
+    await _write(sessions, "DELETE FROM webhook_sends WHERE id = :id", log, id=send_id)
 
 
 async def subscription_states(session: AsyncSession) -> dict[str, int]:
