@@ -6,8 +6,8 @@ Run: `python -m bench.webhooks` (needs `wrk`). It prints figures; it asserts not
   change's `recorded_at` (set inside the writing transaction, so the lag includes the commit itself).
 - Changes are committed one per transaction (a provider row each), straight into PostgreSQL.
 - Estimates: wrk -c32 on POST /v1/estimate against one uvicorn worker, alone, then while 100 subscriptions
-  receive a burst of 1,000 changes (100,000 deliveries), with the deliverers in the API's own process
-  (the default) and in a process of their own (`pricing-api webhooks deliver`).
+  receive a burst of 1,000 changes (100,000 deliveries, which outlast wrk's window), with the deliverers in the
+  API's own process (the default) and in a process of their own (`pricing-api webhooks deliver`).
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ def _subscribe(api: str, manager: str, target: str, count: int) -> None:
         for n in range(count):
             client.post("/v1/webhooks", json={"url": f"{target}/s{n}", "event_types": ["provider.created"]},
                         ).raise_for_status()
+
+
+def _unsubscribe_all(api: str, manager: str) -> None:
+    with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {manager}"}, timeout=30) as client:
+        for hook in client.get("/v1/webhooks", params={"limit": 500}).json()["data"]:
+            client.delete(f"/v1/webhooks/{hook['id']}").raise_for_status()
 
 
 def _stats(receiver: str) -> dict:
@@ -103,12 +109,10 @@ def estimate_figures(url: str, receiver: str, rounds: int) -> None:
     for where in ("in the API process", "in a process of their own"):
         api_port = free_port()
         inside = where == "in the API process"
-        env = app_env(url, **HOOK_ENV, WEBHOOKS_DELIVERERS="4" if inside else "0")
+        env = app_env(url, **{**HOOK_ENV, "WEBHOOKS_DELIVERERS": "4" if inside else "0"})
         with served(uvicorn_command(api_port), api_port, env):
             api = f"http://127.0.0.1:{api_port}"
-            with httpx.Client(base_url=api, headers={"Authorization": f"Bearer {manager}"}) as client:
-                for hook in client.get("/v1/webhooks", params={"limit": 500}).json()["data"]:
-                    client.delete(f"/v1/webhooks/{hook['id']}").raise_for_status()
+            _unsubscribe_all(api, manager)
             _subscribe(api, manager, receiver, 100)
             deliverers = None if inside else subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "webhooks", "deliver"], cwd=ROOT,
@@ -123,10 +127,14 @@ def estimate_figures(url: str, receiver: str, rounds: int) -> None:
                     burst.start()
                     busy.append(wrk(api_port)[0])
                     burst.join()
-                    delivered = _wait_for(receiver, 100_000)
+                    # The 100,000 deliveries outlast the window (~130/s here): what counts is that the deliverers
+                    # were busy all through it. The rest of the backlog is dropped with the subscriptions.
+                    delivered = _stats(receiver)
                     took = delivered["last_at"] - delivered["first_at"]
                     print(f"  round {round_ + 1}: {quiet[-1]:.0f} req/s quiet, {busy[-1]:.0f} during the burst; "
-                          f"100,000 deliveries took {took:.0f} s")
+                          f"{delivered['count']} deliveries in {took:.0f} s meanwhile")
+                    _unsubscribe_all(api, manager)
+                    _subscribe(api, manager, receiver, 100)
                 q, b = statistics.median(quiet), statistics.median(busy)
                 print(f"estimates with deliverers {where}: median {q:.0f} req/s quiet, {b:.0f} req/s during the "
                       f"burst ({(b - q) / q * 100:+.1f} %)")
@@ -137,7 +145,7 @@ def estimate_figures(url: str, receiver: str, rounds: int) -> None:
 
 
 def main() -> None:
-    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "2"))
     with seeded_database() as url:
         port = free_port()
         receiver_env = {**os.environ, "PYTHONPATH": str(ROOT)}
