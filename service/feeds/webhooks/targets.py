@@ -72,6 +72,8 @@ async def resolve(url: str, allow_private: bool) -> ResolvedTarget:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
             raise TargetRefused(f"{host} does not resolve: {exc.strerror}") from None
+        except (UnicodeError, ValueError):  # not a name DNS can carry ("a..b", a NUL, an over-long label)
+            raise TargetRefused(f"{host!r} is not a host name") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise TargetRefused(f"{host} does not resolve")

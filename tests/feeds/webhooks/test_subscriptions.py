@@ -55,6 +55,9 @@ async def test_bad_fields_are_422_naming_each_field(hooks_client, manager):
         ({"url": "not a url at all", "event_types": ["*"]}, "/url"),
         ({"url": "http://user:pw@127.0.0.1/", "event_types": ["*"]}, "/url"),
         ({"event_types": ["*"]}, "/url"),
+        ({"url": "http://a..b/", "event_types": ["*"]}, "/url"),
+        ({"url": "http://" + "x" * 70 + ".example/", "event_types": ["*"]}, "/url"),
+        ({"url": "http://[::1/", "event_types": ["*"]}, "/url"),
     ]
     for body, pointer in cases:
         response = await hooks_client.post("/v1/webhooks", headers=manager, json=body)
