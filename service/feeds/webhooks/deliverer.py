@@ -7,10 +7,11 @@ the event was given up), so a kill mid-send delivers that event again after the 
 not at all. The cursor is moved only from the value it was read at, so a redelivery that moved it back wins.
 
 Why not a job queue (procrastinate): the change log is already an ordered, durable queue, and one cursor per
-subscription is its whole state. A job per event would copy every change once per subscription (100
-subscriptions x 1,000 changes = 100,000 rows written in a burst, in the database the catalog writes go to),
-and ordering per subscription would then rest on the queue's lock ordering across retries; a second driver
-(psycopg) would come with it. That copy is what the outbox spares.
+subscription is its whole state. A job per event copies every change once per subscription: measured by
+bench.webhooks_job_queue, a burst of 1,000 changes to 100 subscriptions is 100,000 jobs, 4 to 6 s of writes
+(23 MB) in the database the catalog writes go to, against 1,000 outbox rows in ~10 ms, and procrastinate's
+fetch-and-finish took ~7 ms a job on the database side alone (docs/webhooks.md). That copy is what the outbox
+spares.
 """
 
 from __future__ import annotations
