@@ -68,6 +68,7 @@ class Settings:
     http_max_connections: int = 10_000
     # Networks of the proxies whose Forwarded / X-Forwarded-For headers are believed; none by default.
     trusted_proxies: tuple[str, ...] = ()
+    webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -93,4 +94,43 @@ class Settings:
             http_body_timeout=float(env.get("HTTP_BODY_TIMEOUT") or 30),
             http_keepalive_timeout=float(env.get("HTTP_KEEPALIVE_TIMEOUT") or 5),
             http_max_connections=int(env.get("HTTP_MAX_CONNECTIONS") or 10_000),
+            webhooks=WebhookSettings.from_env(env),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """Webhook delivery (docs/webhooks.md). Durations in seconds; tests shorten them."""
+
+    # The key that encrypts subscription secrets (any string; a SHA-256 of it is the AES key). Without it,
+    # subscriptions cannot be created and nothing is delivered.
+    encryption_key: str | None = None
+    # Loopback, private and link-local targets, and plain http: for tests and closed networks only.
+    allow_private_targets: bool = False
+    # Deliverer tasks per process (0: this process delivers nothing).
+    deliverers: int = 2
+    poll_interval: float = 1.0
+    timeout: float = 10.0
+    backoff_base: float = 5.0
+    backoff_max: float = 3600.0
+    retry_for: float = 24 * 3600.0  # an event is given up after failing this long
+    disable_after: float = 3 * 24 * 3600.0  # a subscription failing this long (no success) is disabled
+    rotation_overlap: float = 24 * 3600.0  # the old secret still signs this long after a rotation
+
+    @classmethod
+    def from_env(cls, env: os._Environ[str] | dict[str, str]) -> WebhookSettings:
+        def seconds(name: str, default: float) -> float:
+            return float(env.get(name) or default)
+
+        return cls(
+            encryption_key=env.get("WEBHOOKS_ENCRYPTION_KEY") or None,
+            allow_private_targets=env.get("WEBHOOKS_ALLOW_PRIVATE_TARGETS", "") in {"1", "true", "yes"},
+            deliverers=int(env.get("WEBHOOKS_DELIVERERS") or 2),
+            poll_interval=seconds("WEBHOOKS_POLL_INTERVAL", 1.0),
+            timeout=seconds("WEBHOOKS_TIMEOUT", 10.0),
+            backoff_base=seconds("WEBHOOKS_BACKOFF_BASE", 5.0),
+            backoff_max=seconds("WEBHOOKS_BACKOFF_MAX", 3600.0),
+            retry_for=seconds("WEBHOOKS_RETRY_FOR", 24 * 3600.0),
+            disable_after=seconds("WEBHOOKS_DISABLE_AFTER", 3 * 24 * 3600.0),
+            rotation_overlap=seconds("WEBHOOKS_ROTATION_OVERLAP", 24 * 3600.0),
         )

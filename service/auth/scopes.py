@@ -26,4 +26,13 @@ FEED_ROUTE: dict[str, Any] = {
     "security": [{"apiKey": []}],
     "responses": responses(401, 403, 422, 429, 503),
 }
+# /v1/webhooks: a partner manages its own subscriptions (another key's are not found).
+WEBHOOK_ROUTE: dict[str, Any] = {
+    "opt": {"scope": "webhooks:manage", "rate_limit": "write"},
+    "security": [{"apiKey": []}],
+    "responses": responses(401, 403, 404, 422, 503),
+}
+WEBHOOK_BODY_ROUTE: dict[str, Any] = {  # the routes that read a body, which may be malformed or too large
+    **WEBHOOK_ROUTE, "responses": responses(400, 401, 403, 404, 413, 422, 503),
+}
 UNLIMITED: dict[str, Any] = {"rate_limit": None}

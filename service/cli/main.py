@@ -161,9 +161,14 @@ def parser() -> argparse.ArgumentParser:
     key_actions = keys.add_subparsers(dest="keys_action", required=True)
     create = key_actions.add_parser("create", help="print a new key once; only its hash is stored")
     create.add_argument("--name", required=True)
-    create.add_argument("--scope", action="append", required=True, choices=["catalog:write", "feeds:read"])
+    create.add_argument("--scope", action="append", required=True,
+                        choices=["catalog:write", "feeds:read", "webhooks:manage"])
     key_actions.add_parser("list")
     key_actions.add_parser("revoke").add_argument("id", type=int)
+
+    hooks = commands.add_parser("webhooks", help="webhook delivery")
+    hooks.add_subparsers(dest="webhooks_action", required=True).add_parser(
+        "deliver", help="run WEBHOOKS_DELIVERERS deliverers in this process until stopped (serve runs them too)")
 
     commands.add_parser("openapi", help="print the OpenAPI spec that openapi/openapi.json holds")
 
@@ -197,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         with database_url(settings) as url:
             migrations.upgrade(url)
             return asyncio.run(import_cli.run(url, args))
+    elif args.command == "webhooks":
+        from service.feeds.webhooks.pool import run_until_stopped
+
+        with database_url(settings) as url:
+            asyncio.run(run_until_stopped(url, settings.webhooks))
     elif args.command == "quote":
         from service.cli.budget_gate import run
 

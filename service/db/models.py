@@ -172,3 +172,50 @@ class AssumptionRow(Base):
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime | None]
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class WebhookSubscriptionRow(Base):
+    """A partner's webhook: where to send which changes, and its cursor into the change log."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    owner_key_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("api_keys.id"))
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    providers: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    models: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    secret_encrypted: Mapped[bytes]
+    previous_secret_encrypted: Mapped[bytes | None]
+    previous_secret_until: Mapped[datetime | None]
+    enabled: Mapped[bool] = mapped_column(server_default=text("true"))
+    disabled_reason: Mapped[str | None]
+    disabled_at: Mapped[datetime | None]
+    delivered_seq: Mapped[int] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    first_failed_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_success_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class WebhookDeliveryRow(Base):
+    """One attempt to deliver one message, as the delivery log shows it."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("webhook_subscriptions.id"))
+    message_id: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    attempt: Mapped[int]
+    attempted_at: Mapped[datetime]
+    succeeded: Mapped[bool]
+    status_code: Mapped[int | None]
+    duration_ms: Mapped[int]
+    error: Mapped[str | None]
+    response_excerpt: Mapped[str | None]

@@ -27,6 +27,8 @@ from service.estimates.project_routes import ProjectEstimateController
 from service.estimates.quote_routes import QuoteController
 from service.estimates.routes import EstimateController
 from service.feeds.routes import FeedController
+from service.feeds.webhooks.pool import DelivererPool
+from service.feeds.webhooks.routes import WebhookController
 from service.http import health
 from service.http.cors import CorsPolicy
 from service.http.docs import ReferencePage, reference_asset
@@ -60,6 +62,10 @@ def create_app(settings: Settings) -> Litestar:
             app.state.sync_scheduler = SyncScheduler(settings.database_url or "", app.state.sessionmaker,
                                                      sync_sources, timedelta(seconds=settings.sync_interval_seconds))
             await app.state.sync_scheduler.start()
+        if settings.webhooks.deliverers and settings.webhooks.encryption_key:
+            app.state.webhook_pool = DelivererPool(app.state.engine, app.state.sessionmaker, settings.webhooks)
+            app.state.metrics.registry.register(app.state.webhook_pool)
+            await app.state.webhook_pool.start()
 
     async def settle_memory(_: Litestar) -> None:
         # Everything allocated so far (modules, the snapshot) lives as long as the process: freezing it keeps
@@ -72,6 +78,8 @@ def create_app(settings: Settings) -> Litestar:
     async def close_database(app: Litestar) -> None:
         if (scheduler := app.state.get("sync_scheduler")) is not None:
             await scheduler.stop()
+        if (pool := app.state.get("webhook_pool")) is not None:
+            await pool.stop()
         await app.state.snapshot_keeper.stop()
         await app.state.engine.dispose()
         if isinstance(app.state.rate_limiter.store, RedisStore):
@@ -82,7 +90,7 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
             QuoteController, AliasController, AssumptionController, ProjectEstimateController,
-            FeedController, list_sync_runs, health.live, health.ready, metrics_endpoint,
+            FeedController, list_sync_runs, WebhookController, health.live, health.ready, metrics_endpoint,
             estimator_page, project_page, estimator_asset, reference_asset,
         ],
         dependencies={"session": Provide(provide_transaction)},

@@ -80,7 +80,9 @@ class EdgeMiddleware:
             check_body_media_type(method, found.get(b"content-type"), found.get(b"content-length"),
                                   b"transfer-encoding" in found)
             key = found.get(b"idempotency-key")
-            if key is not None and method == "POST":
+            # An answer that holds a secret (a webhook's signing secret) is never kept for replay: it would lie in
+            # the database in plain text for a day. Such routes say so in `opt`, and ignore the header.
+            if key is not None and method == "POST" and not scope["route_handler"].opt.get("answers_secret"):
                 await run_idempotently(self.app, scope, receive, send_with_headers, key, caller_identity(scope))
                 return
             if method == "POST" and (fast := self.fast_posts.get(scope["path"])) is not None:
