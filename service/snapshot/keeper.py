@@ -60,10 +60,11 @@ class SnapshotKeeper:
         self._task = asyncio.create_task(self._run(), name="snapshot-keeper")
 
     async def stop(self) -> None:
-        if self._task:
+        # Cancelled until it is done: one cancellation can still be lost to a library that swallows it.
+        while self._task and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await asyncio.wait([self._task], timeout=1.0)
 
     async def reload(self) -> None:
         """Read the whole catalog again."""
@@ -141,8 +142,11 @@ class SnapshotKeeper:
                 log.warning("snapshot listener reconnected; snapshot brought up to date")
             self.connected = True
             while True:
+                # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancellation that arrives as the
+                # event is set (a commit's NOTIFY as the app stops), and the keeper then ran on forever (gh-86296).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=self._fallback)
+                    async with asyncio.timeout(self._fallback):
+                        await self._changed.wait()
                 # Clear before reading: a commit landing during the refresh sets it again, and we refresh again.
                 self._changed.clear()
                 if connection.is_closed():
