@@ -105,7 +105,9 @@ async def test_the_keeper_stops_even_when_a_change_arrives_as_it_is_cancelled(co
         keeper = SnapshotKeeper(committed_database_url, make_sessionmaker(committed_engine),
                                fallback_reload_seconds=60)
         await keeper.start()
-        while not keeper.connected:
+        for _ in range(500):  # the listener connects in the background
+            if keeper.connected:
+                break
             await asyncio.sleep(0.01)
 
         async def notify_storm(keeper: SnapshotKeeper = keeper) -> None:
