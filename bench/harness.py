@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from service.auth.keys import create_key
-from service.cli.main import load_seed
+from service.cli.main import load_catalog
 from service.db import migrations
 from service.db.embedded import embedded_database
 from service.db.engine import make_engine, make_sessionmaker
@@ -30,7 +30,7 @@ def seeded_database() -> Iterator[str]:
     """A throwaway embedded PostgreSQL, migrated, with the seed catalog."""
     with tempfile.TemporaryDirectory() as data_dir, embedded_database(Path(data_dir)) as url:
         migrations.upgrade(url)
-        asyncio.run(load_seed(url))
+        asyncio.run(load_catalog(url, "seed"))  # the six seed models (and the assumptions), as before
         yield url
 
 
