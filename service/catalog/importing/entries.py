@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from service.catalog.importing.accounting import Books
+from service.catalog.importing.accounting import Books, Entry
+from service.catalog.importing.offering_ids import keep_one_per_offering
 from service.pricing.money import MoneyError
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import FLAT, PriceRules
@@ -53,6 +55,20 @@ class Parsed:
     def skipped(self) -> list[str]:
         """One line per skipped entry and per component left out, each with its reason."""
         return self.books.lines
+
+
+def parsed_of(
+    candidates: list[tuple[str, str, tuple[ImportedModel, Entry]]], books: Books,
+    reason_for: Callable[[str], str | None], key_format: str,
+) -> Parsed:
+    """What a file's parser ends with: one entry kept per offering (the shorter key), the others skipped with the
+    key that won, and every kept entry's components closed in its books."""
+    kept, dropped = keep_one_per_offering(candidates)
+    for (model, account), winner in dropped:
+        account.skipped(f"its offering {model.id} is taken by {winner}, the shorter key")
+    for _, account in kept:
+        account.imported(reason_for)
+    return Parsed([model for model, _ in kept], books, key_format=key_format)
 
 
 def token_prices(values: list[Decimal | None]) -> TokenPrices:

@@ -20,10 +20,10 @@ from typing import Any
 import msgspec
 
 from service.catalog.importing.accounting import Books, Entry
-from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, token_prices, window_of
+from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, parsed_of, token_prices, window_of
 from service.catalog.importing.genai_variants import with_variants
 from service.catalog.importing.genai_windows import Timed, with_windows
-from service.catalog.importing.offering_ids import keep_one_per_offering, model_slug
+from service.catalog.importing.offering_ids import model_slug
 from service.catalog.importing.providers import genai_seller, offering_id
 from service.catalog.importing.rules import mtok
 from service.pricing.money import MoneyError
@@ -75,12 +75,7 @@ def parse_genai_prices(raw: bytes, now: datetime | None = None) -> Parsed:
                 id=offering_id(seller, slug), provider=seller.id, name=model.get("name") or model["id"],
                 context_window=window_of(model.get("context_window")), prices=prices, source_key=key)
             candidates.append((imported.id, key, (imported, account)))
-    kept, dropped = keep_one_per_offering(candidates)
-    for (model, account), winner in dropped:
-        account.skipped(f"its offering {model.id} is taken by {winner}, the shorter key")
-    for _, account in kept:
-        account.imported(reason_for)
-    return Parsed([model for model, _ in kept], books, key_format="genai-prices")
+    return parsed_of(candidates, books, reason_for, "genai-prices")
 
 
 def _variants(model: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,11 +15,11 @@ import msgspec
 
 from service.catalog.importing.accounting import Books, Entry
 from service.catalog.importing.amounts import per_million
-from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, token_prices, window_of
+from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, parsed_of, token_prices, window_of
 from service.catalog.importing.litellm_components import components, reason_for
 from service.catalog.importing.litellm_keys import CACHE_READ, OUTPUT, PRICE_KEYS
 from service.catalog.importing.off_peak import OFF_PEAK, off_peak_windows
-from service.catalog.importing.offering_ids import keep_one_per_offering, model_slug
+from service.catalog.importing.offering_ids import model_slug
 from service.catalog.importing.providers import litellm_seller, offering_id
 from service.catalog.importing.rules import LeftOut, group_of, litellm_rules, mtok
 from service.catalog.importing.tiered_table import TABLE, Table, read_table
@@ -55,12 +55,7 @@ def parse_litellm(raw: bytes) -> Parsed:
             continue
         _report_rounding(account, prices)
         candidates.append((model.id, key, (model, account)))
-    kept, dropped = keep_one_per_offering(candidates)
-    for (model, account), winner in dropped:
-        account.skipped(f"its offering {model.id} is taken by {winner}, the shorter key")
-    for _, account in kept:
-        account.imported(reason_for)
-    return Parsed([model for model, _ in kept], books, key_format="litellm")
+    return parsed_of(candidates, books, reason_for, "litellm")
 
 
 def _model(key: str, entry: dict[str, Any], account: Entry) -> ImportedModel:

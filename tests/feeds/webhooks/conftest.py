@@ -133,13 +133,8 @@ class Live:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    made = Receiver()
-    server = serve(made)
-    try:
+    with another_receiver() as made:
         yield made
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextlib.contextmanager
