@@ -12,6 +12,7 @@ from service.catalog.importing.genai_prices import parse_genai_prices
 from service.catalog.importing.litellm import parse_litellm
 from service.catalog.importing.offering_ids import model_slug
 from service.catalog.importing.providers import litellm_seller
+from service.pricing.money import MoneyError
 from service.pricing.prices import TokenPrices
 from service.pricing.rules import ContextTier, Variant
 from service.pricing.windows import DailyWindow
@@ -27,6 +28,20 @@ NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 ])
 def test_a_per_token_float_is_its_shortest_decimal_scaled_to_a_million(value, price, rounded_from):
     assert per_million(value, "x", per_token=True) == (price, rounded_from)
+
+
+def test_a_number_converted_before_gives_the_same_price_and_a_bad_one_still_names_its_own_field():
+    # Converted amounts are remembered by value: the second reading, or one as another field, must not differ,
+    # 1 and 1.0 and True must not be taken for each other, and a refused number names each field that sent it.
+    assert per_million(2.5e-06, "a", per_token=True) == per_million(2.5e-06, "b", per_token=True) == (
+        Decimal("2.5"), None)
+    assert per_million(1, "a", per_token=False) == (Decimal(1), None)
+    assert per_million(1.0, "a", per_token=True) == (Decimal(1_000_000), None)
+    for field in ("first_field", "second_field"):
+        with pytest.raises(MoneyError, match=f"{field} must not be negative"):
+            per_million(-1.0, field, per_token=True)
+        with pytest.raises(MoneyError, match=f"{field} is not a number"):
+            per_million(True, field, per_token=True)
 
 
 def test_a_noisy_price_is_held_rounded_and_the_rounding_is_reported():

@@ -11,6 +11,7 @@ is reported, never refused; the noise sits far below a millionth of a cent per m
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from service.pricing.money import MAX_FRACTION_DIGITS, MONEY_CONTEXT, MoneyError, parse_decimal, round_price
@@ -35,6 +36,29 @@ def shortest_decimal(value: Any, field: str) -> Decimal:
 
 def per_million(value: Any, field: str, *, per_token: bool) -> Amount:
     """`value` (dollars per token, or already per million) as a price per million tokens."""
+    if type(value) in _PLAIN_NUMBERS:
+        amount = _known_amount(type(value), value, per_token)
+        if amount is not None:
+            return amount
+    return _amount(value, field, per_token)  # says which field is wrong, and why
+
+
+# A catalog repeats a few hundred distinct numbers across its tens of thousands of prices, and an importer reads
+# each price more than once (to hold it, to compare it, to report its rounding): converting each distinct number
+# once made the parse of a 10,000-entry LiteLLM file about twice as fast. The type is part of the key because
+# 1 == 1.0 == True hash alike but are not the same input.
+_PLAIN_NUMBERS = (float, int)
+
+
+@lru_cache(maxsize=65_536)
+def _known_amount(kind: type, value: float | int, per_token: bool) -> Amount | None:
+    try:
+        return _amount(value, "", per_token)
+    except MoneyError:
+        return None  # not cached as an error: the caller converts it again to name its own field
+
+
+def _amount(value: Any, field: str, per_token: bool) -> Amount:
     number = shortest_decimal(value, field)
     if per_token:
         number = number.scaleb(6, MONEY_CONTEXT)
