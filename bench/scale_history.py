@@ -13,12 +13,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from bench.harness import api_key, app_env, free_port, served, uvicorn_command
 from bench.scale_catalog import dsn, load_history
 from bench.scale_measure import Writes, client_for, commit_to_visible
+from service.catalog.list_queries import covers
 from service.db import migrations
 from service.db.embedded import embedded_database
+from service.db.models import PriceRow
 
 FIRST_DAY = datetime(2000, 1, 1, 12, tzinfo=UTC)  # noon of the first period's day
 
@@ -75,12 +79,14 @@ def history_figures(quick: bool = False, deep: int = 100_000, total: int = 1_000
 
 
 async def query_plan(url: str, model: str, at: datetime) -> list[str]:
-    """EXPLAIN ANALYZE of the price half of the route's query (service.catalog.price_queries.effective_price)."""
+    """EXPLAIN ANALYZE of the price half of the route's query (service.catalog.price_queries.effective_price),
+    compiled from the service's own expression so that the plan shown is the route's, whatever it becomes."""
+    query = select(PriceRow).where(PriceRow.model_id == model, covers(PriceRow, at))
+    compiled = query.compile(dialect=asyncpg_dialect())
     connection = await asyncpg.connect(dsn(url))
     try:
-        rows = await connection.fetch(
-            "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM prices WHERE model_id = $1 AND valid_from <= $2 "
-            "AND (valid_to IS NULL OR valid_to > $2)", model, at)
+        rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}",
+                                      *(compiled.params[name] for name in compiled.positiontup or ()))
     finally:
         await connection.close()
     return [row[0] for row in rows]
