@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import HeaderParameter
 from sqlalchemy import event, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -69,12 +70,38 @@ async def provide_transaction(state: State, request: Request[Any, Any, Any]) -> 
             request.scope["state"]["consistency_token"] = lsn
 
 
-async def provide_read_transaction(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
-    """The transaction of a read that may lag (lists, price history, the change feed): a replica's when one is in
+# Declared on the dependency, so that every route reading through it documents the header in the OpenAPI spec
+# and a malformed token is a 400 that says what to send.
+ConsistencyToken = Annotated[str | None, HeaderParameter(
+    name="X-Consistency-Token", pattern=r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", required=False,
+    description="The `X-Consistency-Token` of a write's answer: this read then sees that write (with read "
+                "replicas, it is served by one that has replayed it, or by the primary)")]
+
+
+async def provide_read_transaction(state: State, consistency_token: ConsistencyToken = None
+                                   ) -> AsyncIterator[AsyncSession]:
+    """The transaction of a read that may lag (price history, the change feed): a replica's when one is in
     rotation (and has replayed the request's consistency token, if it sent one), else the primary's. It only
     reads, so it ends in a rollback."""
+    async for session in _read_transaction(state, consistency_token, floor=None):
+        yield session
+
+
+async def provide_list_transaction(state: State, consistency_token: ConsistencyToken = None
+                                   ) -> AsyncIterator[AsyncSession]:
+    """A read transaction for the lists whose ETag names this process's snapshot: from a replica that is no older
+    than the snapshot, so that no ETag is ever given to an older page."""
+    keeper = state.get("snapshot_keeper")
+    floor = None if keeper is None else keeper.loaded_lsn
+    async for session in _read_transaction(state, consistency_token, floor):
+        yield session
+
+
+async def _read_transaction(state: State, token: str | None, floor: int | None) -> AsyncIterator[AsyncSession]:
     replicas: ReplicaSet | None = state.get("replicas")
-    session = await _replica_session(replicas, request.headers.get(TOKEN_HEADER)) if replicas else None
+    session = None
+    if replicas is not None:
+        session = await _replica_session(replicas, token, floor)
     if session is None:
         if replicas is not None:
             replicas.primary_reads += 1
@@ -83,11 +110,12 @@ async def provide_read_transaction(state: State, request: Request[Any, Any, Any]
         yield session
 
 
-async def _replica_session(replicas: ReplicaSet, token: str | None) -> AsyncSession | None:
+async def _replica_session(replicas: ReplicaSet, token: str | None, floor: int | None) -> AsyncSession | None:
+    """A session on a replica past the client's token and past `floor` (what this process's snapshot includes,
+    which list ETags name), or None for the primary."""
     lsn = parse_lsn(token)
-    if token is not None and lsn is None:
-        return None  # a token we cannot read is served by the primary, which is never behind any write
-    replica = await replicas.reader(lsn)
+    needed = max((x for x in (lsn, floor) if x is not None), default=None)
+    replica = await replicas.reader(needed)
     if replica is None:
         return None
     session = replica.sessionmaker()
@@ -103,7 +131,7 @@ async def _replica_session(replicas: ReplicaSet, token: str | None) -> AsyncSess
     return session
 
 
-# What a route declares to receive the request's transaction (`session`), or a read's that may lag (`reader`).
+# What a route declares to receive the request's transaction (`session`), or a read's that may lag
+# (`read_session`, or `list_session` for a list whose ETag names the snapshot).
 DbSession = NamedDependency[AsyncSession]
-TOKEN_HEADER = "x-consistency-token"
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -59,7 +59,7 @@ class Replica:
     reads: int = 0
 
 
-@dataclass
+@dataclass(eq=False)  # a prometheus collector: hashed by identity
 class ReplicaSet:
     primary: AsyncEngine
     replicas: list[Replica]

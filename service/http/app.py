@@ -20,7 +20,14 @@ from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
 from service.catalog.sync_routes import list_sync_runs
-from service.db.engine import make_engine, make_sessionmaker, provide_transaction
+from service.db.engine import (
+    make_engine,
+    make_sessionmaker,
+    provide_list_transaction,
+    provide_read_transaction,
+    provide_transaction,
+)
+from service.db.replicas import ReplicaSet
 from service.estimates import fast_path
 from service.estimates.offering_routes import OfferingController
 from service.estimates.project_routes import ProjectEstimateController
@@ -60,7 +67,14 @@ def create_app(settings: Settings) -> Litestar:
         # that transaction pooling hands to someone else between transactions.
         app.state.direct_engine = (make_engine(settings.listen_url or "", pool_size=settings.webhooks.deliverers + 1)
                                    if settings.listen_url != settings.database_url else app.state.engine)
-        app.state.snapshot_keeper = SnapshotKeeper(settings.listen_url or "", app.state.sessionmaker)
+        if settings.database_replica_urls:
+            app.state.replicas = ReplicaSet.connect(
+                app.state.engine, settings.database_replica_urls, max_lag=settings.replica_max_lag,
+                token_wait=settings.replica_token_wait, pool_mode=settings.database_pool_mode)
+            app.state.metrics.registry.register(app.state.replicas)
+            await app.state.replicas.start()
+        app.state.snapshot_keeper = SnapshotKeeper(settings.listen_url or "", app.state.sessionmaker,
+                                                   replicas=app.state.get("replicas"))
         await app.state.snapshot_keeper.start()
         if sync_sources:
             # The run itself, a bulk import in a child process, goes over the direct connection like other loads.
@@ -86,6 +100,8 @@ def create_app(settings: Settings) -> Litestar:
         if (pool := app.state.get("webhook_pool")) is not None:
             await pool.stop()
         await app.state.snapshot_keeper.stop()
+        if (replicas := app.state.get("replicas")) is not None:
+            await replicas.stop()
         if app.state.direct_engine is not app.state.engine:
             await app.state.direct_engine.dispose()
         await app.state.engine.dispose()
@@ -100,7 +116,8 @@ def create_app(settings: Settings) -> Litestar:
             FeedController, list_sync_runs, WebhookController, health.live, health.ready, metrics_endpoint,
             estimator_page, project_page, estimator_asset, reference_asset,
         ],
-        dependencies={"session": Provide(provide_transaction)},
+        dependencies={"session": Provide(provide_transaction), "read_session": Provide(provide_read_transaction),
+                      "list_session": Provide(provide_list_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
                                      fast_posts=fast_path.ROUTES)],
         request_class=ExactRequest,
