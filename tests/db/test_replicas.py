@@ -216,3 +216,39 @@ async def test_a_malformed_consistency_token_is_a_422_that_names_it_and_its_shap
     assert response.status_code == 422, response.text
     [error] = response.json()["errors"]
     assert error["field"] == "consistency_token" and "[0-9A-Fa-f]{1,8}/" in error["message"]
+
+
+async def test_the_change_feed_is_exactly_once_in_commit_order_whichever_server_answers(
+    client, write_headers, cluster
+):
+    _, token = await _model_with_price(client, write_headers)
+    await _eventually(lambda: _replica_has(cluster, token))
+    start = await _end_of_feed(client, write_headers)
+    await replica_sql(cluster.standby.url, "SELECT pg_wal_replay_pause()")
+    try:
+        slug, newer = await _model_with_price(client, write_headers)
+        behind = (await client.get("/v1/feeds/changes", params={"cursor": start["next_cursor"]},
+                                   headers=write_headers)).json()
+        assert behind["data"] == [] and behind["next_cursor"] == start["next_cursor"]  # the replica: not yet
+        fresh = (await client.get("/v1/feeds/changes", params={"cursor": behind["next_cursor"]},
+                                  headers={**write_headers, "X-Consistency-Token": newer})).json()
+    finally:
+        await replica_sql(cluster.standby.url, "SELECT pg_wal_replay_resume()")
+    assert [(e["kind"], e["object"]["id"]) for e in fresh["data"]] == [
+        ("provider.created", slug), ("model.created", slug), ("price.created", fresh["data"][2]["object"]["id"])]
+    await _eventually(lambda: _replica_has(cluster, newer))
+    again = (await client.get("/v1/feeds/changes", params={"cursor": start["next_cursor"]},
+                              headers=write_headers)).json()
+    assert again["data"] == fresh["data"]  # the replica, caught up, gives the same changes in the same order
+    after = (await client.get("/v1/feeds/changes", params={"cursor": fresh["next_cursor"]},
+                              headers=write_headers)).json()
+    assert after["data"] == []
+
+
+async def _end_of_feed(client: AsyncTestClient, headers: dict[str, str]) -> dict:  # type: ignore[type-arg]
+    params: dict[str, str | int] = {"limit": 500}
+    while True:
+        page = (await client.get("/v1/feeds/changes", params=params, headers=headers)).json()
+        if not page["has_more"]:
+            return page
+        params["cursor"] = page["next_cursor"]
