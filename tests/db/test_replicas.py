@@ -19,7 +19,7 @@ from service.catalog.seed import load_seed_if_empty
 from service.db import migrations
 from service.db.embedded import EmbeddedPostgres, url_for_port
 from service.db.engine import make_engine
-from service.db.replicas import parse_lsn
+from service.db.replicas import format_lsn, parse_lsn
 from service.http.app import create_app
 from service.settings import Settings
 from tests.factories import unique_slug
@@ -252,3 +252,9 @@ async def _end_of_feed(client: AsyncTestClient, headers: dict[str, str]) -> dict
         if not page["has_more"]:
             return page
         params["cursor"] = page["next_cursor"]
+
+
+def test_a_wal_position_reads_as_postgresql_writes_it_and_nothing_else():
+    assert parse_lsn("16/B374D848") == (0x16 << 32) | 0xB374D848
+    assert format_lsn(parse_lsn("0/3000060")) == "0/3000060"
+    assert [parse_lsn(v) for v in (None, "", "16", "/1", "1/", "x/1", "123456789/1", "1/2/3")] == [None] * 8
