@@ -97,21 +97,21 @@ def peak_connections(dsn: str, stop: threading.Event, peak: list[int]) -> None:
 def connection_counts(primary: str) -> None:
     dsn = primary.replace("postgresql+asyncpg", "postgresql")
     path = "/v1/models/deepseek-v4-flash/prices"  # a query per request: the pool is really used
-    with tempfile.TemporaryDirectory() as pgbouncer_dir:
-        with running_pgbouncer(primary, Path(pgbouncer_dir), pool_mode="transaction", pool_size=10) as pooled:
-            for label, extra in (("direct", {}), ("PgBouncer transaction pooling (pool 10)",
-                                                  {"DATABASE_URL": pooled, "DATABASE_LISTEN_URL": primary,
-                                                   "DATABASE_POOL_MODE": "transaction"})):
-                port = free_port()
-                env = {**app_env(primary, CATALOG="seed"), **extra}
-                with served(serve_command(port, 2), port, env):
-                    stop, peak = threading.Event(), [0]
-                    sampler = threading.Thread(target=peak_connections, args=(dsn, stop, peak))
-                    sampler.start()
-                    rps, _ = wrk_get(f"http://127.0.0.1:{port}{path}", {}, connections=100)
-                    stop.set()
-                    sampler.join()
-                print(f"2 workers x 50 clients, {label}: peak {peak[0]} server connections, {rps:.0f} req/s")
+    with (tempfile.TemporaryDirectory() as pgbouncer_dir,
+          running_pgbouncer(primary, Path(pgbouncer_dir), pool_mode="transaction", pool_size=10) as pooled):
+        for label, extra in (("direct", {}), ("PgBouncer transaction pooling (pool 10)",
+                                              {"DATABASE_URL": pooled, "DATABASE_LISTEN_URL": primary,
+                                               "DATABASE_POOL_MODE": "transaction"})):
+            port = free_port()
+            env = {**app_env(primary, CATALOG="seed"), **extra}
+            with served(serve_command(port, 2), port, env):
+                stop, peak = threading.Event(), [0]
+                sampler = threading.Thread(target=peak_connections, args=(dsn, stop, peak))
+                sampler.start()
+                rps, _ = wrk_get(f"http://127.0.0.1:{port}{path}", {}, connections=100)
+                stop.set()
+                sampler.join()
+            print(f"2 workers x 50 clients, {label}: peak {peak[0]} server connections, {rps:.0f} req/s")
 
 
 def main() -> None:

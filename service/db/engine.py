@@ -71,7 +71,7 @@ async def provide_transaction(state: State, request: Request[Any, Any, Any]) -> 
 
 
 # Declared on the dependency, so that every route reading through it documents the header in the OpenAPI spec
-# and a malformed token is a 400 that says what to send.
+# and a malformed token is a 422 that names it and its shape.
 ConsistencyToken = Annotated[str | None, HeaderParameter(
     name="X-Consistency-Token", pattern=r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$", required=False,
     description="The `X-Consistency-Token` of a write's answer: this read then sees that write (with read "
@@ -83,7 +83,7 @@ async def provide_read_transaction(state: State, consistency_token: ConsistencyT
     """The transaction of a read that may lag (price history, the change feed): a replica's when one is in
     rotation (and has replayed the request's consistency token, if it sent one), else the primary's. It only
     reads, so it ends in a rollback."""
-    async for session in _read_transaction(state, consistency_token, floor=None):
+    async with await _read_session(state, consistency_token, floor=None) as session:
         yield session
 
 
@@ -93,21 +93,19 @@ async def provide_list_transaction(state: State, consistency_token: ConsistencyT
     than the snapshot, so that no ETag is ever given to an older page."""
     keeper = state.get("snapshot_keeper")
     floor = None if keeper is None else keeper.loaded_lsn
-    async for session in _read_transaction(state, consistency_token, floor):
+    async with await _read_session(state, consistency_token, floor) as session:
         yield session
 
 
-async def _read_transaction(state: State, token: str | None, floor: int | None) -> AsyncIterator[AsyncSession]:
+async def _read_session(state: State, token: str | None, floor: int | None) -> AsyncSession:
     replicas: ReplicaSet | None = state.get("replicas")
-    session = None
-    if replicas is not None:
-        session = await _replica_session(replicas, token, floor)
+    if replicas is None:
+        return state.sessionmaker()
+    session = await _replica_session(replicas, token, floor)
     if session is None:
-        if replicas is not None:
-            replicas.primary_reads += 1
-        session = state.sessionmaker()
-    async with session:
-        yield session
+        replicas.primary_reads += 1
+        return state.sessionmaker()
+    return session
 
 
 async def _replica_session(replicas: ReplicaSet, token: str | None, floor: int | None) -> AsyncSession | None:

@@ -177,9 +177,15 @@ class SnapshotKeeper:
         if self._replicas is None:
             await self.refresh()
             return
-        # The primary's position now is past every commit notified so far.
-        lsn = parse_lsn(await connection.fetchval("SELECT pg_current_wal_lsn()::text"))
-        reader = await self._reader(lsn)
+        # Not caught up while waiting for a replica: nothing may be cut from this snapshot as if it were current.
+        self._refreshing = True
+        try:
+            # The primary's position now is past every commit notified so far.
+            lsn = parse_lsn(await connection.fetchval("SELECT pg_current_wal_lsn()::text"))
+            reader = await self._reader(lsn)
+        except BaseException:
+            self._refreshing = False
+            raise
         try:
             await self.refresh(reader)
         except Exception as exc:
