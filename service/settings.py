@@ -23,6 +23,7 @@ def _seconds(value: str) -> int:
 
 
 CATALOGS = ("default", "seed")
+POOL_MODES = ("session", "transaction")
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
@@ -31,11 +32,33 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _positive(name: str, value: str) -> float:
+    """Seconds, as a number ("5", "0.2") or with an s ("5s")."""
+    try:
+        seconds = float(value.strip().removesuffix("s"))
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{name}: {value!r} is not a number of seconds, such as 5 or 0.2")
+    return seconds
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # None means "start the embedded PostgreSQL whose files live in data_dir".
     database_url: str | None = None
     data_dir: Path = Path(".data")
+    # A direct connection (never through PgBouncer's transaction pooling) for LISTEN and the webhook deliverers'
+    # session locks; None means database_url. What sits behind database_url: "session" (PostgreSQL itself, or
+    # PgBouncer's session pooling) or "transaction" (PgBouncer's transaction pooling). docs/deploy.md.
+    database_listen_url: str | None = None
+    database_pool_mode: str = "session"
+    # Streaming replicas that serve reads that may lag and snapshot loads; a replica lagging more than
+    # replica_max_lag seconds takes none, and a read with a consistency token waits up to replica_token_wait
+    # seconds for a replica to replay it before the primary serves it. docs/deploy.md.
+    database_replica_urls: tuple[str, ...] = ()
+    replica_max_lag: float = 5.0
+    replica_token_wait: float = 0.2
     redis_url: str | None = None
     log_level: str = "INFO"
     # Origins allowed to call public reads and estimates from a browser; "*" means any.
@@ -70,12 +93,21 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     webhooks: WebhookSettings = field(default_factory=lambda: WebhookSettings())
 
+    @property
+    def listen_url(self) -> str | None:
+        return self.database_listen_url or self.database_url
+
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("PRICING_DATA_DIR") or ".data"),
+            database_listen_url=env.get("DATABASE_LISTEN_URL") or None,
+            database_replica_urls=_csv(env.get("DATABASE_REPLICA_URLS") or ""),
+            replica_max_lag=_positive("REPLICA_MAX_LAG", env.get("REPLICA_MAX_LAG") or "5"),
+            replica_token_wait=_positive("REPLICA_TOKEN_WAIT", env.get("REPLICA_TOKEN_WAIT") or "0.2"),
+            database_pool_mode=_choice("DATABASE_POOL_MODE", env.get("DATABASE_POOL_MODE") or "session", POOL_MODES),
             redis_url=env.get("REDIS_URL") or None,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             cors_allow_origins=_csv(env.get("CORS_ALLOW_ORIGINS") or "*"),

@@ -1,5 +1,8 @@
 """The suite runs on real PostgreSQL: TEST_DATABASE_URL when set, else an embedded server.
 
+With TEST_DATABASE_POOL_MODE=transaction (or session), the app's engines go through a PgBouncer of the run's own
+in that pool mode, as a deployment behind PgBouncer does; LISTEN and migrations stay direct (docs/deploy.md).
+
 A fresh database is made for the run and migrated with `alembic upgrade head`; the seed catalog is committed
 once. Each test then runs inside a transaction that is rolled back, so tests never see each other's writes.
 Tests that need real commits (races) use `committed_client` and their own uniquely named rows.
@@ -34,6 +37,9 @@ from service.db.engine import make_engine, make_sessionmaker
 from service.http.app import create_app
 from service.settings import Settings
 from service.snapshot.keeper import SnapshotKeeper
+from tests.pgbouncer import running_pgbouncer
+
+POOL_MODE = os.environ.get("TEST_DATABASE_POOL_MODE") or None
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +70,28 @@ async def _drop_database(server: str, name: str) -> None:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+@pytest.fixture(scope="session")
+def pooler_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """The run's PgBouncer in front of the test server, when TEST_DATABASE_POOL_MODE asks for one."""
+    if POOL_MODE is None:
+        yield None
+        return
+    with running_pgbouncer(server_url, tmp_path_factory.mktemp("pgbouncer"), pool_mode=POOL_MODE) as url:
+        yield url
+
+
+def _pooled(url: str, pooler_url: str | None) -> str:
+    """`url` (a test database), reached through the run's PgBouncer when there is one."""
+    if pooler_url is None:
+        return url
+    pooler = make_url(pooler_url)
+    return make_url(url).set(host=pooler.host, port=pooler.port).render_as_string(hide_password=False)
+
+
+def _app_engine(url: str, pooler_url: str | None) -> AsyncEngine:
+    return make_engine(_pooled(url, pooler_url), pool_mode=POOL_MODE or "session")
 
 
 @pytest.fixture(scope="session")
@@ -104,8 +132,8 @@ def database_url(make_database: Callable[[], str]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
+async def engine(database_url: str, pooler_url: str | None) -> AsyncIterator[AsyncEngine]:
+    engine = _app_engine(database_url, pooler_url)
     async with engine.begin() as connection:
         await load_seed_if_empty(AsyncSession(bind=connection))
         await load_assumptions_if_empty(AsyncSession(bind=connection))
@@ -185,8 +213,8 @@ def committed_database_url(make_database: Callable[[], str]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def committed_engine(committed_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(committed_database_url)
+async def committed_engine(committed_database_url: str, pooler_url: str | None) -> AsyncIterator[AsyncEngine]:
+    engine = _app_engine(committed_database_url, pooler_url)
     yield engine
     await engine.dispose()
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the suite needs besides PostgreSQL (which it starts itself): a Redis on 127.0.0.1:6379 for the
-# rate-limit tests, and Debian's chromium for the page's browser tests. `make test` runs this first: it starts
-# Redis if it is installed and down, and installs chromium where it can (root, apt-get). Where it cannot, it
+# rate-limit tests, Debian's chromium for the page's browser tests and Debian's pgbouncer for the pooling tests.
+# `make test` runs this first: it starts Redis if it is installed and down, and installs chromium and pgbouncer
+# where it can (root, apt-get). Where it cannot, it
 # says what is missing, and the tests that need it fail (never skip) with the same advice.
 set -uo pipefail
 
@@ -23,6 +24,15 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "!! /usr/bin/chromium is missing: apt-get install chromium (as root) for the browser tests" >&2
+  fi
+fi
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  # Only the binary is used: the tests run it with an ini of their own, never the system service.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing Debian's pgbouncer for the connection-pooling tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+  else
+    echo "!! pgbouncer is missing: apt-get install pgbouncer (as root) for the connection-pooling tests" >&2
   fi
 fi
 exit 0

@@ -64,6 +64,23 @@ def test_the_catalog_setting_is_default_or_seed():
         Settings.from_env({"CATALOG": "everything"})
 
 
+def test_the_database_settings_default_to_one_direct_server_and_refuse_what_they_cannot_read():
+    default = Settings.from_env({"DATABASE_URL": "postgresql+asyncpg://a@db/x"})
+    assert (default.database_pool_mode, default.listen_url, default.database_replica_urls) == (
+        "session", "postgresql+asyncpg://a@db/x", ())
+    scaled = Settings.from_env({"DATABASE_URL": "postgresql+asyncpg://a@pooler/x", "DATABASE_POOL_MODE": "transaction",
+                                "DATABASE_LISTEN_URL": "postgresql+asyncpg://a@db/x",
+                                "DATABASE_REPLICA_URLS": "postgresql+asyncpg://a@r1/x, postgresql+asyncpg://a@r2/x",
+                                "REPLICA_MAX_LAG": "2.5s", "REPLICA_TOKEN_WAIT": "0.5"})
+    assert scaled.listen_url == "postgresql+asyncpg://a@db/x"
+    assert scaled.database_replica_urls == ("postgresql+asyncpg://a@r1/x", "postgresql+asyncpg://a@r2/x")
+    assert (scaled.replica_max_lag, scaled.replica_token_wait) == (2.5, 0.5)
+    with pytest.raises(ValueError, match="DATABASE_POOL_MODE must be one of session, transaction"):
+        Settings.from_env({"DATABASE_POOL_MODE": "statement"})
+    with pytest.raises(ValueError, match="REPLICA_MAX_LAG: 'soon' is not a number of seconds"):
+        Settings.from_env({"REPLICA_MAX_LAG": "soon"})
+
+
 def test_db_and_keys_commands_work_on_database_url(make_database):
     url = make_database()
     env = {**os.environ, "DATABASE_URL": url}

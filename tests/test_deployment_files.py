@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from service.db import migrations
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -191,3 +192,25 @@ def test_compose_shares_rate_limits_between_workers_through_redis():
     assert "redis-cli" in " ".join(compose["services"]["redis"]["healthcheck"]["test"])
     assert api["environment"]["REDIS_URL"].startswith("redis://redis:6379/")
     assert api["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_the_scale_profile_runs_a_streaming_replica_pgbouncer_and_an_api_wired_to_both():
+    services = _compose()["services"]
+    assert [name for name, s in services.items() if "profiles" not in s] == ["postgres", "redis", "api"]
+    scale = {name for name, s in services.items() if s.get("profiles") == ["scale"]}
+    assert scale == {"postgres-replica", "pgbouncer", "api-scale"}
+    replica, bouncer, api = services["postgres-replica"], services["pgbouncer"], services["api-scale"]
+    script = replica["command"][0]
+    assert "pg_basebackup -h postgres " in script and " -R " in script and "exec postgres" in script
+    assert replica["image"] == services["postgres"]["image"]
+    allow = "./deploy/allow-replication.sh:/docker-entrypoint-initdb.d/allow-replication.sh:ro"
+    assert allow in services["postgres"]["volumes"]
+    assert "host replication all all" in (ROOT / "deploy" / "allow-replication.sh").read_text()
+    assert bouncer["environment"]["POOL_MODE"] == "transaction"
+    settings = Settings.from_env(api["environment"])
+    assert settings.database_pool_mode == "transaction"
+    assert "@pgbouncer:5432/" in (settings.database_url or "")
+    assert "@postgres:5432/" in (settings.database_listen_url or "")
+    assert [url.split("@")[1] for url in settings.database_replica_urls] == ["postgres-replica:5432/pricing"]
+    assert {name: d["condition"] for name, d in api["depends_on"].items()} == {
+        "pgbouncer": "service_healthy", "postgres-replica": "service_healthy", "redis": "service_healthy"}

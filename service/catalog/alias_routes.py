@@ -32,11 +32,11 @@ class AliasController(Controller):
     @get("/", responses=responses(422, 503), summary="List aliases, their whole history, by id",
          description="Filters combine: `alias` (exactly this name) and `model` (aliases of this offering id).")
     async def list_aliases(
-        self, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        self, read_session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         alias: Annotated[str | None, Parameter(max_length=300, description="exactly this name")] = None,
         model: Annotated[str | None, Parameter(max_length=201, description="aliases of this offering")] = None,
     ) -> alias_schemas.AliasPage:
-        rows = await aliases.list_aliases(session, alias=alias, model=model, after=decode_cursor(cursor, int),
+        rows = await aliases.list_aliases(read_session, alias=alias, model=model, after=decode_cursor(cursor, int),
                                           limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return alias_schemas.AliasPage(data=[_out(row) for row in page], next_cursor=next_cursor)

@@ -37,7 +37,7 @@ class ModelController(Controller):
         "Filters combine: `provider`, `q` (case-insensitive text in the id or the name) and `priced_at` (only "
         "models with a price period covering that instant)."))
     async def list_models(
-        self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        self, request: Request, list_session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         provider: listing.ProviderFilter = None, q: listing.TextFilter = None,
         priced_at: Annotated[str | None, Parameter(
             max_length=64,
@@ -48,9 +48,10 @@ class ModelController(Controller):
         etag = listing.list_etag(request, "models", after, limit, filters)
         if unchanged := listing.not_modified(request, etag):
             return unchanged
-        if served := await snapshot_lists.model_page(request, session, filters, after=after, limit=limit, etag=etag):
+        if served := await snapshot_lists.model_page(request, list_session, filters, after=after, limit=limit,
+                                                      etag=etag):
             return served
-        rows = await list_queries.list_models(session, filters, after=after, limit=limit)
+        rows = await list_queries.list_models(list_session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return listing.page(schemas.ModelPage(data=[render.model(r) for r in page], next_cursor=next_cursor), etag)
 
@@ -81,11 +82,11 @@ class ModelController(Controller):
 
     @get(_PRICES, responses=responses(*READ), summary="The whole price history")
     async def list_prices(
-        self, session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, limit: Limit = 50,
+        self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, limit: Limit = 50,
         cursor: Cursor = None,
     ) -> schemas.PricePeriodPage:
         rows = await price_queries.list_prices(
-            session, offering_id(provider_id, model_id), after=decode_cursor(cursor, int), limit=limit)
+            read_session, offering_id(provider_id, model_id), after=decode_cursor(cursor, int), limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return schemas.PricePeriodPage(data=[render.price(r) for r in page], next_cursor=next_cursor)
 
@@ -101,8 +102,8 @@ class ModelController(Controller):
 
     @get(_PRICE, responses=responses(*READ), summary="The effective price at an instant")
     async def effective_price(
-        self, session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, at: At = None
+        self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, at: At = None
     ) -> schemas.EffectivePriceOut:
         instant = parse_instant(at)
-        found = await price_queries.effective_price(session, offering_id(provider_id, model_id), instant)
+        found = await price_queries.effective_price(read_session, offering_id(provider_id, model_id), instant)
         return render.effective_price(found.model_id, instant, found.price)

@@ -25,7 +25,7 @@ class PromotionController(Controller):
         "Filters combine: `model`, `provider`, `q` (case-insensitive text in the name or the model's id) and "
         "`active_at` (only promotions in force at that instant)."))
     async def list_promotions(
-        self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        self, request: Request, list_session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         model: Annotated[str | None, Parameter(max_length=100, description="only this model's")] = None,
         provider: Annotated[str | None, Parameter(
             max_length=100, description="only promotions of this provider's models")] = None,
@@ -41,7 +41,7 @@ class PromotionController(Controller):
         etag = listing.list_etag(request, "promotions", after, limit, filters)
         if unchanged := listing.not_modified(request, etag):
             return unchanged
-        rows = await list_queries.list_promotions(session, filters, after=after, limit=limit)
+        rows = await list_queries.list_promotions(list_session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return listing.page(
             schemas.PromotionPage(data=[render.promotion(r) for r in page], next_cursor=next_cursor), etag)

@@ -24,7 +24,7 @@ class ProviderController(Controller):
     @get("/", **listing.LIST_ROUTE, summary="List providers", description=listing.describe(
         "`priced_at` keeps only providers with at least one model priced at that instant."))
     async def list_providers(
-        self, request: Request, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
+        self, request: Request, list_session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         priced_at: Annotated[str | None, Parameter(
             max_length=64, description="only providers with a model priced at this instant: RFC 3339 with "
                                        "offset, or a date (midnight UTC)")] = None,
@@ -34,7 +34,7 @@ class ProviderController(Controller):
         etag = listing.list_etag(request, "providers", after, limit, filters)
         if unchanged := listing.not_modified(request, etag):
             return unchanged
-        rows = await list_queries.list_providers(session, filters, after=after, limit=limit)
+        rows = await list_queries.list_providers(list_session, filters, after=after, limit=limit)
         page, next_cursor = page_of(rows, limit, "id")
         return listing.page(schemas.ProviderPage(data=[render.provider(r) for r in page], next_cursor=next_cursor),
                             etag)

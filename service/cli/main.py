@@ -27,6 +27,12 @@ def database_url(settings: Settings) -> Iterator[str]:
         yield url
 
 
+def direct_url(settings: Settings, url: str) -> str:
+    """Where migrations, catalog loads and the other one-off commands connect: DATABASE_LISTEN_URL when set, a
+    direct connection (Alembic and bulk loads need no pooler in the way), else `url`."""
+    return settings.database_listen_url or url
+
+
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -35,9 +41,10 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 
     configure_logging(settings.log_level)  # the parent's lines (migrations, uvicorn's supervisor) are JSON too
     with database_url(settings) as url:
-        migrations.upgrade(url)
+        migrations.upgrade(direct_url(settings, url))
         if settings.load_seed:
-            logging.getLogger("service.cli").info(asyncio.run(load_catalog(url, settings.catalog)))
+            logging.getLogger("service.cli").info(asyncio.run(load_catalog(direct_url(settings, url),
+                                                                           settings.catalog)))
         os.environ["DATABASE_URL"] = url  # the workers build their app from the environment
         uvicorn.run("service.http.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                     **uvicorn_options(settings))
@@ -86,7 +93,8 @@ async def load_catalog(url: str, catalog: str) -> str:
 def db_command(settings: Settings, action: str, revision: str | None) -> None:
     from service.db import migrations
 
-    with database_url(settings) as url:
+    with database_url(settings) as pooled:
+        url = direct_url(settings, pooled)
         if action == "upgrade":
             migrations.upgrade(url, revision or "head")
         elif action == "downgrade":
@@ -123,7 +131,8 @@ async def _keys(url: str, args: argparse.Namespace) -> int:
 def keys_command(settings: Settings, args: argparse.Namespace) -> int:
     from service.db import migrations
 
-    with database_url(settings) as url:
+    with database_url(settings) as pooled:
+        url = direct_url(settings, pooled)
         migrations.upgrade(url)
         return asyncio.run(_keys(url, args))
 
@@ -199,14 +208,16 @@ def main(argv: list[str] | None = None) -> int:
         from service.cli import catalog_commands as import_cli
         from service.db import migrations
 
-        with database_url(settings) as url:
+        with database_url(settings) as pooled:
+            url = direct_url(settings, pooled)
             migrations.upgrade(url)
             return asyncio.run(import_cli.run(url, args))
     elif args.command == "webhooks":
         from service.feeds.webhooks.pool import run_until_stopped
 
         with database_url(settings) as url:
-            asyncio.run(run_until_stopped(url, settings.webhooks))
+            asyncio.run(run_until_stopped(url, settings.webhooks, listen_url=settings.database_listen_url,
+                                          pool_mode=settings.database_pool_mode))
     elif args.command == "quote":
         from service.cli.budget_gate import run
 

@@ -95,11 +95,11 @@ class FeedController(Controller):
                      "while writers commit. Unlike the other lists, `next_cursor` is set at the end too, so you "
                      "can poll from it; `has_more` says whether more changes are waiting now.")
     async def changes(
-        self, session: DbSession, cursor: Cursor = None,
+        self, read_session: DbSession, cursor: Cursor = None,
         limit: Limit = 50,
     ) -> schemas.ChangePage:
         after = decode_cursor(cursor, int) or 0
-        rows = await changes_after(session, after, limit + 1)
+        rows = await changes_after(read_session, after, limit + 1)
         page = rows[:limit]
         last = page[-1].seq if page else after
         return schemas.ChangePage(data=page, next_cursor=encode_cursor(last), has_more=len(rows) > limit)

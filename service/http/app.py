@@ -20,7 +20,14 @@ from service.catalog.model_routes import ModelController
 from service.catalog.promotion_routes import PromotionController
 from service.catalog.provider_routes import ProviderController
 from service.catalog.sync_routes import list_sync_runs
-from service.db.engine import make_engine, make_sessionmaker, provide_transaction
+from service.db.engine import (
+    make_engine,
+    make_sessionmaker,
+    provide_list_transaction,
+    provide_read_transaction,
+    provide_transaction,
+)
+from service.db.replicas import ReplicaSet
 from service.estimates import fast_path
 from service.estimates.offering_routes import OfferingController
 from service.estimates.project_routes import ProjectEstimateController
@@ -54,16 +61,28 @@ def create_app(settings: Settings) -> Litestar:
     sync_sources = parse_sources(settings.sync_sources)  # a mistyped SYNC_SOURCES stops the start, loudly
 
     async def open_database(app: Litestar) -> None:
-        app.state.engine = make_engine(settings.database_url or "")
+        app.state.engine = make_engine(settings.database_url or "", pool_mode=settings.database_pool_mode)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
-        app.state.snapshot_keeper = SnapshotKeeper(settings.database_url or "", app.state.sessionmaker)
+        # LISTEN and the deliverers' session locks need a connection of their own to the server, never one
+        # that transaction pooling hands to someone else between transactions.
+        app.state.direct_engine = (make_engine(settings.listen_url or "", pool_size=settings.webhooks.deliverers + 1)
+                                   if settings.listen_url != settings.database_url else app.state.engine)
+        if settings.database_replica_urls:
+            app.state.replicas = ReplicaSet.connect(
+                app.state.engine, settings.database_replica_urls, max_lag=settings.replica_max_lag,
+                token_wait=settings.replica_token_wait, pool_mode=settings.database_pool_mode)
+            app.state.metrics.registry.register(app.state.replicas)
+            await app.state.replicas.start()
+        app.state.snapshot_keeper = SnapshotKeeper(settings.listen_url or "", app.state.sessionmaker,
+                                                   replicas=app.state.get("replicas"))
         await app.state.snapshot_keeper.start()
         if sync_sources:
-            app.state.sync_scheduler = SyncScheduler(settings.database_url or "", app.state.sessionmaker,
+            # The run itself, a bulk import in a child process, goes over the direct connection like other loads.
+            app.state.sync_scheduler = SyncScheduler(settings.listen_url or "", app.state.sessionmaker,
                                                      sync_sources, timedelta(seconds=settings.sync_interval_seconds))
             await app.state.sync_scheduler.start()
         if settings.webhooks.deliverers and settings.webhooks.encryption_key:
-            app.state.webhook_pool = DelivererPool(app.state.engine, app.state.sessionmaker, settings.webhooks)
+            app.state.webhook_pool = DelivererPool(app.state.direct_engine, app.state.sessionmaker, settings.webhooks)
             app.state.metrics.registry.register(app.state.webhook_pool)
             await app.state.webhook_pool.start()
 
@@ -81,6 +100,10 @@ def create_app(settings: Settings) -> Litestar:
         if (pool := app.state.get("webhook_pool")) is not None:
             await pool.stop()
         await app.state.snapshot_keeper.stop()
+        if (replicas := app.state.get("replicas")) is not None:
+            await replicas.stop()
+        if app.state.direct_engine is not app.state.engine:
+            await app.state.direct_engine.dispose()
         await app.state.engine.dispose()
         if isinstance(app.state.rate_limiter.store, RedisStore):
             await app.state.rate_limiter.store.close()
@@ -93,7 +116,8 @@ def create_app(settings: Settings) -> Litestar:
             FeedController, list_sync_runs, WebhookController, health.live, health.ready, metrics_endpoint,
             estimator_page, project_page, estimator_asset, reference_asset,
         ],
-        dependencies={"session": Provide(provide_transaction)},
+        dependencies={"session": Provide(provide_transaction), "read_session": Provide(provide_read_transaction),
+                      "list_session": Provide(provide_list_transaction)},
         middleware=[DefineMiddleware(EdgeMiddleware, cors=CorsPolicy(settings.cors_allow_origins),
                                      fast_posts=fast_path.ROUTES)],
         request_class=ExactRequest,

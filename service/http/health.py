@@ -13,8 +13,19 @@ from service.db.migrations import head_revision
 from service.http.problem_responses import problem_response
 
 
-class Health(Schema):
+class ReplicaHealth(Schema, omit_defaults=False):
+    name: str  # host:port/database
+    up: bool
+    in_rotation: bool  # up, and lagging no more than REPLICA_MAX_LAG: it takes reads
+    lag_seconds: float | None
+    lag_bytes: int | None
+
+
+class Health(Schema, omit_defaults=True):
     status: str
+    # With DATABASE_REPLICA_URLS: each replica's state. A replica down or lagging does not make the service
+    # unready (the primary then serves its reads); it is only taken out of rotation.
+    replicas: list[ReplicaHealth] | None = None
 
 
 @get("/health/live", tags=["operations"], summary="The process is up", sync_to_thread=False, opt=UNLIMITED)
@@ -23,6 +34,7 @@ def live() -> Health:
 
 
 @get("/health/ready", tags=["operations"], summary="The database is reachable and fully migrated",
+     description="With read replicas, also each replica's lag and whether it takes reads.",
      responses=responses(503), opt=UNLIMITED)
 async def ready(state: State) -> Response[Health] | Response[bytes]:
     try:
@@ -32,7 +44,9 @@ async def ready(state: State) -> Response[Health] | Response[bytes]:
         return _not_ready(f"the database is unreachable: {type(exc).__name__}")
     if current != head_revision():
         return _not_ready(f"the database is at migration {current}, not {head_revision()}")
-    return Response(Health(status="ok"))
+    replicas = state.get("replicas")
+    listed = None if replicas is None else [ReplicaHealth(**r) for r in replicas.health()]
+    return Response(Health(status="ok", replicas=listed))
 
 
 def _not_ready(detail: str) -> Response[bytes]:

@@ -197,6 +197,8 @@ def state_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     extra: list[tuple[bytes, bytes]] = []
     if (verdict := state.get("rate_limit")) is not None and verdict.running_low:
         extra += verdict.raw_headers()
+    if (token := state.get("consistency_token")) is not None:  # a write's, with read replicas (service.db.engine)
+        extra.append((b"x-consistency-token", token.encode()))
     if (snapshot := state.get("stale_snapshot")) is not None:
         extra.append((b"x-catalog-snapshot", f"stale; loaded_at={snapshot.loaded_at.isoformat()}".encode()))
     return extra

@@ -7,7 +7,12 @@ at start, and when the log does not go on from the snapshot (a database replaced
 checks that nothing was missed; when nothing was, that costs one indexed query.
 
 Hand-written on a raw asyncpg connection because SQLAlchemy's pool has no notion of a long-lived LISTEN
-session.
+session. It listens on the primary, over a direct connection (DATABASE_LISTEN_URL): a hot standby refuses
+LISTEN, and PgBouncer's transaction pooling would lose it.
+
+With read replicas, the changes are read from a replica, but only from one that has replayed the primary's WAL
+position read after the notification (so past the notified commit): no snapshot is ever older than what this
+process was told of. When none has within REPLICA_MAX_LAG, the primary is read.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service.catalog.aliases import load_aliases
 from service.catalog.price_queries import load_timelines
 from service.db.faults import is_connection_failure
+from service.db.replicas import ReplicaSet, parse_lsn
 from service.snapshot.catalog_snapshot import CatalogSnapshot, load_snapshot
 from service.snapshot.change_log import changes_after, latest_seq
 
@@ -37,9 +43,14 @@ MAX_CHANGES_APPLIED = 5000
 
 class SnapshotKeeper:
     def __init__(self, database_url: str, sessionmaker: async_sessionmaker[AsyncSession],
-                 fallback_reload_seconds: float = 60.0) -> None:
+                 fallback_reload_seconds: float = 60.0, replicas: ReplicaSet | None = None) -> None:
         self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._sessionmaker = sessionmaker
+        self._replicas = replicas
+        self.replica_loads = 0  # refreshes read from a replica
+        # With replicas: the primary's WAL position that the snapshot includes. Reads that may lag are served by a
+        # replica past it (service.db.engine), so no list is older than the snapshot its ETag names.
+        self.loaded_lsn: int | None = None
         self._fallback = fallback_reload_seconds
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -66,28 +77,28 @@ class SnapshotKeeper:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait([self._task], timeout=1.0)
 
-    async def reload(self) -> None:
+    async def reload(self, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
         """Read the whole catalog again."""
-        async with self._consistent_session() as session:
+        async with self._consistent_session(sessionmaker) as session:
             # The sequence number first: a commit landing after it is read again by the next refresh.
             seq = await latest_seq(session)
             self.current = await load_snapshot(session, seq)
         self.full_reloads += 1
 
-    async def refresh(self) -> None:
+    async def refresh(self, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> None:
         """Apply the changes committed since the current snapshot, or reload when they cannot be applied."""
         self._refreshing = True
         try:
-            await self._refresh()
+            await self._refresh(sessionmaker)
         finally:
             self._refreshing = False
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, sessionmaker: async_sessionmaker[AsyncSession] | None) -> None:
         current = self.current
         if current is None:
-            await self.reload()
+            await self.reload(sessionmaker)
             return
-        async with self._consistent_session() as session:
+        async with self._consistent_session(sessionmaker) as session:
             changes = await changes_after(session, current.seq, limit=MAX_CHANGES_APPLIED)
             if changes.seq == current.seq and changes.contiguous:
                 return
@@ -103,8 +114,9 @@ class SnapshotKeeper:
         self.current = updated
 
     @contextlib.asynccontextmanager
-    async def _consistent_session(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessionmaker() as session:
+    async def _consistent_session(self, sessionmaker: async_sessionmaker[AsyncSession] | None
+                                  ) -> AsyncIterator[AsyncSession]:
+        async with (sessionmaker or self._sessionmaker)() as session:
             # One snapshot of the database for every table read: a commit landing meanwhile cannot tear it.
             await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             try:
@@ -137,7 +149,7 @@ class SnapshotKeeper:
             connection.add_termination_listener(lambda *_: self._changed.set())
             # Whatever changed while we were not listening is in the change log; at start, the snapshot was just
             # loaded, and reading the whole catalog again here cost a 10,000-model worker seconds (bench.scale).
-            await self.refresh()
+            await self._refresh_latest(connection)
             if not self.connected:
                 log.warning("snapshot listener reconnected; snapshot brought up to date")
             self.connected = True
@@ -152,7 +164,7 @@ class SnapshotKeeper:
                 if connection.is_closed():
                     self.connected = False
                     raise ConnectionError("listener connection closed")
-                await self.refresh()
+                await self._refresh_latest(connection)
         except Exception:
             connection.terminate()  # a connection cut mid-operation cannot say goodbye: drop it at once
             raise
@@ -160,6 +172,37 @@ class SnapshotKeeper:
             if not connection.is_closed():
                 with contextlib.suppress(Exception):
                     await connection.close()
+
+    async def _refresh_latest(self, connection: asyncpg.Connection) -> None:
+        if self._replicas is None:
+            await self.refresh()
+            return
+        # Not caught up while waiting for a replica: nothing may be cut from this snapshot as if it were current.
+        self._refreshing = True
+        try:
+            # The primary's position now is past every commit notified so far.
+            lsn = parse_lsn(await connection.fetchval("SELECT pg_current_wal_lsn()::text"))
+            reader = await self._reader(lsn)
+        except BaseException:
+            self._refreshing = False
+            raise
+        try:
+            await self.refresh(reader)
+        except Exception as exc:
+            if reader is None or not is_connection_failure(exc):
+                raise
+            await self.refresh()  # the replica went away mid-read: the primary has everything
+        self.loaded_lsn = lsn
+
+    async def _reader(self, lsn: int | None) -> async_sessionmaker[AsyncSession] | None:
+        """A replica that has replayed `lsn`, waiting up to REPLICA_MAX_LAG for one; None (the primary) when none
+        has."""
+        assert self._replicas is not None
+        replica = await self._replicas.reader(lsn, wait=self._replicas.max_lag) if lsn is not None else None
+        if replica is None:
+            return None
+        self.replica_loads += 1
+        return replica.sessionmaker
 
 
 def current_snapshot(request: Request[Any, Any, Any]) -> CatalogSnapshot:

@@ -24,6 +24,9 @@ STATES_EVERY = 5.0  # seconds between counts of subscriptions by state: one smal
 
 
 class DelivererPool:
+    """`engine` is a direct one (DATABASE_LISTEN_URL): it holds the subscriptions' session locks and LISTENs;
+    `sessions` may go through PgBouncer's transaction pooling."""
+
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
                  settings: WebhookSettings) -> None:
         self.engine, self.sessions, self.settings = engine, sessions, settings
@@ -104,14 +107,16 @@ class DelivererPool:
         yield states
 
 
-async def run_until_stopped(url: str, settings: WebhookSettings) -> None:
+async def run_until_stopped(url: str, settings: WebhookSettings, *, listen_url: str | None = None,
+                            pool_mode: str = "session") -> None:
     """`pricing-api webhooks deliver`: deliverers alone, in a process of their own, until SIGTERM or SIGINT."""
     import signal
 
     from service.db.engine import make_engine, make_sessionmaker
 
-    engine = make_engine(url, pool_size=settings.deliverers + 2)
-    pool = DelivererPool(engine, make_sessionmaker(engine), settings)
+    engine = make_engine(url, pool_size=settings.deliverers + 2, pool_mode=pool_mode)
+    direct = make_engine(listen_url, pool_size=settings.deliverers + 1) if listen_url not in (None, url) else engine
+    pool = DelivererPool(direct, make_sessionmaker(engine), settings)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -121,4 +126,6 @@ async def run_until_stopped(url: str, settings: WebhookSettings) -> None:
         await stopped.wait()
     finally:
         await pool.stop()
+        if direct is not engine:
+            await direct.dispose()
         await engine.dispose()
