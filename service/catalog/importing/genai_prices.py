@@ -129,6 +129,8 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
         start = None if constraint is None else datetime.fromisoformat(constraint["start_date"]).replace(tzinfo=UTC)
         dated.append((index, prefix, variant["prices"], _price(variant["prices"], start)))
     kept = _from_now_on([price for _, _, _, price in dated], now)
+    # The price sets kept, by their place in the file (the prices themselves are replaced below, by their rules).
+    kept_sets = [(prefix, prices) for _, prefix, prices, price in dated if any(price is other for other in kept)]
     for _, prefix, prices, price in dated:
         for kind in prices:
             if kind in KINDS and any(price is other for other in kept):
@@ -143,18 +145,16 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
         kept[0] = replace(first, valid_from=None)
     kept = with_variants(model, kept, now, account, _price)
     kept = with_windows(timed, in_force, kept, account, _price)
-    return _hold_more(dated, kept, account)
+    return _hold_more(kept_sets, kept, account)
 
 
-def _hold_more(dated: list[tuple[int, str, dict[str, Any], ImportedPrice]], kept: list[ImportedPrice],
+def _hold_more(kept_sets: list[tuple[str, dict[str, Any]]], kept: list[ImportedPrice],
                account: Entry) -> list[ImportedPrice]:
     """Hold each kept price's fee per request, audio, image and one-hour write prices, or name them: tiered ones, and
     all of them beside variants or windows (whose own price sets genai-prices charges instead)."""
     ruled = any(price.rules.variants or price.rules.windows for price in kept)
     result = [replace(price, more=NO_MORE) if ruled else price for price in kept]
-    for _, prefix, prices, price in dated:
-        if not any(price is other for other in kept):
-            continue  # its components are named as the past already
+    for prefix, prices in kept_sets:
         for kind in MORE_KINDS:
             if prices.get(kind) is None:
                 continue
