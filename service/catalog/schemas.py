@@ -184,12 +184,9 @@ class PriceRulesOut(Schema):
     variants: list[VariantOut]
 
 
-PerRequestOrUnknown = Annotated[MoneyOrNull, Meta(description=(
-    "USD per request, charged on each of an estimate's `requests`; null: unknown, and left out of the answer "
-    "where it is null"))]
-MorePriceOrUnknown = Annotated[MoneyOrNull, Meta(description=(
-    "per 1M tokens; null: unknown (an estimate that uses it is charged the text price of its side, with a "
-    "warning), and left out of the answer where it is null"))]
+# per_request is USD per request, the others per 1M tokens; unknown ones are left out of answers (docs/api.md).
+PerRequestOrUnknown = MoneyOrNull
+MorePriceOrUnknown = MoneyOrNull
 
 
 class PricePeriodOut(Schema, omit_defaults=True):
@@ -221,14 +218,14 @@ class PricePeriodCreate(Schema):
     valid_to: Instant | None = None
     currency: Literal["USD"] = "USD"
     cache_read_per_mtok: MoneyInOrNull = None
-    cache_write_per_mtok: Annotated[MoneyInOrNull, Meta(description="the default (five-minute) cache write")] = None
+    cache_write_per_mtok: MoneyInOrNull = None  # the default (five-minute) cache write
     rules: Annotated[PriceRulesIn | None, Meta(description=RULES_DESCRIPTION)] = None
-    per_request: Annotated[MoneyInOrNull, Meta(description="USD per request; null or left out: unknown")] = None
-    audio_input_per_mtok: Annotated[MoneyInOrNull, Meta(description="audio input tokens; null: unknown")] = None
-    audio_output_per_mtok: Annotated[MoneyInOrNull, Meta(description="audio output tokens; null: unknown")] = None
-    image_input_per_mtok: Annotated[MoneyInOrNull, Meta(description="image input tokens; null: unknown")] = None
-    image_output_per_mtok: Annotated[MoneyInOrNull, Meta(description="image output tokens; null: unknown")] = None
-    cache_write_1h_per_mtok: Annotated[MoneyInOrNull, Meta(description="one-hour cache writes; null: unknown")] = None
+    per_request: MoneyInOrNull = None
+    audio_input_per_mtok: MoneyInOrNull = None
+    audio_output_per_mtok: MoneyInOrNull = None
+    image_input_per_mtok: MoneyInOrNull = None
+    image_output_per_mtok: MoneyInOrNull = None
+    cache_write_1h_per_mtok: MoneyInOrNull = None
 
     def __post_init__(self) -> None:
         for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok",

@@ -75,9 +75,9 @@ class EstimateRequest(Schema):
     service_tier: ServiceTier = "standard"
 
 
-_MORE_COST = Annotated[Money | None, Meta(description=(
-    "present only when the request sends requests, audio, image or one-hour cache write tokens; then input, "
-    "output and cache_write are the text tokens' and five-minute writes' part"))]
+# Present only when the request sends requests, audio, image or one-hour cache write tokens; then input, output and
+# cache_write are the text tokens' and five-minute writes' part (docs/api.md).
+_MORE_COST = Money | None
 
 
 class Cost(Schema, omit_defaults=True):
