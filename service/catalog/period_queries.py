@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 import msgspec
 from sqlalchemy import ARRAY, Text, any_, literal, select, text
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.catalog.rules import from_document
 from service.db.models import ModelRow
 from service.pricing.money import canonical
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.rules import PriceRules
 from service.pricing.timeline import PricePeriod
 
@@ -20,7 +22,9 @@ from service.pricing.timeline import PricePeriod
 # (model_id, tstzrange(valid_from, valid_to, '[)')). Rules come as text, so that equal documents are parsed once.
 _PERIODS_AT = text("""
     SELECT asked.model_id, asked.at, p.id, p.valid_from, p.valid_to, p.input_per_mtok, p.output_per_mtok,
-           p.cache_read_per_mtok, p.cache_write_per_mtok, p.rules::text AS rules
+           p.cache_read_per_mtok, p.cache_write_per_mtok, p.rules::text AS rules, p.per_request,
+           p.audio_input_per_mtok, p.audio_output_per_mtok, p.image_input_per_mtok, p.image_output_per_mtok,
+           p.cache_write_1h_per_mtok
     FROM unnest(CAST(:model_ids AS text[]), CAST(:instants AS timestamptz[])) AS asked (model_id, at)
     JOIN prices p ON p.model_id = asked.model_id AND tstzrange(p.valid_from, p.valid_to, '[)') @> asked.at""")
 
@@ -53,6 +57,12 @@ async def periods_at(
                 input_per_mtok=canonical(row.input_per_mtok), output_per_mtok=canonical(row.output_per_mtok),
                 cache_read_per_mtok=None if row.cache_read_per_mtok is None else canonical(row.cache_read_per_mtok),
                 cache_write_per_mtok=None if row.cache_write_per_mtok is None else canonical(row.cache_write_per_mtok),
+                **more_prices(row),
             ),
             rules=rules[row.rules])
     return found
+
+
+def more_prices(row: Any) -> dict[str, Decimal]:
+    """A price row's known prices beyond the four token prices (migration 0016), canonical; usually none."""
+    return {name: canonical(value) for name in MORE_PRICES if (value := getattr(row, name)) is not None}

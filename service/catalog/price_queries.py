@@ -15,12 +15,13 @@ from service.api.preconditions import require_match
 from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
 from service.catalog.list_queries import covers
+from service.catalog.period_queries import more_prices
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
 from service.db.models import ModelRow, PriceRow, PromotionRow
 from service.pricing.money import canonical
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
 
 
@@ -51,7 +52,7 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
         model_id=model_id, valid_from=data.valid_from, valid_to=data.valid_to, currency=data.currency,
         input_per_mtok=data.input_per_mtok, output_per_mtok=data.output_per_mtok,
         cache_read_per_mtok=data.cache_read_per_mtok, cache_write_per_mtok=data.cache_write_per_mtok,
-        source=data.source, rules=to_document(rules),
+        source=data.source, rules=to_document(rules), **{name: getattr(data, name) for name in MORE_PRICES},
     ))
 
 
@@ -116,6 +117,7 @@ def to_period(price: PriceRow) -> PricePeriod:
             input_per_mtok=canonical(price.input_per_mtok), output_per_mtok=canonical(price.output_per_mtok),
             cache_read_per_mtok=_canonical_or_none(price.cache_read_per_mtok),
             cache_write_per_mtok=_canonical_or_none(price.cache_write_per_mtok),
+            **more_prices(price),
         ),
         rules=from_document(price.rules),
     )

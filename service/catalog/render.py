@@ -12,7 +12,7 @@ import msgspec
 from service.catalog import rules, schemas
 from service.db.models import ModelRow, PriceRow, PromotionRow, ProviderRow
 from service.pricing.money import format_decimal
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.timeline import EffectivePrice
 
 
@@ -38,6 +38,10 @@ def price(row: PriceRow) -> schemas.PricePeriodOut:
         input_per_mtok=format_decimal(row.input_per_mtok), output_per_mtok=format_decimal(row.output_per_mtok),
         cache_read_per_mtok=_money(row.cache_read_per_mtok), cache_write_per_mtok=_money(row.cache_write_per_mtok),
         source=row.source, recorded_at=row.recorded_at, rules=msgspec.convert(row.rules, schemas.PriceRulesOut),
+        per_request=_money(row.per_request), audio_input_per_mtok=_money(row.audio_input_per_mtok),
+        audio_output_per_mtok=_money(row.audio_output_per_mtok), image_input_per_mtok=_money(row.image_input_per_mtok),
+        image_output_per_mtok=_money(row.image_output_per_mtok),
+        cache_write_1h_per_mtok=_money(row.cache_write_1h_per_mtok),
     )
 
 
@@ -49,11 +53,16 @@ def promotion(row: PromotionRow) -> schemas.PromotionOut:
 
 
 def token_prices(prices: TokenPrices) -> schemas.TokenPricesOut:
+    more = {}
+    if prices.has_more:  # the known prices beyond the four token prices; the unknown ones are left out
+        more = {name: format_decimal(price) for name, price in zip(MORE_PRICES, prices.more(), strict=True)
+                if price is not None}
     return schemas.TokenPricesOut(
         input_per_mtok=format_decimal(prices.input_per_mtok),
         output_per_mtok=format_decimal(prices.output_per_mtok),
         cache_read_per_mtok=_money(prices.cache_read_per_mtok),
         cache_write_per_mtok=_money(prices.cache_write_per_mtok),
+        **more,
     )
 
 

@@ -26,6 +26,7 @@ from service.api.structs import (
 )
 from service.pricing.errors import InvalidAmount, InvalidValue
 from service.pricing.money import MAX_PRICE, parse_decimal
+from service.pricing.prices import MORE_PRICES
 
 ContextWindow = Annotated[int, Meta(ge=1, le=1_000_000_000)]
 _PERCENT = KwargDefinition(
@@ -183,7 +184,12 @@ class PriceRulesOut(Schema):
     variants: list[VariantOut]
 
 
-class PricePeriodOut(Schema):
+# per_request is USD per request, the others per 1M tokens; unknown ones are left out of answers (docs/api.md).
+PerRequestOrUnknown = MoneyOrNull
+MorePriceOrUnknown = MoneyOrNull
+
+
+class PricePeriodOut(Schema, omit_defaults=True):
     id: int
     model: ModelId
     valid_from: datetime
@@ -196,6 +202,12 @@ class PricePeriodOut(Schema):
     source: str
     recorded_at: datetime
     rules: Annotated[PriceRulesOut, Meta(description=RULES_DESCRIPTION)]
+    per_request: PerRequestOrUnknown = None
+    audio_input_per_mtok: MorePriceOrUnknown = None
+    audio_output_per_mtok: MorePriceOrUnknown = None
+    image_input_per_mtok: MorePriceOrUnknown = None
+    image_output_per_mtok: MorePriceOrUnknown = None
+    cache_write_1h_per_mtok: MorePriceOrUnknown = None
 
 
 class PricePeriodCreate(Schema):
@@ -206,11 +218,18 @@ class PricePeriodCreate(Schema):
     valid_to: Instant | None = None
     currency: Literal["USD"] = "USD"
     cache_read_per_mtok: MoneyInOrNull = None
-    cache_write_per_mtok: MoneyInOrNull = None
+    cache_write_per_mtok: MoneyInOrNull = None  # the default (five-minute) cache write
     rules: Annotated[PriceRulesIn | None, Meta(description=RULES_DESCRIPTION)] = None
+    per_request: MoneyInOrNull = None
+    audio_input_per_mtok: MoneyInOrNull = None
+    audio_output_per_mtok: MoneyInOrNull = None
+    image_input_per_mtok: MoneyInOrNull = None
+    image_output_per_mtok: MoneyInOrNull = None
+    cache_write_1h_per_mtok: MoneyInOrNull = None
 
     def __post_init__(self) -> None:
-        for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok"):
+        for field in ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok",
+                      *MORE_PRICES):
             value = getattr(self, field)
             if value is not None:
                 setattr(self, field, parse_decimal(value, field=field, max_value=MAX_PRICE))
@@ -262,11 +281,17 @@ class PromotionPage(Schema):
     next_cursor: str | None
 
 
-class TokenPricesOut(Schema):
+class TokenPricesOut(Schema, omit_defaults=True):
     input_per_mtok: Money
     output_per_mtok: Money
     cache_read_per_mtok: MoneyOrNull
     cache_write_per_mtok: MoneyOrNull
+    per_request: PerRequestOrUnknown = None
+    audio_input_per_mtok: MorePriceOrUnknown = None
+    audio_output_per_mtok: MorePriceOrUnknown = None
+    image_input_per_mtok: MorePriceOrUnknown = None
+    image_output_per_mtok: MorePriceOrUnknown = None
+    cache_write_1h_per_mtok: MorePriceOrUnknown = None
 
 
 class ActivePromotion(Schema):

@@ -56,7 +56,14 @@ class PriceRow(Base):
     input_per_mtok: Mapped[Decimal]
     output_per_mtok: Mapped[Decimal]
     cache_read_per_mtok: Mapped[Decimal | None]
-    cache_write_per_mtok: Mapped[Decimal | None]
+    cache_write_per_mtok: Mapped[Decimal | None]  # the default (five-minute) cache write
+    # Migration 0016: USD per request, and per 1M audio, image and one-hour cache write tokens (None: unknown).
+    per_request: Mapped[Decimal | None]
+    audio_input_per_mtok: Mapped[Decimal | None]
+    audio_output_per_mtok: Mapped[Decimal | None]
+    image_input_per_mtok: Mapped[Decimal | None]
+    image_output_per_mtok: Mapped[Decimal | None]
+    cache_write_1h_per_mtok: Mapped[Decimal | None]
     source: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # Context tiers, time windows and variants (service.catalog.rules); empty lists mean a flat rate.

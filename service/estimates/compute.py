@@ -16,16 +16,27 @@ from service.catalog import render
 from service.estimates import schemas
 from service.pricing.charging import charged_at
 from service.pricing.errors import VariantNotOffered
-from service.pricing.estimate import Estimate, check_retry_factor, estimate
+from service.pricing.estimate import Estimate, SessionCost, check_retry_factor, estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal, parse_decimal
 from service.pricing.rules import Charged, variant_kind
 from service.pricing.timeline import EffectivePrice
-from service.pricing.usage import Usage
+from service.pricing.usage import MoreUsage, Usage
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
 def usage_of(request: schemas.EstimateRequest | schemas.CompareRequest | schemas.MonthlyRequest) -> Usage:
     return Usage(request.input_tokens, request.output_tokens, request.cached_input_tokens, request.cache_write_tokens)
+
+
+def estimate_usage_of(request: schemas.EstimateRequest) -> Usage:
+    """The usage of an estimate, with what it says beyond the four token counts (usually nothing)."""
+    more = None
+    if (request.requests or request.audio_input_tokens or request.audio_output_tokens or request.image_input_tokens
+            or request.image_output_tokens or request.cache_write_1h_tokens):
+        more = MoreUsage(request.requests, request.audio_input_tokens, request.audio_output_tokens,
+                         request.image_input_tokens, request.image_output_tokens, request.cache_write_1h_tokens)
+    return Usage(request.input_tokens, request.output_tokens, request.cached_input_tokens, request.cache_write_tokens,
+                 more)
 
 
 def amount_of(value: Decimal, field: str) -> Decimal:
@@ -115,10 +126,25 @@ def cost_of(result: Estimate) -> schemas.Cost:
     # One session at a retry factor of 1, the usual request, costs per_session in total: format it once. Most
     # sessions have no cache reads or writes: their zeros skip the formatter.
     total = per_session if result.total is cost.per_session else format_decimal(result.total)
+    if cost.more is not None:
+        return _cost_with_more(cost, per_session, total)
     return schemas.Cost(
         input=format_decimal(cost.input), cached_input=format_decimal(cost.cached_input) if cost.cached_input else "0",
         output=format_decimal(cost.output), cache_write=format_decimal(cost.cache_write) if cost.cache_write else "0",
         per_session=per_session, total=total,
+    )
+
+
+def _cost_with_more(cost: SessionCost, per_session: str, total: str) -> schemas.Cost:
+    more = cost.more
+    assert more is not None
+    return schemas.Cost(
+        input=format_decimal(cost.input), cached_input=format_decimal(cost.cached_input),
+        output=format_decimal(cost.output), cache_write=format_decimal(cost.cache_write),
+        per_session=per_session, total=total, requests=format_decimal(more.requests),
+        audio_input=format_decimal(more.audio_input), audio_output=format_decimal(more.audio_output),
+        image_input=format_decimal(more.image_input), image_output=format_decimal(more.image_output),
+        cache_write_1h=format_decimal(more.cache_write_1h),
     )
 
 
@@ -160,7 +186,7 @@ def estimate_one(
     `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
     """
     at, requested_at = instants_of(request, now)
-    usage = usage_of(request)
+    usage = estimate_usage_of(request)
     factor = retry_factor_of(request.retry_factor)
     looked = None if seen is None else seen.get((request.model, at))
     if looked is None:

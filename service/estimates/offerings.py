@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import msgspec
+
 from service.api.problems import ProblemError
 from service.estimates import schemas
 from service.estimates.compute import estimate_one
@@ -34,11 +36,7 @@ def _row(snapshot: CatalogSnapshot, offering: str, usage: schemas.EstimateReques
 
 
 def _for(usage: schemas.EstimateRequest, offering: str) -> schemas.EstimateRequest:
-    return schemas.EstimateRequest(
-        model=offering, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-        cached_input_tokens=usage.cached_input_tokens, cache_write_tokens=usage.cache_write_tokens,
-        sessions=usage.sessions, retry_factor=usage.retry_factor, at=usage.at, requested_at=usage.requested_at,
-        processing=usage.processing, service_tier=usage.service_tier)
+    return msgspec.structs.replace(usage, model=offering)
 
 
 def _cheapest_first(row: schemas.OfferingRow) -> tuple[bool, Decimal, str]:

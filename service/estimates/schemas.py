@@ -39,12 +39,34 @@ ServiceTier = Annotated[Literal["standard", "flex", "priority"], Meta(
     description="flex or priority: the price's variant of that name; 422 where the price offers none")]
 
 
+Requests = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description=(
+    "requests in one session, each charged the price's per_request fee (default 0: none charged, with a warning "
+    "where the price has a fee)"))]
+_PART = "part of {whole} that is {what} (counted inside {whole}, as OpenAI, Anthropic and LiteLLM report it)"
+AudioInputTokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description=_PART.format(
+    whole="input_tokens, cache hits excluded,", what="audio, charged at audio_input_per_mtok"))]
+AudioOutputTokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description=_PART.format(
+    whole="output_tokens", what="audio, charged at audio_output_per_mtok"))]
+ImageInputTokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description=_PART.format(
+    whole="input_tokens, cache hits excluded,", what="image, charged at image_input_per_mtok"))]
+ImageOutputTokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description=_PART.format(
+    whole="output_tokens", what="image, charged at image_output_per_mtok"))]
+CacheWrite1hTokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description=_PART.format(
+    whole="cache_write_tokens", what="written for one hour, charged at cache_write_1h_per_mtok"))]
+
+
 class EstimateRequest(Schema):
     model: ModelRef
     input_tokens: Tokens
     output_tokens: Tokens
     cached_input_tokens: Tokens = 0
     cache_write_tokens: Tokens = 0
+    requests: Requests = 0
+    audio_input_tokens: AudioInputTokens = 0
+    audio_output_tokens: AudioOutputTokens = 0
+    image_input_tokens: ImageInputTokens = 0
+    image_output_tokens: ImageOutputTokens = 0
+    cache_write_1h_tokens: CacheWrite1hTokens = 0
     sessions: Sessions = 1
     retry_factor: RetryFactor = Decimal(1)
     at: At = None
@@ -53,13 +75,24 @@ class EstimateRequest(Schema):
     service_tier: ServiceTier = "standard"
 
 
-class Cost(Schema):
+# Present only when the request sends requests, audio, image or one-hour cache write tokens; then input, output and
+# cache_write are the text tokens' and five-minute writes' part (docs/api.md).
+_MORE_COST = Money | None
+
+
+class Cost(Schema, omit_defaults=True):
     input: Money
     cached_input: Money
     output: Money
     cache_write: Money
     per_session: Money
     total: Money
+    requests: _MORE_COST = None
+    audio_input: _MORE_COST = None
+    audio_output: _MORE_COST = None
+    image_input: _MORE_COST = None
+    image_output: _MORE_COST = None
+    cache_write_1h: _MORE_COST = None
 
 
 class AppliedRules(Schema):

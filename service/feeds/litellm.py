@@ -13,6 +13,12 @@ or with a multiplier above 1 (peak surcharges); tiers at thresholds that are not
 any off-peak rate after the first one. LiteLLM's off-peak rates are a standard request's: it has none for a long
 prompt or a variant inside the window. Estimates and the price feed (`/v1/feeds/prices`, whose `rules` carries
 everything) price all of them.
+
+The fee per request, audio and image prices and one-hour cache writes go out under LiteLLM's own keys
+(`input_cost_per_request`, `input_cost_per_audio_token`, ..., `cache_creation_input_token_cost_above_1hr`), and
+LiteLLM charges them above a context tier at those prices, as ours does; for a variant, under its suffix where
+LiteLLM reads one (not for output audio). LiteLLM's cost_per_token charges no fee per request, and its off-peak
+rates leave these prices alone, where our windows multiply them.
 """
 
 from __future__ import annotations
@@ -24,10 +30,19 @@ from typing import Any
 
 import msgspec
 
-from service.catalog.importing.litellm_keys import CACHE_READ, CACHE_WRITE, INPUT, OUTPUT, PRICE_KEYS, VARIANT_SUFFIXES
+from service.catalog.importing.litellm_keys import (
+    CACHE_READ,
+    CACHE_WRITE,
+    INPUT,
+    MORE_KEYS,
+    OUTPUT,
+    PER_REQUEST,
+    PRICE_KEYS,
+    VARIANT_SUFFIXES,
+)
 from service.catalog.importing.providers import litellm_provider
 from service.pricing.money import MONEY_CONTEXT
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.rules import ContextTier, TimeWindow, charge
 from service.pricing.timeline import EffectivePrice
 from service.pricing.windows import MINUTES_PER_DAY, format_clock
@@ -36,7 +51,9 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 _ATTRIBUTE = {INPUT: "input_per_mtok", OUTPUT: "output_per_mtok", CACHE_READ: "cache_read_per_mtok",
-              CACHE_WRITE: "cache_write_per_mtok"}
+              CACHE_WRITE: "cache_write_per_mtok", **dict(zip(MORE_KEYS, MORE_PRICES, strict=True))}
+# The keys beyond the four that LiteLLM reads with a variant's suffix (it reads output audio and the fee without).
+_MORE_VARIANT_KEYS = tuple(key for key in MORE_KEYS if key not in (PER_REQUEST, "output_cost_per_audio_token"))
 _EVERY_PRICE = PRICE_KEYS
 # LiteLLM's key suffix for each variant, and the prices it has a key for under that suffix.
 _VARIANT_KEYS = {
@@ -91,6 +108,8 @@ def _entry(model: ModelInfo, provider: str, price: EffectivePrice) -> dict[str, 
     entry: dict[str, Any] = {"litellm_provider": provider, "mode": "chat"}
     # The base keys are the standard rate: no tier, no variant, no window open.
     entry |= _costs(_rates(price), _EVERY_PRICE)
+    if price.period.prices.has_more:
+        entry |= _costs(_rates(price), MORE_KEYS)
     entry |= _variant_costs(price)
     for tier in price.period.rules.tiers:
         entry |= _tier_costs(price, tier)
@@ -114,8 +133,8 @@ def _costs(rates: TokenPrices, keys: Iterable[str], suffix: str = "") -> dict[st
     costs = {}
     for key in keys:
         price = getattr(rates, _ATTRIBUTE[key])
-        if price is not None:
-            costs[f"{key}{suffix}"] = _per_token(price)
+        if price is not None:  # a fee per request is in USD per request, not per million tokens
+            costs[f"{key}{suffix}"] = price.normalize(MONEY_CONTEXT) if key == PER_REQUEST else _per_token(price)
     return costs
 
 
@@ -123,7 +142,8 @@ def _variant_costs(price: EffectivePrice) -> dict[str, Decimal]:
     costs: dict[str, Decimal] = {}
     for variant in price.period.rules.variants:
         suffix, keys = _VARIANT_KEYS[variant.kind]
-        costs |= _costs(_rates(price, variant=variant.kind), keys, suffix)
+        more = _MORE_VARIANT_KEYS if price.period.prices.has_more else ()
+        costs |= _costs(_rates(price, variant=variant.kind), (*keys, *more), suffix)
     return costs
 
 

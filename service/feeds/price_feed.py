@@ -12,6 +12,7 @@ import msgspec
 
 from service.catalog import render
 from service.feeds import schemas
+from service.pricing.prices import MORE_PRICES
 from service.pricing.timeline import EffectivePrice
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
@@ -21,6 +22,8 @@ CSV_COLUMNS = (
     "input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok",
     "effective_input_per_mtok", "effective_output_per_mtok", "effective_cache_read_per_mtok",
     "effective_cache_write_per_mtok", "promotions", "rules",
+    # Added with migration 0016, last so that the columns before them keep their places.
+    *MORE_PRICES, *(f"effective_{name}" for name in MORE_PRICES),
 )
 
 
@@ -92,8 +95,9 @@ def as_csv(feed: schemas.PriceFeed) -> bytes:
         # The rules as their compact JSON document, empty for a flat rate: CSV has no better place for a tree.
         flat = not (row.rules.context_tiers or row.rules.time_windows or row.rules.variants)
         rules = "" if flat else msgspec.json.encode(row.rules).decode()
+        more = [getattr(prices_out, name) for prices_out in (row.list, row.effective) for name in MORE_PRICES]
         cells = (row.model, row.provider, row.price_id, "USD", *["" if p is None else p for p in prices],
-                 promotions, rules)
+                 promotions, rules, *["" if p is None else p for p in more])
         writer.writerow([spreadsheet_safe(str(cell)) for cell in cells])
     return out.getvalue().encode()
 

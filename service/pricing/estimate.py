@@ -4,9 +4,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from service.pricing.errors import InvalidAmount, InvalidValue
-from service.pricing.money import MONEY_CONTEXT
+from service.pricing.money import MONEY_CONTEXT, format_decimal
 from service.pricing.prices import TokenPrices
-from service.pricing.usage import Usage
+from service.pricing.usage import MoreUsage, Usage
 
 RETRY_FACTOR_MIN = Decimal(1)
 RETRY_FACTOR_MAX = Decimal(10)
@@ -27,14 +27,30 @@ _new = tuple.__new__
 # SessionCost and Estimate are NamedTuples rather than frozen dataclasses: just as immutable, and built in a
 # quarter of the time, which counts on the estimate hot path (a frozen dataclass sets each field through
 # object.__setattr__).
+class MoreCost(NamedTuple):
+    """USD for one session's requests, audio and image tokens and one-hour cache writes (MoreUsage)."""
+
+    requests: Decimal
+    audio_input: Decimal
+    audio_output: Decimal
+    image_input: Decimal
+    image_output: Decimal
+    cache_write_1h: Decimal
+
+
 class SessionCost(NamedTuple):
-    """USD for one session, by kind of token. Exact: no rounding anywhere."""
+    """USD for one session, by kind of token. Exact: no rounding anywhere.
+
+    With a MoreUsage, input, output and cache_write are the text tokens' and five-minute writes' part, and `more`
+    holds the rest; without one (the usual session) `more` is None.
+    """
 
     input: Decimal
     cached_input: Decimal
     output: Decimal
     cache_write: Decimal
     per_session: Decimal
+    more: MoreCost | None = None
 
 
 class Estimate(NamedTuple):
@@ -89,7 +105,9 @@ def estimate(
 
 def session_cost(prices: TokenPrices, usage: Usage) -> tuple[SessionCost, tuple[str, ...]]:
     """The exact cost of one session, and a warning for every unknown price that was replaced."""
-    inputs, outputs, cached, writes = usage
+    inputs, outputs, cached, writes, more = usage
+    if more is not None:
+        return _session_cost_with_more(prices, usage, more)
     input_price = prices.input_per_mtok
     # An unknown cache price is never taken as zero: the input price is the safe upper guess.
     read_price = input_price if prices.cache_read_per_mtok is None else prices.cache_read_per_mtok
@@ -106,7 +124,62 @@ def session_cost(prices: TokenPrices, usage: Usage) -> tuple[SessionCost, tuple[
         cached_cost = write_cost = _ZERO
         total = _add(input_cost, output_cost)
         warnings = ()
-    return _new(SessionCost, (input_cost, cached_cost, output_cost, write_cost, total)), warnings
+    if prices.per_request is not None:
+        warnings = (*warnings, _unpriced_requests(prices.per_request))
+    return _new(SessionCost, (input_cost, cached_cost, output_cost, write_cost, total, None)), warnings
+
+
+def _session_cost_with_more(prices: TokenPrices, usage: Usage, more: MoreUsage) -> tuple[SessionCost, tuple[str, ...]]:
+    """session_cost for a usage that says requests, audio, image or one-hour cache write tokens: each at its own
+    price, the rest of the input, output and cache writes at the text prices."""
+    requests, audio_in, audio_out, image_in, image_out, writes_1h = more
+    input_price = prices.input_per_mtok
+    read_price = input_price if prices.cache_read_per_mtok is None else prices.cache_read_per_mtok
+    write_price = input_price if prices.cache_write_per_mtok is None else prices.cache_write_per_mtok
+    # The five-minute writes are those not kept for an hour: only they can fall back on an unknown write price.
+    warnings = list(_fallback_warnings(prices, usage._replace(cache_write_tokens=usage.cache_write_tokens - writes_1h)))
+    # An unknown audio or image price is charged at the text price of its side, as LiteLLM charges it (never free);
+    # an unknown one-hour write at the five-minute one. Each one replaced is said.
+    replaced = (
+        ("audio_input_per_mtok", prices.audio_input_per_mtok, audio_in, "audio input", input_price, "input"),
+        ("audio_output_per_mtok", prices.audio_output_per_mtok, audio_out, "audio output", prices.output_per_mtok,
+         "output"),
+        ("image_input_per_mtok", prices.image_input_per_mtok, image_in, "image input", input_price, "input"),
+        ("image_output_per_mtok", prices.image_output_per_mtok, image_out, "image output", prices.output_per_mtok,
+         "output"),
+        ("cache_write_1h_per_mtok", prices.cache_write_1h_per_mtok, writes_1h, "one-hour cache write", write_price,
+         "cache write" if prices.cache_write_per_mtok is not None else "input"),
+    )
+    costs = []
+    for field, price, tokens, kind, fallback, fallback_name in replaced:
+        if price is None and tokens:
+            warnings.append(f"{field} is unknown for this price: {tokens} {kind} tokens were charged at the "
+                            f"{fallback_name} price")
+        costs.append(_per_million(fallback if price is None else price, tokens) if tokens else _ZERO)
+    audio_in_cost, audio_out_cost, image_in_cost, image_out_cost, write_1h_cost = costs
+    if prices.per_request is None:
+        request_cost = _ZERO
+        if requests:
+            warnings.append(f"this price states no fee per request: {requests} requests were charged nothing")
+    elif requests:
+        request_cost = _multiply(prices.per_request, requests)
+    else:
+        request_cost = _ZERO
+        warnings.append(_unpriced_requests(prices.per_request))
+    input_cost = _per_million(input_price, usage.input_tokens - usage.cached_input_tokens - audio_in - image_in)
+    cached_cost = _per_million(read_price, usage.cached_input_tokens)
+    output_cost = _per_million(prices.output_per_mtok, usage.output_tokens - audio_out - image_out)
+    write_cost = _per_million(write_price, usage.cache_write_tokens - writes_1h)
+    more_cost = MoreCost(request_cost, audio_in_cost, audio_out_cost, image_in_cost, image_out_cost, write_1h_cost)
+    total = _ZERO
+    for part in (input_cost, cached_cost, output_cost, write_cost, *more_cost):
+        total = _add(total, part)
+    return SessionCost(input_cost, cached_cost, output_cost, write_cost, total, more_cost), tuple(warnings)
+
+
+def _unpriced_requests(per_request: Decimal) -> str:
+    return (f"this price charges {format_decimal(per_request)} USD per request, and the usage says no requests: "
+            "none was charged; send `requests` to price them")
 
 
 def _fallback_warnings(prices: TokenPrices, usage: Usage) -> tuple[str, ...]:

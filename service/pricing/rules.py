@@ -155,7 +155,9 @@ def charge(
     """The rates for a request of `prompt_tokens` asking for variant `kind`, with `window` open (or None)."""
     tier = rules.tier_for(prompt_tokens)
     variant = rules.variant(kind)
-    rates = tier.prices if tier is not None else base
+    # A tier states the four token prices; the period's other prices (per request, audio, image, one-hour cache
+    # writes) hold at every tier.
+    rates = tier.prices.with_more_of(base) if tier is not None else base
     factor = Decimal(1)
     if variant is not None:
         factor = MONEY_CONTEXT.multiply(factor, variant.multiplier)
@@ -167,15 +169,7 @@ def charge(
 
 
 def _scaled(prices: TokenPrices, factor: Decimal) -> TokenPrices:
-    def times(price: Decimal | None) -> Decimal | None:
-        return None if price is None else canonical(MONEY_CONTEXT.multiply(price, factor))
-
-    return TokenPrices(
-        input_per_mtok=canonical(MONEY_CONTEXT.multiply(prices.input_per_mtok, factor)),
-        output_per_mtok=canonical(MONEY_CONTEXT.multiply(prices.output_per_mtok, factor)),
-        cache_read_per_mtok=times(prices.cache_read_per_mtok),
-        cache_write_per_mtok=times(prices.cache_write_per_mtok),
-    )
+    return prices.mapped(lambda price: canonical(MONEY_CONTEXT.multiply(price, factor)))
 
 
 class WindowPart(NamedTuple):

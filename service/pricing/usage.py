@@ -14,11 +14,33 @@ class UsageError(InvalidUsage):
         super().__init__(message, *path_of(field))
 
 
+class MoreUsage(NamedTuple):
+    """What a session uses beyond its four token counts; built only when a request says any of it.
+
+    Audio and image tokens are counted inside the usage's tokens, as OpenAI, Anthropic and LiteLLM report them:
+    audio_input_tokens and image_input_tokens are the part of input_tokens that is not a cache hit and is audio or
+    image (cache hits are charged at the cache read price, whatever they hold), audio_output_tokens and
+    image_output_tokens the part of output_tokens. cache_write_1h_tokens is the part of cache_write_tokens written
+    for one hour; the rest is the default (five-minute) write. requests is the number of requests in the session.
+    """
+
+    requests: int = 0
+    audio_input_tokens: int = 0
+    audio_output_tokens: int = 0
+    image_input_tokens: int = 0
+    image_output_tokens: int = 0
+    cache_write_1h_tokens: int = 0
+
+
+NO_MORE_USAGE = MoreUsage()
+
+
 class _Tokens(NamedTuple):
     input_tokens: int
     output_tokens: int
     cached_input_tokens: int
     cache_write_tokens: int
+    more: MoreUsage | None  # None: nothing beyond the four counts, the usual session
 
 
 class Usage(_Tokens):
@@ -32,13 +54,18 @@ class Usage(_Tokens):
     __slots__ = ()
 
     def __new__(cls, input_tokens: int, output_tokens: int, cached_input_tokens: int = 0,
-                cache_write_tokens: int = 0) -> "Usage":
+                cache_write_tokens: int = 0, more: MoreUsage | None = None) -> "Usage":
         # One expression for the usual, valid usage; _explain runs only to say what is wrong.
         if not (type(input_tokens) is int and type(output_tokens) is int and type(cached_input_tokens) is int
                 and type(cache_write_tokens) is int and 0 <= cached_input_tokens <= input_tokens <= MAX_TOKENS
                 and 0 <= output_tokens <= MAX_TOKENS and 0 <= cache_write_tokens <= MAX_TOKENS):
             _explain(input_tokens, output_tokens, cached_input_tokens, cache_write_tokens)
-        return tuple.__new__(cls, (input_tokens, output_tokens, cached_input_tokens, cache_write_tokens))
+        if more is not None:
+            if more == NO_MORE_USAGE:
+                more = None  # all zeros: the usual session, priced as if nothing more was said
+            else:
+                _check_more(more, input_tokens - cached_input_tokens, output_tokens, cache_write_tokens)
+        return tuple.__new__(cls, (input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, more))
 
     @property
     def prompt_tokens(self) -> int:
@@ -67,3 +94,21 @@ def _check_count(name: str, value: object) -> None:
         raise UsageError(name, f"{name} must not be negative, got {value}")
     if value > MAX_TOKENS:
         raise UsageError(name, f"{name} must be at most {MAX_TOKENS} (10^15), got {value}")
+
+
+def _check_more(more: MoreUsage, uncached_input: int, output_tokens: int, cache_write_tokens: int) -> None:
+    for name, value in zip(MoreUsage._fields, more, strict=True):
+        _check_count(name, value)
+    if more.audio_input_tokens + more.image_input_tokens > uncached_input:
+        raise UsageError("audio_input_tokens", (
+            f"audio_input_tokens ({more.audio_input_tokens}) and image_input_tokens ({more.image_input_tokens}) "
+            f"must not exceed input_tokens less cached_input_tokens ({uncached_input}): they are the part of the "
+            "input that is audio or image, and not a cache hit"))
+    if more.audio_output_tokens + more.image_output_tokens > output_tokens:
+        raise UsageError("audio_output_tokens", (
+            f"audio_output_tokens ({more.audio_output_tokens}) and image_output_tokens ({more.image_output_tokens}) "
+            f"must not exceed output_tokens ({output_tokens}): they are the part of the output that is audio or image"))
+    if more.cache_write_1h_tokens > cache_write_tokens:
+        raise UsageError("cache_write_1h_tokens", (
+            f"cache_write_1h_tokens ({more.cache_write_1h_tokens}) must not exceed cache_write_tokens "
+            f"({cache_write_tokens}): they are the part of the cache writes kept for one hour"))

@@ -29,9 +29,17 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 class Tokens(NamedTuple):
-    input: int  # cache reads included, as in our API, LiteLLM's prompt_tokens and genai-prices' input_tokens
+    input: int  # cache reads included, cache writes not, as in our API (the sources' prompt counts both)
     output: int
     cached: int
+    # Each usage is one request, as both calculators price one call (genai-prices charges one request always).
+    requests: int = 1
+    audio_input: int = 0  # parts of `input` (not cache hits), `output` and `cache_write`, as in our API
+    audio_output: int = 0
+    image_input: int = 0
+    image_output: int = 0
+    cache_write: int = 0
+    cache_write_1h: int = 0
 
 
 # Sizes chosen to exercise context tiers: 200,000 prompt tokens sit exactly on the most common tier bound (strictly
@@ -50,6 +58,24 @@ INSTANTS = {
     "off-peak": datetime(2026, 12, 5, 20, 0, tzinfo=UTC),
 }
 _SIGNIFICANT = Decimal("1e-12")
+# The usage for the prices beyond the four token prices, priced on each offering whose imported price holds one of
+# them: each kind of token the price holds is used (audio and image tokens, one-hour cache writes beside
+# five-minute ones), the others not, so the usage tests what is held.
+MORE = "more"
+_MORE_BASE = Tokens(300_000, 20_000, 100_000)
+_MORE_PARTS = {  # by MORE_PRICES' index: the tokens that use that price
+    1: {"audio_input": 40_000}, 2: {"audio_output": 5_000}, 3: {"image_input": 20_000}, 4: {"image_output": 2_000},
+    5: {"cache_write": 30_000, "cache_write_1h": 10_000},
+}
+
+
+def usages_of(model: ImportedModel) -> dict[str, Tokens]:
+    """The three usages, and MORE where the offering's price holds a price beyond the four token prices."""
+    held = [index for index, price in enumerate(model.prices[0].more) if price is not None]
+    if not held:
+        return USAGES
+    parts = {name: count for index in held for name, count in _MORE_PARTS.get(index, {}).items()}
+    return {**USAGES, MORE: _MORE_BASE._replace(**parts)}
 
 
 @dataclass(slots=True)
@@ -57,15 +83,12 @@ class Comparison:
     source: str  # "litellm" or "genai-prices"
     model: ImportedModel
     usage: str
+    tokens: Tokens
     instant: str
     ours: Decimal
     theirs: Decimal | None  # None: the source's calculator raised (`error` says what)
     error: str = ""
     priced_as: str = ""  # genai-prices: the provider/model its matcher priced, when not the entry itself
-
-    @property
-    def tokens(self) -> Tokens:
-        return USAGES[self.usage]
 
     def line(self) -> str:
         theirs = self.error if self.theirs is None else str(self.theirs)
@@ -75,8 +98,12 @@ class Comparison:
 
 def ours(snapshot: CatalogSnapshot, model: ImportedModel, tokens: Tokens, instant: datetime) -> Decimal:
     when = instant.isoformat()
-    request = EstimateRequest(model=model.id, input_tokens=tokens.input, output_tokens=tokens.output,
-                              cached_input_tokens=tokens.cached, at=when, requested_at=when)
+    request = EstimateRequest(
+        model=model.id, input_tokens=tokens.input, output_tokens=tokens.output, cached_input_tokens=tokens.cached,
+        cache_write_tokens=tokens.cache_write, requests=tokens.requests, audio_input_tokens=tokens.audio_input,
+        audio_output_tokens=tokens.audio_output, image_input_tokens=tokens.image_input,
+        image_output_tokens=tokens.image_output, cache_write_1h_tokens=tokens.cache_write_1h, at=when,
+        requested_at=when)
     return estimate_one(snapshot, request).result.total
 
 
@@ -107,13 +134,36 @@ def litellm_calculator(entries: dict[str, Any]) -> Theirs:
     from litellm._internal_context import pinned_billing_time
 
     def cost(model: ImportedModel, tokens: Tokens, instant: datetime) -> tuple[Decimal, str]:
+        # LiteLLM's prompt_tokens counts cache writes too; audio, image and one-hour write tokens are its details.
+        usage = None if tokens._replace(requests=1) == Tokens(*tokens[:3]) else _litellm_usage(tokens)
         with pinned_billing_time(instant):
             prompt, completion = litellm.cost_per_token(
                 model=model.source_key, custom_llm_provider=entries[model.source_key]["litellm_provider"],
-                prompt_tokens=tokens.input, completion_tokens=tokens.output, cache_read_input_tokens=tokens.cached)
+                prompt_tokens=tokens.input, completion_tokens=tokens.output, cache_read_input_tokens=tokens.cached,
+                usage_object=usage)
         return Decimal(repr(prompt)) + Decimal(repr(completion)), model.source_key
 
     return cost
+
+
+def _litellm_usage(tokens: Tokens) -> Any:
+    from litellm.types.utils import (
+        CacheCreationTokenDetails,
+        CompletionTokensDetailsWrapper,
+        PromptTokensDetailsWrapper,
+        Usage,
+    )
+
+    writes = CacheCreationTokenDetails(ephemeral_5m_input_tokens=tokens.cache_write - tokens.cache_write_1h,
+                                       ephemeral_1h_input_tokens=tokens.cache_write_1h)
+    return Usage(
+        prompt_tokens=tokens.input + tokens.cache_write, completion_tokens=tokens.output,
+        prompt_tokens_details=PromptTokensDetailsWrapper(
+            cached_tokens=tokens.cached, audio_tokens=tokens.audio_input, image_tokens=tokens.image_input,
+            cache_creation_tokens=tokens.cache_write, cache_creation_token_details=writes),
+        completion_tokens_details=CompletionTokensDetailsWrapper(audio_tokens=tokens.audio_output,
+                                                                 image_tokens=tokens.image_output),
+        cache_read_input_tokens=tokens.cached, cache_creation_input_tokens=tokens.cache_write)
 
 
 BY_ITS_ENTRY = "its own entry"  # genai-prices priced the entry object itself: calc_price cannot find it by its id
@@ -128,7 +178,15 @@ def genai_cost(model: ImportedModel, tokens: Tokens, instant: datetime) -> tuple
     from genai_prices.data import providers
 
     provider_id, _, model_id = model.source_key.partition("/")
-    usage = Usage(input_tokens=tokens.input, output_tokens=tokens.output, cache_read_tokens=tokens.cached or None)
+    # genai-prices' input_tokens counts cache writes too; it charges one request whatever the usage says.
+    usage = Usage(input_tokens=tokens.input + tokens.cache_write, output_tokens=tokens.output,
+                  cache_read_tokens=tokens.cached or None, cache_write_tokens=tokens.cache_write or None,
+                  cache_write_1h_tokens=tokens.cache_write_1h or None, input_audio_tokens=tokens.audio_input or None,
+                  output_audio_tokens=tokens.audio_output or None, input_image_tokens=tokens.image_input or None,
+                  output_image_tokens=tokens.image_output or None,
+                  # our cache hits are whatever they hold: none of them is said to be audio or an image
+                  cache_audio_read_tokens=0 if tokens.audio_input and tokens.cached else None,
+                  cache_image_read_tokens=0 if tokens.image_input and tokens.cached else None)
     try:
         result = calc_price(usage, model_id, provider_id=provider_id, genai_request_timestamp=instant)
     except LookupError:
@@ -146,15 +204,17 @@ def compare(source: str, snapshot: CatalogSnapshot, models: list[ImportedModel],
     agree = litellm_agrees if source == "litellm" else operator.eq
     found, made = [], 0
     for model in models:
-        for usage, tokens in USAGES.items():
+        for usage, tokens in usages_of(model).items():
             for instant_name, instant in INSTANTS.items():
                 mine, made = ours(snapshot, model, tokens, instant), made + 1
                 try:
                     theirs, priced = theirs_of(model, tokens, instant)
                 except Exception as exc:  # whatever the calculator raises is recorded, and must be explained
-                    found.append(Comparison(source, model, usage, instant_name, mine, None, type(exc).__name__))
+                    found.append(Comparison(source, model, usage, tokens, instant_name, mine, None,
+                                            type(exc).__name__))
                     continue
                 if not agree(mine, theirs) or priced != model.source_key:
                     priced_as = "" if priced == model.source_key else priced
-                    found.append(Comparison(source, model, usage, instant_name, mine, theirs, priced_as=priced_as))
+                    found.append(Comparison(source, model, usage, tokens, instant_name, mine, theirs,
+                                            priced_as=priced_as))
     return found, made

@@ -103,6 +103,14 @@ def _another_entry_for_the_key(c: Comparison, entry: dict[str, Any], litellm_map
         c, cost(c.tokens, input_price, output_price, cache_read))
 
 
+def _request_fee_not_charged(c: Comparison, entry: dict[str, Any]) -> bool:
+    # LiteLLM's cost code reads no `input_cost_per_request`: it charges no fee per request, where ours charges the
+    # one request each usage is.
+    fee = entry.get("input_cost_per_request")
+    return fee is not None and c.theirs is not None and litellm_agrees(
+        c.ours - per_million(fee, "fee", per_token=False).price * c.tokens.requests, c.theirs)
+
+
 def _rounded_litellm(c: Comparison, entry: dict[str, Any]) -> bool:
     stated = [entry.get(key) for key in _LITELLM_PRICES if isinstance(entry.get(key), float)]
     return any(per_million(value, "price", per_token=True).rounded_from is not None for value in stated) \
@@ -131,6 +139,7 @@ def litellm_rules(litellm_map: dict[str, Any]) -> list[Rule]:
         Rule("litellm: another entry for the key",
              lambda c, entry: _another_entry_for_the_key(c, entry, litellm_map)),
         Rule("litellm: rounded to 12 places", _rounded_litellm),
+        Rule("litellm: no fee per request", _request_fee_not_charged),
     ]
 
 
@@ -145,12 +154,6 @@ def _not_found(c: Comparison, entry: dict[str, Any]) -> bool:
     # calc_price looks a model up by its `match` rules, which for these entries do not match their own id; priced
     # by the entry itself, genai-prices agrees with ours.
     return c.priced_as == BY_ITS_ENTRY and c.ours == c.theirs
-
-
-def _request_fee(c: Comparison, entry: dict[str, Any]) -> bool:
-    # A fee per thousand requests: genai-prices charges one request; the import names the fee as not held yet.
-    fees = {variant["prices"].get("requests_kcount") for variant in _prices_of(entry)} - {None}
-    return c.theirs is not None and any(c.theirs - c.ours == Decimal(fee) / 1000 for fee in fees)
 
 
 def _time_of_day(c: Comparison, entry: dict[str, Any]) -> bool:
@@ -177,7 +180,6 @@ def _rounded_genai(c: Comparison, entry: dict[str, Any]) -> bool:
 
 GENAI_RULES = [
     Rule("genai-prices: its own id is not found", _not_found),
-    Rule("genai-prices: a fee per request", _request_fee),
     Rule("genai-prices: prices by time of day", _time_of_day),
     Rule("genai-prices: rounded to 12 places", _rounded_genai),
 ]

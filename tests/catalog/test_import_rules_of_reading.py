@@ -100,7 +100,8 @@ def test_a_tiered_pricing_table_becomes_a_base_price_and_context_tiers_above_eac
         ContextTier(256_000, TokenPrices(Decimal("2.4"), Decimal(9), Decimal("0.48"))))
     # The entry's own output price is held: LiteLLM charges it where a row states none, as the last tier does.
     assert parsed.skipped == [
-        "dashscope/qwen-plus: tiered_pricing[3].input_cost_per_query left out: per-request fees are not held yet"]
+        "dashscope/qwen-plus: tiered_pricing[3].input_cost_per_query left out: fees per query, message, session, "
+        "call or unit are not held"]
 
 
 def test_a_table_with_a_gap_is_named_and_the_entry_keeps_its_flat_price():

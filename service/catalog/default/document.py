@@ -42,7 +42,18 @@ class PriceDoc(Doc, kw_only=True):
     cache_read_per_mtok: str | None = None
     cache_write_per_mtok: str | None = None
     rules: dict[str, Any] | None = None  # service.catalog.rules.to_document; None for a flat rate
+    # The prices beyond the four token prices (service.pricing.prices.MORE_PRICES), where known.
+    per_request: str | None = None
+    audio_input_per_mtok: str | None = None
+    audio_output_per_mtok: str | None = None
+    image_input_per_mtok: str | None = None
+    image_output_per_mtok: str | None = None
+    cache_write_1h_per_mtok: str | None = None
     source: str  # which file, which version, which key
+
+    def more(self) -> tuple[str | None, ...]:
+        return (self.per_request, self.audio_input_per_mtok, self.audio_output_per_mtok, self.image_input_per_mtok,
+                self.image_output_per_mtok, self.cache_write_1h_per_mtok)
 
 
 class PromotionDoc(Doc, kw_only=True):

@@ -38,7 +38,7 @@ from service.catalog.default.document import (
 )
 from service.catalog.rules import FLAT_DOCUMENT, from_document
 from service.db.models import AliasRow, CatalogLoadRow, ModelRow, PriceRow, PromotionRow, ProviderRow
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.timeline import ModelTimeline
 
 # Two processes starting on one database (replicas of a deployment) load the file one after the other.
@@ -166,6 +166,7 @@ def _price_row(model_id: str, price: PriceDoc) -> dict:
             "input_per_mtok": Decimal(price.input_per_mtok), "output_per_mtok": Decimal(price.output_per_mtok),
             "cache_read_per_mtok": _money(price.cache_read_per_mtok),
             "cache_write_per_mtok": _money(price.cache_write_per_mtok),
+            **{name: _money(value) for name, value in zip(MORE_PRICES, price.more(), strict=True)},
             "source": price.source, "rules": _JSON.encode(price.rules or FLAT_DOCUMENT).decode()}
 
 
@@ -188,7 +189,8 @@ async def _update(session: AsyncSession, offering: OfferingDoc, timeline: ModelT
         start = max(price.valid_from, now)
         stored = timeline.price_at(start)
         prices = TokenPrices(Decimal(price.input_per_mtok), Decimal(price.output_per_mtok),
-                             _money(price.cache_read_per_mtok), _money(price.cache_write_per_mtok))
+                             _money(price.cache_read_per_mtok), _money(price.cache_write_per_mtok),
+                             *(_money(value) for value in price.more()))
         rules = from_document(price.rules or FLAT_DOCUMENT)
         if stored is not None and stored.period.prices == prices and stored.period.rules == rules:
             outcome.unchanged += 1

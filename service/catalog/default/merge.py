@@ -66,7 +66,8 @@ def offering_of(model: ImportedModel, source: str, key: str, as_of: datetime) ->
             output_per_mtok=format_decimal(price.output_per_mtok),
             cache_read_per_mtok=_text(price.cache_read_per_mtok),
             cache_write_per_mtok=_text(price.cache_write_per_mtok),
-            rules=rules, source=f"{source}: {key}"))
+            rules=rules, source=f"{source}: {key}",
+            **{name: format_decimal(value) for name, value in price.more_by_name().items()}))
     name = model.name.strip()[:_MAX_NAME] or model.id
     return OfferingDoc(id=model.id, provider=model.provider, name=name, context_window=model.context_window,
                        prices=prices)
@@ -123,7 +124,7 @@ def terms(offering: OfferingDoc, as_of: datetime) -> list[tuple[object, ...]]:
     """What a buyer pays from `as_of` on: the price in force then and those scheduled after, dates included."""
     return [
         (price.valid_from if price.valid_from > as_of else None, price.input_per_mtok, price.output_per_mtok,
-         price.cache_read_per_mtok, price.cache_write_per_mtok, price.rules or None)
+         price.cache_read_per_mtok, price.cache_write_per_mtok, price.rules or None, *price.more())
         for price in offering.prices if price.valid_to is None or price.valid_to > as_of
     ]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from service.catalog.default.document import DefaultCatalog, OfferingDoc, PriceDoc
 from service.catalog.default.merge import Merged
+from service.pricing.prices import MORE_PRICES
 
 
 def conflicts_report(merged: Merged, catalog: DefaultCatalog) -> bytes:
@@ -50,6 +51,9 @@ def _describe(offering: OfferingDoc, as_of: datetime) -> str:
 def _price(price: PriceDoc, as_of: datetime) -> str:
     amounts = [price.input_per_mtok, price.output_per_mtok, price.cache_read_per_mtok, price.cache_write_per_mtok]
     text = " / ".join(amount if amount is not None else "-" for amount in amounts)
+    more = [f"{name} {value}" for name, value in zip(MORE_PRICES, price.more(), strict=True) if value is not None]
+    if more:
+        text += f" ({', '.join(more)})"
     if price.rules:
         kinds = [name.replace("_", " ") for name, items in price.rules.items() if items]
         text += f" with {', '.join(kinds)}"

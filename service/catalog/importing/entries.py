@@ -10,8 +10,10 @@ from decimal import Decimal
 from service.catalog.importing.accounting import Books, Entry
 from service.catalog.importing.offering_ids import keep_one_per_offering
 from service.pricing.money import MoneyError
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.rules import FLAT, PriceRules
+
+NO_MORE: tuple[Decimal | None, ...] = (None,) * len(MORE_PRICES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +24,21 @@ class ImportedPrice:
     cache_read_per_mtok: Decimal | None = None
     cache_write_per_mtok: Decimal | None = None
     rules: PriceRules = FLAT
+    # The prices beyond the four token prices, in service.pricing.prices.MORE_PRICES' order (None: unknown).
+    more: tuple[Decimal | None, ...] = NO_MORE
 
     @classmethod
     def of(cls, valid_from: datetime | None, prices: TokenPrices, rules: PriceRules) -> ImportedPrice:
         return cls(valid_from, prices.input_per_mtok, prices.output_per_mtok, prices.cache_read_per_mtok,
-                   prices.cache_write_per_mtok, rules)
+                   prices.cache_write_per_mtok, rules, prices.more())
 
     def prices(self) -> TokenPrices:
         return TokenPrices(self.input_per_mtok, self.output_per_mtok, self.cache_read_per_mtok,
-                           self.cache_write_per_mtok)
+                           self.cache_write_per_mtok, *self.more)
+
+    def more_by_name(self) -> dict[str, Decimal]:
+        """The known prices beyond the four token prices, by their column's name."""
+        return {name: price for name, price in zip(MORE_PRICES, self.more, strict=True) if price is not None}
 
 
 @dataclass(slots=True)

@@ -15,12 +15,21 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from service.catalog.importing.accounting import Books, Entry
-from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, parsed_of, token_prices, window_of
+from service.catalog.importing.entries import (
+    NO_MORE,
+    ImportedModel,
+    ImportedPrice,
+    Parsed,
+    parsed_of,
+    token_prices,
+    window_of,
+)
 from service.catalog.importing.genai_variants import with_variants
 from service.catalog.importing.genai_windows import Timed, with_windows
 from service.catalog.importing.offering_ids import model_slug
@@ -32,16 +41,28 @@ from service.pricing.rules import ContextTier, PriceRules, RuleError
 
 _DECODER = msgspec.json.Decoder(list[dict[str, Any]])
 KINDS = ("input_mtok", "output_mtok", "cache_read_mtok", "cache_write_mtok")  # in TokenPrices' order
+# The prices beyond those four that estimates charge, in service.pricing.prices.MORE_PRICES' order. genai-prices
+# counts audio and image tokens inside the input and output tokens, and one-hour writes inside the cache writes,
+# as our usage does; `requests_kcount` is USD per thousand requests.
+REQUESTS = "requests_kcount"
+MORE_KINDS = (REQUESTS, "input_audio_mtok", "output_audio_mtok", "input_image_mtok", "output_image_mtok",
+              "cache_write_1h_mtok")
+_TIERED_MORE = "genai-prices charges another price above a context tier, which our tiers do not hold"
+_BESIDE_RULES = ("a price beside batch, flex, priority or time-of-day prices: genai-prices states it apart for "
+                 "each, where our rules would multiply it")
 _MAX_TIER_START = 1_000_000_000  # the API's limit on above_prompt_tokens (schemas.PromptTokens)
 PAST = "a price that ended before the import: history before the import is not replayed"
 _LEFT_OUT = [(re.compile(pattern), reason) for pattern, reason in (
-    (r"_1h_", "one-hour cache writes are not held yet"),
+    (r"_1h_", "one-hour cache writes of a variant or by time of day are not held"),
     (r"_5m_", "five-minute cache writes priced apart are not held yet"),
-    (r"audio", "audio prices are not held yet"),
-    (r"image", "image prices are not held yet"),
+    (r"audio", "audio prices other than per input and output token (cached audio, per hour), and a variant's or by "
+               "time of day, are not held"),
+    (r"image", "image prices other than per input and output token (cached images), and a variant's or by time of "
+               "day, are not held"),
     (r"video", "video prices are not held yet"),
     (r"searches", "search fees are not held yet"),
-    (r"requests|messages_kcount", "per-request fees are not held yet"),
+    (r"requests", "per-request fees of a variant or by time of day are not held"),
+    (r"messages_kcount", "fees per message are not held"),
     (r"kpages", "prices per page are not held"),
     (r"mchars", "prices per character are not held"),
     (r"reasoning", "a separate price for reasoning tokens is not held"),
@@ -108,6 +129,8 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
         start = None if constraint is None else datetime.fromisoformat(constraint["start_date"]).replace(tzinfo=UTC)
         dated.append((index, prefix, variant["prices"], _price(variant["prices"], start)))
     kept = _from_now_on([price for _, _, _, price in dated], now)
+    # The price sets kept, by their place in the file (the prices themselves are replaced below, by their rules).
+    kept_sets = [(prefix, prices) for _, prefix, prices, price in dated if any(price is other for other in kept)]
     for _, prefix, prices, price in dated:
         for kind in prices:
             if kind in KINDS and any(price is other for other in kept):
@@ -121,7 +144,27 @@ def _prices(model: dict[str, Any], account: Entry, now: datetime) -> list[Import
     if first.valid_from is not None and first.valid_from <= now:  # in force now: from the moment of the import
         kept[0] = replace(first, valid_from=None)
     kept = with_variants(model, kept, now, account, _price)
-    return with_windows(timed, in_force, kept, account, _price)
+    kept = with_windows(timed, in_force, kept, account, _price)
+    return _hold_more(kept_sets, kept, account)
+
+
+def _hold_more(kept_sets: list[tuple[str, dict[str, Any]]], kept: list[ImportedPrice],
+               account: Entry) -> list[ImportedPrice]:
+    """Hold each kept price's fee per request, audio, image and one-hour write prices, or name them: tiered ones, and
+    all of them beside variants or windows (whose own price sets genai-prices charges instead)."""
+    ruled = any(price.rules.variants or price.rules.windows for price in kept)
+    result = [replace(price, more=NO_MORE) if ruled else price for price in kept]
+    for prefix, prices in kept_sets:
+        for kind in MORE_KINDS:
+            if prices.get(kind) is None:
+                continue
+            if isinstance(prices[kind], dict):
+                account.name(f"{prefix}.{kind}", _TIERED_MORE)
+            elif ruled:
+                account.name(f"{prefix}.{kind}", _BESIDE_RULES)
+            else:
+                account.hold(f"{prefix}.{kind}")
+    return result
 
 
 def _price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice:
@@ -133,7 +176,18 @@ def _price(prices: dict[str, Any], valid_from: datetime | None) -> ImportedPrice
         if isinstance(start, bool) or not isinstance(start, int) or not 1 <= start <= _MAX_TIER_START:
             raise MoneyError(f"a tier starts at {start!r} tokens, not a whole number from 1 to {_MAX_TIER_START}")
     tiers = tuple(ContextTier(start, _at(prices, start)) for start in starts)
-    return ImportedPrice.of(valid_from, base, PriceRules(tiers=tiers))
+    return replace(ImportedPrice.of(valid_from, base, PriceRules(tiers=tiers)), more=_more(prices))
+
+
+def _more(prices: dict[str, Any]) -> tuple[Decimal | None, ...]:
+    """The untiered prices beyond the four token prices (a tiered one stays unknown, and is named)."""
+    more = []
+    for kind in MORE_KINDS:
+        value = prices.get(kind)
+        price = None if value is None or isinstance(value, dict) else mtok(value, kind, per_token=False)
+        # per thousand requests: a thousandth is per request, exactly (the point moves three places)
+        more.append(price.scaleb(-3) if price is not None and kind == REQUESTS else price)
+    return tuple(more)
 
 
 def _at(prices: dict[str, Any], start: int | None) -> TokenPrices:

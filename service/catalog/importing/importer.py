@@ -25,7 +25,7 @@ from service.catalog.importing.entries import ImportedModel, ImportedPrice, Pars
 from service.catalog.importing.providers import provider_name
 from service.catalog.rules import to_document
 from service.db.models import Base, ModelRow, PriceRow, ProviderRow
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.rules import PriceRules
 from service.pricing.timeline import PricePeriod
 
@@ -92,7 +92,8 @@ async def _insert_in_bulk(session: AsyncSession, table: type[Base], rows: list[d
 
 def _columns(prices: TokenPrices) -> dict[str, Decimal | None]:
     return {"input_per_mtok": prices.input_per_mtok, "output_per_mtok": prices.output_per_mtok,
-            "cache_read_per_mtok": prices.cache_read_per_mtok, "cache_write_per_mtok": prices.cache_write_per_mtok}
+            "cache_read_per_mtok": prices.cache_read_per_mtok, "cache_write_per_mtok": prices.cache_write_per_mtok,
+            **dict(zip(MORE_PRICES, prices.more(), strict=True))}
 
 
 def _periods(model: ImportedModel, source: str, now: datetime) -> list[dict]:
@@ -119,7 +120,7 @@ async def _update_prices(
             data = schemas.PricePeriodCreate(
                 valid_from=at, input_per_mtok=price.input_per_mtok, output_per_mtok=price.output_per_mtok,
                 cache_read_per_mtok=price.cache_read_per_mtok, cache_write_per_mtok=price.cache_write_per_mtok,
-                source=source, rules=_rules_in(price.rules))
+                source=source, rules=_rules_in(price.rules), **price.more_by_name())  # type: ignore[arg-type]
             async with session.begin_nested():
                 await price_queries.add_price(session, model.id, data)
         except (ProblemError, IntegrityError, msgspec.ValidationError) as exc:

@@ -1,14 +1,17 @@
 """Reading LiteLLM's model_prices_and_context_window.json into offerings, with every price held or named.
 
 Each entry is one offering of its `litellm_provider` (providers.py, offering_ids.py). Held: the four token
-prices, context tiers (`tiered_pricing` tables, or `*_above_Nk_tokens` keys), batch, flex and priority rates, and
-off-peak hours every day or by weekday (rules.py, off_peak.py). Numbers follow amounts.py's one rule. Every other
-price is named in the books with its reason (litellm_components.py); an entry without input and output prices
-per token is skipped, with its reason.
+prices, context tiers (`tiered_pricing` tables, or `*_above_Nk_tokens` keys), batch, flex and priority rates,
+off-peak hours every day or by weekday (rules.py, off_peak.py), and the fee per request, audio and image token
+prices and one-hour cache writes where our rules charge them as LiteLLM does (_more). Numbers follow amounts.py's
+one rule. Every other price is named in the books with its reason (litellm_components.py); an entry without input
+and output prices per token is skipped, with its reason.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -17,7 +20,7 @@ from service.catalog.importing.accounting import Books, Entry
 from service.catalog.importing.amounts import per_million
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed, parsed_of, token_prices, window_of
 from service.catalog.importing.litellm_components import components, reason_for
-from service.catalog.importing.litellm_keys import CACHE_READ, OUTPUT, PRICE_KEYS
+from service.catalog.importing.litellm_keys import CACHE_READ, MORE_KEYS, OUTPUT, PER_REQUEST, PRICE_KEYS
 from service.catalog.importing.off_peak import OFF_PEAK, off_peak_windows
 from service.catalog.importing.offering_ids import model_slug
 from service.catalog.importing.providers import litellm_seller, offering_id
@@ -86,8 +89,39 @@ def _price(entry: dict[str, Any], account: Entry) -> ImportedPrice:
         held.add(OFF_PEAK)
     except LeftOut as exc:
         left_out[OFF_PEAK], windows = f"off-peak {exc}", ()
+    rules = PriceRules(rules.tiers, windows, rules.variants)
+    more = _more(entry, rules, held, left_out)
     _decide(entry, account, table, held, left_out)
-    return ImportedPrice.of(None, base, PriceRules(rules.tiers, windows, rules.variants))
+    return replace(ImportedPrice.of(None, base, rules), more=more)
+
+
+def _more(entry: dict[str, Any], rules: PriceRules, held: set[str],
+          left_out: dict[str, str]) -> tuple[Decimal | None, ...]:
+    """The fee per request, audio, image and one-hour cache write prices, where our rules charge them as LiteLLM
+    does.
+
+    LiteLLM charges them unchanged for batch, flex, priority and off-peak requests (it reads no variant key for most
+    and falls back to the standard one for the rest), and above a context tier (where it has no tier key for them),
+    as a period's own prices at every tier. Beside a variant or a window, which would multiply them, or beside a
+    tier key of their own, they are named.
+    """
+    prices: list[Decimal | None] = []
+    for key in MORE_KEYS:
+        value = entry.get(key)
+        reason = None
+        if value is not None and (rules.variants or rules.windows):
+            reason = "LiteLLM charges it unchanged for batch, flex, priority and off-peak requests, where our rules " \
+                     "would multiply it: not held beside them"
+        elif value is not None and any(name.startswith(f"{key}_above_") for name in entry):
+            reason = "LiteLLM charges another price above a context tier, which our tiers do not hold"
+        if value is None or reason is not None:
+            if reason is not None:
+                left_out[key] = reason
+            prices.append(None)
+            continue
+        held.add(key)
+        prices.append(mtok(value, key, per_token=key != PER_REQUEST))
+    return tuple(prices)
 
 
 def _decide(entry: dict[str, Any], account: Entry, table: Table | None, held: set[str],
@@ -110,6 +144,8 @@ def _decide(entry: dict[str, Any], account: Entry, table: Table | None, held: se
 
 def _group(name: str, entry: dict[str, Any], table: Table | None) -> str | None:
     """The rule that holds a component: base, a tier, a variant, off-peak or the table (None: no rule)."""
+    if name in MORE_KEYS:
+        return name  # held or named by _more, one by one
     if name in PRICE_KEYS:
         if table is None:
             return "base"

@@ -26,16 +26,19 @@ DESCRIPTIVE_PREFIXES = ("supports_", "supported_", "max_", "token_count_", "depr
 NESTED_SHAPE = frozenset({"range", "max_results_range", "hours_utc", "windows", "weekday_timezone"})
 
 _LEFT_OUT = [(re.compile(pattern), reason) for pattern, reason in (
-    (r"_above_1hr", "one-hour cache writes are not held yet"),
+    (r"_above_1hr", "one-hour cache writes above a context tier or for a batch, flex or priority request are not "
+                    "held"),
     (r"_above_12hr", "12-hour cache writes are not held yet"),
-    (r"audio", "audio prices are not held yet"),
-    (r"image", "image prices are not held yet"),
+    (r"audio", "audio prices other than per input and output token (cached audio, cache writes, per second, above a "
+               "tier, for a batch, flex or priority request) are not held"),
+    (r"image", "image prices other than per input and output token (per image, cached, for a batch, flex or "
+               "priority request) are not held"),
     (r"video", "video prices are not held yet"),
     (r"_(ultrafast|decisions|balanced)($|_)", "service tiers other than batch, flex and priority are not held"),
     (r"reasoning_token", "a separate price for reasoning tokens is not held"),
     (r"search_context|grounding|search_cost|file_search", "search and grounding fees are not held yet"),
     (r"per_request|per_query|per_text_message|per_session|per_1k_calls|per_unit",
-     "per-request fees are not held yet"),
+     "fees per query, message, session, call or unit are not held"),
     (r"per_second", "prices per second are not held"),
     (r"per_character", "prices per character are not held"),
     (r"per_pixel", "prices per pixel are not held"),
