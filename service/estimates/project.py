@@ -1,7 +1,6 @@
 """POST /v1/estimate/project: a project priced on a set of models and strategies, from the in-process snapshot.
 
-The assumptions in force at `at` are read in one query; prices come from the snapshot, so the cost of a request
-grows with its models but never by a query per model.
+The assumptions in force at `at` and the prices both come from the snapshot: a project estimate makes no query.
 """
 
 from __future__ import annotations
@@ -11,15 +10,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from service.api.instants import parse_instant
 from service.api.problems import invalid
 from service.catalog.assumption_schemas import AssumptionUsed
 from service.estimates import project_schemas as wire
 from service.estimates.compute import Priced, price_at
 from service.estimates.project_answers import Formatter
-from service.estimates.project_assumptions import AssumptionSet, Used, load_assumption_set
+from service.estimates.project_assumptions import AssumptionSet, Used, assumptions_in_force
 from service.pricing.errors import InvalidAmount
 from service.pricing.money import parse_decimal
 from service.pricing.project import (
@@ -47,11 +44,10 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 T = TypeVar("T")
 
 
-async def project_estimate(
-    session: AsyncSession, snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest
-) -> Priced[wire.ProjectEstimateResult]:
+def project_estimate(snapshot: CatalogSnapshot,
+                     request: wire.ProjectEstimateRequest) -> Priced[wire.ProjectEstimateResult]:
     at = parse_instant(request.at)
-    return estimate_project(snapshot, await load_assumption_set(session, at), request, at)
+    return estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, at), request, at)
 
 
 class _Project:

@@ -8,7 +8,6 @@ from litestar.status_codes import HTTP_200_OK
 
 from service.api.operations import idempotent_post
 from service.api.problems import responses
-from service.db.engine import DbSession
 from service.estimates import project_schemas as wire
 from service.estimates.project import project_estimate
 from service.snapshot.keeper import current_snapshot
@@ -25,6 +24,6 @@ class ProjectEstimateController(Controller):
                                  "(/v1/assumptions), every one of which the answer names. See "
                                  "docs/estimating-projects.md.")
     async def estimate_project(
-        self, request: Request, session: DbSession, data: JSONBody[wire.ProjectEstimateRequest]
+        self, request: Request, data: JSONBody[wire.ProjectEstimateRequest]
     ) -> wire.ProjectEstimateResult:
-        return (await project_estimate(session, current_snapshot(request), data)).body
+        return project_estimate(current_snapshot(request), data).body

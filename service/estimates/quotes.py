@@ -82,18 +82,15 @@ def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgsp
         return compare_models(snapshot, request)
     if isinstance(request, schemas.MonthlyRequest):
         return monthly_estimate(snapshot, request)
+    if isinstance(request, ProjectEstimateRequest):
+        return project_estimate(snapshot, request)  # type: ignore[return-value]
     assert isinstance(request, schemas.SelfHostRequest)
     return self_host_estimate(snapshot, request)
 
 
 async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any) -> bytes:
     kind, request = read_quote_request(body)
-    priced: Priced[msgspec.Struct]
-    if isinstance(request, ProjectEstimateRequest):  # the one kind that also reads assumptions
-        priced = await project_estimate(session, snapshot, request)
-    else:
-        priced = _compute(snapshot, request)
-    result, price_ids = priced
+    result, price_ids = _compute(snapshot, request)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     body = msgspec.json.encode(QuoteBody(
