@@ -20,12 +20,14 @@ from service.estimates.project_assumptions import AssumptionSet, Used, assumptio
 from service.pricing.errors import InvalidAmount
 from service.pricing.money import parse_decimal
 from service.pricing.project import (
+    Attempts,
     ModelCost,
     ProjectShape,
     Tooling,
-    model_cost,
-    session_costs,
+    attempts_of,
+    session_shape,
     sessions_by_complexity,
+    shaped_session_costs,
     turn_prompts,
 )
 from service.pricing.project_plans import (
@@ -70,6 +72,8 @@ class _Project:
         self.counts = sessions_by_complexity(self.shape, tooling)
         self.costs: dict[str, ModelCost] = {}
         self.retry_keys = RetryKeys(assumptions.retries)
+        self.session = session_shape(self.prompts, tooling.output_tokens_per_turn, tooling.cache_read_share)
+        self.attempts: dict[str, Attempts] = {}  # by retry key: the same for every model of one key
         self.prices: dict[str, EffectivePrice] = {}
 
     def _take(self, found: Mapping[str, Used[T]], key: str, field: str, what: str) -> T:
@@ -84,10 +88,11 @@ class _Project:
         cost = self.costs.get(model)
         if cost is None:
             key = self.retry_keys.key_for(model)
-            retries = self._take(self.assumptions.retries, key, "models", "retry factor")
-            per_session = session_costs(found, self.prompts, self.tooling.output_tokens_per_turn,
-                                        self.tooling.cache_read_share, self.at)
-            cost = self.costs[model] = model_cost(self.counts, retries, per_session)
+            attempts = self.attempts.get(key)
+            if attempts is None:
+                retries = self._take(self.assumptions.retries, key, "models", "retry factor")
+                attempts = self.attempts[key] = attempts_of(self.counts, retries)
+            cost = self.costs[model] = ModelCost(attempts, shaped_session_costs(found, self.session, self.at))
             self.prices[model] = found
         return cost
 
