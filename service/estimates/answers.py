@@ -21,6 +21,7 @@ from service.api.structs import Schema
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.compute import estimate_one
+from service.estimates.limits import DEFAULT_LIMITS, WorkLimits
 from service.pricing.errors import InputError, InvalidValue
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
@@ -36,7 +37,7 @@ class Answer(NamedTuple):
     body: bytes
 
 
-Answering = Callable[[CatalogSnapshot, bytes], Answer]
+Answering = Callable[[CatalogSnapshot, bytes, WorkLimits], Answer]
 
 
 class RawBatchRequest(Schema):
@@ -52,7 +53,7 @@ _JSON = b"application/json"
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 
 
-def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
+def answer_estimate(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer:
     try:
         result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest)).body
     except InputError as exc:
@@ -62,12 +63,12 @@ def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
     return _json_answer(_ENCODER.encode(result))
 
 
-def answer_batch(snapshot: CatalogSnapshot, body: bytes) -> Answer:
-    """A batch that decodes is a 200 whatever its items hold (each item's problem is in its place); more than
-    MAX_ITEMS items is a 413."""
+def answer_batch(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer:
+    """A batch that decodes is a 200 whatever its items hold (each item's problem is in its place); more items than
+    `limits.batch_items` is a 413."""
     try:
         items = decoded(body, _BATCH, schemas.BatchRequest).items
-        result = estimate_batch(snapshot, items, _read_item).body
+        result = estimate_batch(snapshot, items, _read_item, limits or DEFAULT_LIMITS).body
     except InputError as exc:
         return _problem_answer(problem_of(exc))
     except ProblemError as exc:

@@ -41,7 +41,7 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
         keeper: SnapshotKeeper = scope["app"].state.snapshot_keeper
         if not keeper.connected:
             scope["state"]["stale_snapshot"] = keeper.current
-        answer = answering(keeper.current, body)  # type: ignore[arg-type]
+        answer = answering(keeper.current, body, scope["app"].state.work_limits)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 

@@ -15,6 +15,7 @@ from service.api.problems import invalid
 from service.catalog.assumption_schemas import AssumptionUsed
 from service.estimates import project_schemas as wire
 from service.estimates.compute import Priced, price_at
+from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_models
 from service.estimates.project_answers import Formatter
 from service.estimates.project_assumptions import AssumptionSet, Used, assumptions_in_force
 from service.pricing.errors import InvalidAmount
@@ -46,10 +47,10 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 T = TypeVar("T")
 
 
-def project_estimate(snapshot: CatalogSnapshot,
-                     request: wire.ProjectEstimateRequest) -> Priced[wire.ProjectEstimateResult]:
+def project_estimate(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
+                     limits: WorkLimits = DEFAULT_LIMITS) -> Priced[wire.ProjectEstimateResult]:
     at = parse_instant(request.at)
-    return estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, at), request, at)
+    return estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, at), request, at, limits)
 
 
 class _Project:
@@ -127,10 +128,13 @@ def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
 
 
 def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
-                     at: datetime) -> Priced[wire.ProjectEstimateResult]:
+                     at: datetime, limits: WorkLimits = DEFAULT_LIMITS) -> Priced[wire.ProjectEstimateResult]:
     project = _Project(snapshot, assumptions, request, at)
     out = Formatter()
     models, unpriced = _model_set(snapshot, request, at)
+    # Checked on the set priced, so that `all_models` and `provider` count what they name.
+    field = "models" if request.models is not None else "provider" if request.provider is not None else "all_models"
+    check_models(len(models), limits, field)
     plans = [Plan(name, "model", project.cost_on(name, found).cost) for name, found in models]
     break_even: list[wire.BreakEvenOut] = []
     for index, strategy in enumerate(request.strategies):

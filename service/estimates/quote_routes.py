@@ -61,7 +61,7 @@ class QuoteController(Controller):
     ) -> Response[QuoteBody]:
         anonymous = request.scope["state"].get("api_key_id") is None
         retention = timedelta(seconds=state.settings.quote_anonymous_retention_seconds) if anonymous else None
-        body = await create_quote(session, state.snapshot_keeper.current, data, retention)
+        body = await create_quote(session, state.snapshot_keeper.current, data, retention, state.work_limits)
         return Response(body, status_code=201, media_type="application/json")  # type: ignore[arg-type]
 
     @get("/{quote_id:str}", responses=responses(404, 410, 422, 503),

@@ -22,6 +22,7 @@ from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
 from service.estimates.compute import Priced, estimate_one
+from service.estimates.limits import WorkLimits
 from service.estimates.monthly import monthly_estimate
 from service.estimates.project import project_estimate
 from service.estimates.project_schemas import ProjectEstimateRequest
@@ -77,28 +78,28 @@ class QuoteBody(schemas.Schema):
     price_ids: list[int]
 
 
-def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgspec.Struct]:
+def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct, limits: WorkLimits) -> Priced[msgspec.Struct]:
     # By the request's type, which read_quote_request chose from `kind`.
     if isinstance(request, schemas.EstimateRequest):
         one = estimate_one(snapshot, request)
         return Priced(one.body, [one.price_id])
     if isinstance(request, schemas.BatchRequest):
-        return estimate_batch(snapshot, request.items)
+        return estimate_batch(snapshot, request.items, limits=limits)
     if isinstance(request, schemas.CompareRequest):
         return compare_models(snapshot, request)
     if isinstance(request, schemas.MonthlyRequest):
         return monthly_estimate(snapshot, request)
     if isinstance(request, ProjectEstimateRequest):
-        return project_estimate(snapshot, request)  # type: ignore[return-value]
+        return project_estimate(snapshot, request, limits)  # type: ignore[return-value]
     assert isinstance(request, schemas.SelfHostRequest)
     return self_host_estimate(snapshot, request)
 
 
 async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any,
-                       retention: timedelta | None) -> bytes:
+                       retention: timedelta | None, limits: WorkLimits) -> bytes:
     """Store the quote; with a `retention` (an anonymous caller) it expires that long after it is made."""
     kind, request = read_quote_request(body)
-    result, price_ids = _compute(snapshot, request)
+    result, price_ids = _compute(snapshot, request, limits)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     created_at = datetime.now(UTC)

@@ -22,6 +22,7 @@ from service.catalog.provider_routes import ProviderController
 from service.catalog.sync_routes import list_sync_runs
 from service.db.engine import make_engine, make_sessionmaker, provide_transaction
 from service.estimates import fast_path
+from service.estimates.limits import WorkLimits
 from service.estimates.offering_routes import OfferingController
 from service.estimates.project_routes import ProjectEstimateController
 from service.estimates.quote_routes import QuoteController
@@ -102,7 +103,8 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_startup=[open_database, settle_memory],
         on_shutdown=[close_database],
-        state=State({"settings": settings, "rate_limiter": rate_limiter(settings)}),
+        state=State({"settings": settings, "rate_limiter": rate_limiter(settings),
+                     "work_limits": WorkLimits(settings.estimate_max_batch_items, settings.estimate_max_models)}),
         openapi_config=openapi_config(),
         # Litestar's own logging config would put a plain-text handler on the root logger at startup, over the
         # JSON one configure_logging set.
