@@ -15,7 +15,7 @@ from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import schemas
-from service.estimates.answers import Answering, answer_batch, answer_estimate
+from service.estimates.answers import Answering, AsyncAnswering, answer_batch_off_loop, answer_estimate
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -81,7 +81,7 @@ class EstimateController(Controller):
                      description="At most `ESTIMATE_MAX_BATCH_ITEMS` items (10,000 by default, the most it may be "
                                  "set to); more is a 413 `batch-too-large` that names the limit.")
     async def batch(self, request: Request) -> Response[schemas.BatchResult]:
-        return await _answered(request, answer_batch)
+        return await _answered(request, None, answer_batch_off_loop)
 
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
@@ -118,9 +118,15 @@ def _limits(request: Request) -> WorkLimits:
     return limits
 
 
-async def _answered(request: Request, answering: Answering) -> Response[Any]:
+async def _answered(request: Request, answering: Answering | None,
+                    answering_off_loop: AsyncAnswering | None = None) -> Response[Any]:
     """The answer of a POST whose body `answering` decodes and prices itself, problems included."""
-    answer = answering(current_snapshot(request), await request.body(), _limits(request))
+    body, snapshot = await request.body(), current_snapshot(request)
+    if answering is not None:
+        answer = answering(snapshot, body, _limits(request))
+    else:
+        assert answering_off_loop is not None
+        answer = await answering_off_loop(snapshot, body, _limits(request))
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in answer.headers}
     return Response(answer.body, status_code=answer.status, headers=headers)
 
