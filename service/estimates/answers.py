@@ -39,7 +39,7 @@ class Answer(NamedTuple):
     body: bytes
 
 
-Answering = Callable[[CatalogSnapshot, bytes, WorkLimits], Answer]
+Answering = Callable[[CatalogSnapshot, bytes], Answer]
 AsyncAnswering = Callable[[CatalogSnapshot, bytes, WorkLimits], Awaitable[Answer]]
 
 
@@ -56,7 +56,7 @@ _JSON = b"application/json"
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 
 
-def answer_estimate(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer:
+def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
     try:
         result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest)).body
     except InputError as exc:

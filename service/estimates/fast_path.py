@@ -42,11 +42,11 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
         keeper: SnapshotKeeper = scope["app"].state.snapshot_keeper
         if not keeper.connected:
             scope["state"]["stale_snapshot"] = keeper.current
-        limits = scope["app"].state.work_limits
         if answering is not None:
-            answer = answering(keeper.current, body, limits)  # type: ignore[arg-type]
-        else:
+            answer = answering(keeper.current, body)  # type: ignore[arg-type]
+        else:  # a batch: the limits are looked up here only, off the single estimate's path
             assert answering_off_loop is not None
+            limits = scope["app"].state.work_limits
             answer = await answering_off_loop(keeper.current, body, limits)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})

@@ -123,7 +123,7 @@ async def _answered(request: Request, answering: Answering | None,
     """The answer of a POST whose body `answering` decodes and prices itself, problems included."""
     body, snapshot = await request.body(), current_snapshot(request)
     if answering is not None:
-        answer = answering(snapshot, body, _limits(request))
+        answer = answering(snapshot, body)
     else:
         assert answering_off_loop is not None
         answer = await answering_off_loop(snapshot, body, _limits(request))
