@@ -14,12 +14,21 @@ def _csv(value: str) -> tuple[str, ...]:
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _seconds(value: str) -> int:
-    """SYNC_INTERVAL: whole seconds, or a number with s, m, h or d ("30m", "6h")."""
+def _seconds(value: str, name: str = "SYNC_INTERVAL") -> int:
+    """A duration setting: whole seconds, or a number with s, m, h or d ("30m", "6h")."""
     number, unit = (value[:-1], value[-1]) if value[-1:] in _UNITS else (value, "s")
     if not number.isdigit() or int(number) == 0:
-        raise ValueError(f"SYNC_INTERVAL: {value!r} is not a positive number of seconds, or one with s, m, h or d")
+        raise ValueError(f"{name}: {value!r} is not a positive number of seconds, or one with s, m, h or d")
     return int(number) * _UNITS[unit]
+
+
+def _count(name: str, value: str | None, most: int) -> int:
+    """A limit from 1 to `most`; unset: `most`."""
+    if not value:
+        return most
+    if not value.strip().isdigit() or not 1 <= int(value) <= most:
+        raise ValueError(f"{name}: {value!r} is not a whole number from 1 to {most}")
+    return int(value)
 
 
 CATALOGS = ("default", "seed")
@@ -78,6 +87,12 @@ class Settings:
     sync_interval_seconds: int = 3600
     # Quotes an anonymous address may store per day; a caller with any valid API key is not counted.
     quota_anonymous_quotes: str = "100/day"
+    # How long an anonymous caller's quote is kept (a keyed caller's is kept for good).
+    quote_anonymous_retention_seconds: int = 30 * 86_400
+    # What one estimate request may ask for (service/estimates/limits.py): batch items, and models of a monthly or
+    # project estimate; at most 10,000 each.
+    estimate_max_batch_items: int = 10_000
+    estimate_max_models: int = 10_000
     # Unknown or revoked API keys an address may send per window before it is refused with 429.
     rate_limit_auth_failures: str = "10/minute"
     # What one connection may cost (service/http/server.py): header bytes and count, seconds for a request's
@@ -119,7 +134,11 @@ class Settings:
             sync_interval_seconds=_seconds((env.get("SYNC_INTERVAL") or "1h").strip()),
             rate_limit_auth_failures=env.get("RATE_LIMIT_AUTH_FAILURES") or "10/minute",
             quota_anonymous_quotes=env.get("QUOTA_ANONYMOUS_QUOTES") or "100/day",
+            quote_anonymous_retention_seconds=_seconds((env.get("QUOTE_ANONYMOUS_RETENTION") or "30d").strip(),
+                                                       "QUOTE_ANONYMOUS_RETENTION"),
             trusted_proxies=_csv(env.get("TRUSTED_PROXIES") or ""),
+            estimate_max_batch_items=_count("ESTIMATE_MAX_BATCH_ITEMS", env.get("ESTIMATE_MAX_BATCH_ITEMS"), 10_000),
+            estimate_max_models=_count("ESTIMATE_MAX_MODELS", env.get("ESTIMATE_MAX_MODELS"), 10_000),
             http_max_header_bytes=int(env.get("HTTP_MAX_HEADER_BYTES") or 65_536),
             http_max_headers=int(env.get("HTTP_MAX_HEADERS") or 100),
             http_header_timeout=float(env.get("HTTP_HEADER_TIMEOUT") or 10),

@@ -132,6 +132,7 @@ PROBLEM_DESCRIPTIONS = {
     401: "No API key, or an unknown or revoked one",
     403: "The API key lacks the scope this call needs",
     404: "The named object does not exist (or has no price at that instant)",
+    410: "The quote was stored anonymously and its `expires_at` has passed",
     409: "The change conflicts with the stored catalog (overlapping period, existing id, history that must stay)",
     412: "If-Match does not match the object's current ETag: it changed since you read it",
     413: "The request is too large: a body over 4 MB, or a batch of more than 10,000 items",

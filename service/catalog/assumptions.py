@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Row, func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import conflict, invalid, not_found
@@ -80,14 +78,6 @@ async def list_assumptions(session: AsyncSession, *, kind: str | None, key: str 
     if after is not None:
         query = query.where(AssumptionRow.id > after)
     return list(await session.scalars(query))
-
-
-async def assumptions_at(session: AsyncSession, at: datetime) -> Sequence[Row[Any]]:
-    """Every assumption in force at `at`: one query for a whole project estimate, whatever its models. Plain rows
-    with the table's column names, not ORM objects: the estimate only reads them, and on every request."""
-    table = AssumptionRow.__table__
-    query = select(table).where(*_in_force(at)).order_by(table.c.id)
-    return (await session.execute(query)).all()
 
 
 def _in_force(at: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:

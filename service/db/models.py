@@ -123,6 +123,7 @@ class QuoteRow(Base):
     response: Mapped[bytes]
     price_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime | None]  # an anonymous caller's quote; a keyed caller's is kept (None)
 
 
 class SyncRunRow(Base):

@@ -12,17 +12,11 @@ from service.api.decoding import convert_strict
 from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
 from service.estimates.compute import Priced, PricesSeen, estimate_one, total_of
+from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_batch
 from service.pricing.errors import InputError
 from service.pricing.estimate import Estimate
 from service.pricing.money import format_decimal
 from service.snapshot.catalog_snapshot import CatalogSnapshot
-
-MAX_ITEMS = 10_000
-
-
-def too_large(count: int) -> ProblemError:
-    return ProblemError(413, "batch-too-large", "Batch too large",
-                        f"a batch holds at most {MAX_ITEMS} items, got {count}: split it into several requests")
 
 
 def _item_problem(index: int, problem: Problem) -> Problem:
@@ -35,13 +29,12 @@ def _from_dict(item: Any) -> schemas.EstimateRequest:
 
 def estimate_batch(
     snapshot: CatalogSnapshot, items: Sequence[Any],
-    read_item: Callable[[Any], schemas.EstimateRequest] = _from_dict,
+    read_item: Callable[[Any], schemas.EstimateRequest] = _from_dict, limits: WorkLimits = DEFAULT_LIMITS,
 ) -> Priced[schemas.BatchResult]:
     """Each item read by `read_item` (from a decoded dict by default; it raises InputError for an item that is not
     an estimate request), then estimated on its own. An item's problem names its fields relative to the item, as
     if it had been posted alone to /v1/estimate; its detail starts with `items[i]`."""
-    if len(items) > MAX_ITEMS:
-        raise too_large(len(items))
+    check_batch(len(items), limits)
     now = datetime.now(UTC)  # items without `at` are priced at one instant, so the batch is consistent
     data: list[schemas.BatchItem] = []
     results: list[Estimate] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 from litestar.types import Receive, Scope, Send
 
 from service.api.decoding import body_limit
-from service.estimates.answers import Answering, answer_batch, answer_estimate, body_too_large
+from service.estimates.answers import Answering, AsyncAnswering, answer_batch_off_loop, answer_estimate, body_too_large
 from service.snapshot.keeper import SnapshotKeeper
 
 
@@ -24,13 +24,14 @@ async def estimate(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def batch(scope: Scope, receive: Receive, send: Send) -> None:
-    await _answer(scope, receive, send, answer_batch)
+    await _answer(scope, receive, send, None, answer_batch_off_loop)  # off the event loop: see answers.py
 
 
 ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch}
 
 
-async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering) -> None:
+async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None,
+                  answering_off_loop: AsyncAnswering | None = None) -> None:
     try:
         body = await _read(receive, body_limit(scope))
     except _TooLarge:
@@ -41,7 +42,12 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
         keeper: SnapshotKeeper = scope["app"].state.snapshot_keeper
         if not keeper.connected:
             scope["state"]["stale_snapshot"] = keeper.current
-        answer = answering(keeper.current, body)  # type: ignore[arg-type]
+        if answering is not None:
+            answer = answering(keeper.current, body)  # type: ignore[arg-type]
+        else:  # a batch: the limits are looked up here only, off the single estimate's path
+            assert answering_off_loop is not None
+            limits = scope["app"].state.work_limits
+            answer = await answering_off_loop(keeper.current, body, limits)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 

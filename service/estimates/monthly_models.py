@@ -7,8 +7,8 @@ import msgspec
 
 from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
-from service.estimates.batch import MAX_ITEMS, too_large
 from service.estimates.compute import Priced
+from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_models
 from service.estimates.monthly import monthly_estimate, prepared
 from service.pricing.errors import InputError, InvalidValue
 from service.snapshot.catalog_snapshot import CatalogSnapshot
@@ -18,10 +18,9 @@ _USAGE_FIELDS = tuple(field for field in schemas.MonthlyUsage.__struct_fields__)
 
 
 def monthly_for_models(
-    snapshot: CatalogSnapshot, request: schemas.MonthlyModelsRequest
+    snapshot: CatalogSnapshot, request: schemas.MonthlyModelsRequest, limits: WorkLimits = DEFAULT_LIMITS
 ) -> Priced[schemas.MonthlyModelsResult]:
-    if len(request.models) > MAX_ITEMS:
-        raise too_large(len(request.models))
+    check_models(len(request.models), limits, "models")
     if len(set(request.models)) != len(request.models):
         raise InvalidValue("each model may appear once in `models`", "models")
     usage = {name: getattr(request, name) for name in _USAGE_FIELDS}

@@ -1,7 +1,6 @@
 """POST /v1/estimate/project: a project priced on a set of models and strategies, from the in-process snapshot.
 
-The assumptions in force at `at` are read in one query; prices come from the snapshot, so the cost of a request
-grows with its models but never by a query per model.
+The assumptions in force at `at` and the prices both come from the snapshot: a project estimate makes no query.
 """
 
 from __future__ import annotations
@@ -11,24 +10,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from service.api.instants import parse_instant
 from service.api.problems import invalid
 from service.catalog.assumption_schemas import AssumptionUsed
 from service.estimates import project_schemas as wire
 from service.estimates.compute import Priced, price_at
+from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_models
 from service.estimates.project_answers import Formatter
-from service.estimates.project_assumptions import AssumptionSet, Used, load_assumption_set
+from service.estimates.project_assumptions import AssumptionSet, Used, assumptions_in_force
 from service.pricing.errors import InvalidAmount
 from service.pricing.money import parse_decimal
 from service.pricing.project import (
+    Attempts,
     ModelCost,
     ProjectShape,
     Tooling,
-    model_cost,
-    session_costs,
+    attempts_of,
+    session_shape,
     sessions_by_complexity,
+    shaped_session_costs,
     turn_prompts,
 )
 from service.pricing.project_plans import (
@@ -47,11 +47,10 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 T = TypeVar("T")
 
 
-async def project_estimate(
-    session: AsyncSession, snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest
-) -> Priced[wire.ProjectEstimateResult]:
+def project_estimate(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
+                     limits: WorkLimits = DEFAULT_LIMITS) -> Priced[wire.ProjectEstimateResult]:
     at = parse_instant(request.at)
-    return estimate_project(snapshot, await load_assumption_set(session, at), request, at)
+    return estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, at), request, at, limits)
 
 
 class _Project:
@@ -74,6 +73,8 @@ class _Project:
         self.counts = sessions_by_complexity(self.shape, tooling)
         self.costs: dict[str, ModelCost] = {}
         self.retry_keys = RetryKeys(assumptions.retries)
+        self.session = session_shape(self.prompts, tooling.output_tokens_per_turn, tooling.cache_read_share)
+        self.attempts: dict[str, Attempts] = {}  # by retry key: the same for every model of one key
         self.prices: dict[str, EffectivePrice] = {}
 
     def _take(self, found: Mapping[str, Used[T]], key: str, field: str, what: str) -> T:
@@ -88,10 +89,11 @@ class _Project:
         cost = self.costs.get(model)
         if cost is None:
             key = self.retry_keys.key_for(model)
-            retries = self._take(self.assumptions.retries, key, "models", "retry factor")
-            per_session = session_costs(found, self.prompts, self.tooling.output_tokens_per_turn,
-                                        self.tooling.cache_read_share, self.at)
-            cost = self.costs[model] = model_cost(self.counts, retries, per_session)
+            attempts = self.attempts.get(key)
+            if attempts is None:
+                retries = self._take(self.assumptions.retries, key, "models", "retry factor")
+                attempts = self.attempts[key] = attempts_of(self.counts, retries)
+            cost = self.costs[model] = ModelCost(attempts, shaped_session_costs(found, self.session, self.at))
             self.prices[model] = found
         return cost
 
@@ -126,10 +128,13 @@ def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
 
 
 def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,
-                     at: datetime) -> Priced[wire.ProjectEstimateResult]:
+                     at: datetime, limits: WorkLimits = DEFAULT_LIMITS) -> Priced[wire.ProjectEstimateResult]:
     project = _Project(snapshot, assumptions, request, at)
     out = Formatter()
     models, unpriced = _model_set(snapshot, request, at)
+    # Checked on the set priced, so that `all_models` and `provider` count what they name.
+    field = "models" if request.models is not None else "provider" if request.provider is not None else "all_models"
+    check_models(len(models), limits, field)
     plans = [Plan(name, "model", project.cost_on(name, found).cost) for name, found in models]
     break_even: list[wire.BreakEvenOut] = []
     for index, strategy in enumerate(request.strategies):

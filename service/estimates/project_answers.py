@@ -23,11 +23,21 @@ def _counts(values: tuple[int, int, int]) -> wire.BoundsOut:
 
 class Formatter:
     def __init__(self) -> None:
+        # A model's plan has the very bounds of its cost: formatted once, by identity (the bounds are kept here, so
+        # that an id is never reused during the answer).
+        self._bounds: dict[int, tuple[Bounds, wire.BoundsOut]] = {}
         self._by_retries: dict[tuple[int, ...], tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
                                                                                              wire.RangeOut]]]] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
+
+    def kept_bounds(self, bounds: Bounds) -> wire.BoundsOut:
+        """bounds(), remembered for another part of the same answer that shows the same Bounds object."""
+        found = self._bounds.get(id(bounds))
+        if found is None:
+            found = self._bounds[id(bounds)] = (bounds, self.bounds(bounds))
+        return found[1]
 
     def bounds(self, bounds: Bounds) -> wire.BoundsOut:
         low, expected, high = bounds
@@ -42,7 +52,7 @@ class Formatter:
     def _attempts(self, cost: ModelCost) -> tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
                                                                                            wire.RangeOut]]]:
         # Sessions and tokens depend on the retry factors alone: every session has the same tokens on every model.
-        key = tuple(id(part.retry) for part in cost.by_complexity)
+        key = (id(cost.attempts),)
         found = self._by_retries.get(key)
         if found is None:
             session = cost.per_session
@@ -50,14 +60,14 @@ class Formatter:
                 input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
                 output=self.bounds(cost.sessions.times(Decimal(session.output_tokens)))),
                 [(format_decimal(part.features), format_decimal(part.sessions), self.range(part.retry))
-                 for part in cost.by_complexity])
+                 for part in cost.attempts.parts])
         return found
 
     def model(self, model: str, found: EffectivePrice, cost: ModelCost, breakdown: bool) -> wire.ModelProjectOut:
         session = cost.per_session
         sessions, tokens, counts = self._attempts(cost)
         return wire.ModelProjectOut(
-            model=model, price_id=found.period.id, cost=self.bounds(cost.cost), sessions=sessions, tokens=tokens,
+            model=model, price_id=found.period.id, cost=self.kept_bounds(cost.cost), sessions=sessions, tokens=tokens,
             per_session=wire.SessionOut(cost=self.bounds(session.cost), input_tokens=session.input_tokens,
                                         cached_input_tokens=_counts(session.cached_input_tokens),
                                         output_tokens=session.output_tokens, context_tier=session.context_tier),
@@ -71,7 +81,7 @@ class Formatter:
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
-        return wire.PlanOut(plan=plan.name, kind=plan.kind, cost=self.bounds(plan.cost),  # type: ignore[arg-type]
+        return wire.PlanOut(plan=plan.name, kind=plan.kind, cost=self.kept_bounds(plan.cost),  # type: ignore[arg-type]
                             times_baseline=self._ratio(ranked.times_baseline),
                             at_least_times_baseline=self._ratio(ranked.at_least_times_baseline))
 

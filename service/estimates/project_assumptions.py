@@ -1,5 +1,5 @@
-"""The assumptions in force at an instant, read in one query and turned into the core's types, each remembered
-with its row so that an estimate can name every assumption it used."""
+"""The assumptions in force at an instant, found in the snapshot's history and turned into the core's types, each
+remembered with its row so that an estimate can name every assumption it used."""
 
 from __future__ import annotations
 
@@ -8,27 +8,33 @@ from datetime import datetime
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog import assumption_schemas as wire
-from service.catalog.assumptions import assumptions_at
 from service.pricing.project import Range, Tooling
 from service.pricing.project_plans import NodeProfile
+from service.snapshot.assumption_history import AssumptionHistory
 
 T = TypeVar("T")
 
 
 class StoredAssumption(Protocol):
-    """What an estimate reads of a stored version: an ORM row or a plain row of the assumptions table."""
+    """What an estimate reads of a stored version (a snapshot's record, or an ORM row in the benchmark); read-only
+    properties, so that a frozen record fits."""
 
-    id: int
-    kind: str
-    key: str
-    version: int
-    figures: dict[str, object]
-    assumed: bool
-    source: str
-    recorded_at: datetime
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def figures(self) -> dict[str, object]: ...
+    @property
+    def assumed(self) -> bool: ...
+    @property
+    def source(self) -> str: ...
 
 
 class Used(NamedTuple, Generic[T]):
@@ -57,21 +63,8 @@ def _trace(row: StoredAssumption) -> wire.AssumptionUsed:
                                assumed=row.assumed, source=row.source)
 
 
-# A stored version's figures never change (the database refuses it; only its period may end), so each is read into
-# its typed form once per process. The key holds recorded_at too: several databases (tests, a restore) may reuse
-# an id for other figures, never with the same recording instant.
-_FIGURES: dict[tuple[int, datetime], wire.Figures] = {}
-_MAX_KEPT = 10_000
-
-
 def _figures(row: StoredAssumption) -> wire.Figures:
-    key = (row.id, row.recorded_at)
-    figures = _FIGURES.get(key)
-    if figures is None:
-        if len(_FIGURES) >= _MAX_KEPT:
-            _FIGURES.clear()
-        figures = _FIGURES[key] = msgspec.convert({**row.figures, "kind": row.kind}, wire.Figures)  # type: ignore[arg-type]
-    return figures
+    return msgspec.convert({**row.figures, "kind": row.kind}, wire.Figures)  # type: ignore[arg-type]
 
 
 def assumption_set(rows: Sequence[StoredAssumption]) -> AssumptionSet:
@@ -97,5 +90,12 @@ def assumption_set(rows: Sequence[StoredAssumption]) -> AssumptionSet:
     return result
 
 
-async def load_assumption_set(session: AsyncSession, at: datetime) -> AssumptionSet:
-    return assumption_set(await assumptions_at(session, at))
+def assumptions_in_force(history: AssumptionHistory, at: datetime) -> AssumptionSet:
+    """The set in force at `at`, made once per stretch of time in which it holds (no query, no conversion per
+    request). Callers only read it."""
+    found = history.at(at)
+    made = found.derived.get("project")
+    if made is None:
+        made = found.derived["project"] = assumption_set(found.rows)
+    assert isinstance(made, AssumptionSet)
+    return made

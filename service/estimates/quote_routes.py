@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Reference, RequestBody
 from litestar.openapi.spec import Schema as OpenAPISchema
@@ -45,21 +46,27 @@ class QuoteController(Controller):
     path = "/v1/quotes"
     tags = ["estimates"]
 
-    # Stored quotes are kept: an anonymous address may store `QUOTA_ANONYMOUS_QUOTES` a day, a caller with a key
-    # any number (service.http.access).
+    # An anonymous address may store `QUOTA_ANONYMOUS_QUOTES` a day, kept `QUOTE_ANONYMOUS_RETENTION`; a caller with
+    # a key any number, kept (service.http.access checked the key, and left its id in the scope's state).
     @post("/", operation_class=QuoteOperation, responses=responses(400, 401, 404, 422, 503),
           opt={"quota": "anonymous_quotes"},
           summary="Store an estimate as an immutable quote",
           description="Anonymous callers may store a limited number of quotes a day per address "
-                      "(`QUOTA_ANONYMOUS_QUOTES`, 100 by default; then 429); with any valid API key there is no quota.")
+                      "(`QUOTA_ANONYMOUS_QUOTES`, 100 by default; then 429), and their quotes expire after "
+                      "`QUOTE_ANONYMOUS_RETENTION` (30 days by default): the answer's `expires_at` says when, and a "
+                      "read after it is a 410. With any valid API key there is no quota, and `expires_at` is null: "
+                      "the quote is kept.")
     async def create(
-        self, session: DbSession, state: State, data: JSONBody[Any]
+        self, request: Request, session: DbSession, state: State, data: JSONBody[Any]
     ) -> Response[QuoteBody]:
-        body = await create_quote(session, state.snapshot_keeper.current, data)
+        anonymous = request.scope["state"].get("api_key_id") is None
+        retention = timedelta(seconds=state.settings.quote_anonymous_retention_seconds) if anonymous else None
+        body = await create_quote(session, state.snapshot_keeper.current, data, retention, state.work_limits)
         return Response(body, status_code=201, media_type="application/json")  # type: ignore[arg-type]
 
-    @get("/{quote_id:str}", responses=responses(404, 422, 503),
-         summary="A stored quote, byte for byte as first answered")
+    @get("/{quote_id:str}", responses=responses(404, 410, 422, 503),
+         summary="A stored quote, byte for byte as first answered",
+         description="An anonymous caller's quote is answered until its `expires_at`, then 410 `gone`.")
     async def read(self, session: DbSession, quote_id: SlugPath) -> Response[QuoteBody]:
         body = await get_quote(session, quote_id)
         return Response(body, media_type="application/json")  # type: ignore[arg-type]

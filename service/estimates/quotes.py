@@ -1,22 +1,28 @@
-"""Quotes: an estimate stored with the exact bytes it was answered with, so its id means one answer forever."""
+"""Quotes: an estimate stored with the exact bytes it was answered with, so its id means one answer forever.
+
+A quote stored by an anonymous caller expires (`expires_at` in its answer): read after that, it is a 410 `gone`.
+A quote stored with an API key has `expires_at: null` and is kept.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
 import msgspec
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.decoding import convert_strict
-from service.api.problems import invalid, not_found
+from service.api.problems import ProblemError, invalid, not_found
 from service.db.models import QuoteRow
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
 from service.estimates.compute import Priced, estimate_one
+from service.estimates.limits import WorkLimits
 from service.estimates.monthly import monthly_estimate
 from service.estimates.project import project_estimate
 from service.estimates.project_schemas import ProjectEstimateRequest
@@ -66,47 +72,56 @@ class QuoteBody(schemas.Schema):
     id: str
     kind: Kind
     created_at: datetime
+    expires_at: datetime | None  # an anonymous caller's quote is read until then; a keyed caller's is kept (null)
     request: dict[str, Any]
     result: Any
     price_ids: list[int]
 
 
-def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgspec.Struct]:
+def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct, limits: WorkLimits) -> Priced[msgspec.Struct]:
     # By the request's type, which read_quote_request chose from `kind`.
     if isinstance(request, schemas.EstimateRequest):
         one = estimate_one(snapshot, request)
         return Priced(one.body, [one.price_id])
     if isinstance(request, schemas.BatchRequest):
-        return estimate_batch(snapshot, request.items)
+        return estimate_batch(snapshot, request.items, limits=limits)
     if isinstance(request, schemas.CompareRequest):
         return compare_models(snapshot, request)
     if isinstance(request, schemas.MonthlyRequest):
         return monthly_estimate(snapshot, request)
+    if isinstance(request, ProjectEstimateRequest):
+        return project_estimate(snapshot, request, limits)  # type: ignore[return-value]
     assert isinstance(request, schemas.SelfHostRequest)
     return self_host_estimate(snapshot, request)
 
 
-async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any) -> bytes:
+async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: Any,
+                       retention: timedelta | None, limits: WorkLimits) -> bytes:
+    """Store the quote; with a `retention` (an anonymous caller) it expires that long after it is made."""
     kind, request = read_quote_request(body)
-    priced: Priced[msgspec.Struct]
-    if isinstance(request, ProjectEstimateRequest):  # the one kind that also reads assumptions
-        priced = await project_estimate(session, snapshot, request)
-    else:
-        priced = _compute(snapshot, request)
-    result, price_ids = priced
+    result, price_ids = _compute(snapshot, request, limits)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
+    created_at = datetime.now(UTC)
+    expires_at = None if retention is None else created_at + retention
     body = msgspec.json.encode(QuoteBody(
-        id=quote_id, kind=kind, created_at=datetime.now(UTC), request=request_doc, result=result,
+        id=quote_id, kind=kind, created_at=created_at, expires_at=expires_at, request=request_doc, result=result,
         price_ids=price_ids,
     ))
-    session.add(QuoteRow(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids))
+    session.add(QuoteRow(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids,
+                         created_at=created_at, expires_at=expires_at))
     await session.flush()
     return body
 
 
 async def get_quote(session: AsyncSession, quote_id: str) -> bytes:
-    quote = await session.get(QuoteRow, quote_id) if _QUOTE_ID.match(quote_id) else None
-    if quote is None:
+    found = (await session.execute(select(QuoteRow.response, QuoteRow.expires_at <= func.now())
+                                   .where(QuoteRow.id == quote_id))).first() if _QUOTE_ID.match(quote_id) else None
+    if found is None:
         raise not_found("quote", quote_id)
-    return quote.response
+    response, expired = found
+    if expired:  # by the database's clock, which also wrote created_at in tests and restores
+        raise ProblemError(410, "gone", "Gone", f"quote '{quote_id}' was stored anonymously and its expires_at has "
+                                                "passed; store quotes with an API key to keep them")
+    return response
+

@@ -15,10 +15,10 @@ from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import schemas
-from service.estimates.answers import Answering, answer_batch, answer_estimate
-from service.estimates.batch import MAX_ITEMS
+from service.estimates.answers import Answering, AsyncAnswering, answer_batch_off_loop, answer_estimate
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
+from service.estimates.limits import MAX_ITEMS, WorkLimits
 from service.estimates.monthly import monthly_estimate
 from service.estimates.monthly_models import monthly_for_models
 from service.estimates.selfhost import self_host_estimate
@@ -77,9 +77,11 @@ class EstimateController(Controller):
 
     @idempotent_post("/batch", dependencies={"documented_body": Provide(_batch_body)}, status_code=HTTP_200_OK,
                      responses=responses(400, 413, 422, 503),
-                     summary=f"Up to {MAX_ITEMS} estimates; each item succeeds or fails on its own")
+                     summary=f"Up to {MAX_ITEMS} estimates; each item succeeds or fails on its own",
+                     description="At most `ESTIMATE_MAX_BATCH_ITEMS` items (10,000 by default, the most it may be "
+                                 "set to); more is a 413 `batch-too-large` that names the limit.")
     async def batch(self, request: Request) -> Response[schemas.BatchResult]:
-        return await _answered(request, answer_batch)
+        return await _answered(request, None, answer_batch_off_loop)
 
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
@@ -95,12 +97,13 @@ class EstimateController(Controller):
                      summary="A month of sessions on many models at once, each on its own, against one snapshot",
                      description="One item a model, in the order asked: its monthly estimate, or its own problem "
                                  "(an unknown model, no price for the month, a variant it does not offer). At most "
-                                 f"{MAX_ITEMS} models; a whole-request problem (bad usage, a model listed twice) is "
+                                 f"`ESTIMATE_MAX_MODELS` models ({MAX_ITEMS} by default; more is a 413 that names "
+                                 "the limit); a whole-request problem (bad usage, a model listed twice) is "
                                  "a 422 for the request.")
     async def monthly_models(
         self, request: Request, data: JSONBody[schemas.MonthlyModelsRequest]
     ) -> schemas.MonthlyModelsResult:
-        return monthly_for_models(current_snapshot(request), data).body
+        return monthly_for_models(current_snapshot(request), data, _limits(request)).body
 
     @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="Self-hosting cost per 1M tokens, per month, and the break-even against an API model")
@@ -110,9 +113,20 @@ class EstimateController(Controller):
         return self_host_estimate(current_snapshot(request), data).body
 
 
-async def _answered(request: Request, answering: Answering) -> Response[Any]:
+def _limits(request: Request) -> WorkLimits:
+    limits: WorkLimits = request.app.state.work_limits
+    return limits
+
+
+async def _answered(request: Request, answering: Answering | None,
+                    answering_off_loop: AsyncAnswering | None = None) -> Response[Any]:
     """The answer of a POST whose body `answering` decodes and prices itself, problems included."""
-    answer = answering(current_snapshot(request), await request.body())
+    body, snapshot = await request.body(), current_snapshot(request)
+    if answering is not None:
+        answer = answering(snapshot, body)
+    else:
+        assert answering_off_loop is not None
+        answer = await answering_off_loop(snapshot, body, _limits(request))
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in answer.headers}
     return Response(answer.body, status_code=answer.status, headers=headers)
 

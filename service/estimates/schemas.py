@@ -119,8 +119,9 @@ class EstimateResult(Schema):
 
 
 _ITEMS = KwargDefinition(
-    description="up to 10,000 estimate requests (see EstimateRequest); more is refused with 413 (not expressed as "
-                "maxItems, which would make it a 422). Each item is checked on its own: an invalid item, even one "
+    description="up to `ESTIMATE_MAX_BATCH_ITEMS` estimate requests (10,000 by default, the most it may be set "
+                "to; see EstimateRequest); more is refused with 413 (not expressed as maxItems, which would make it a "
+                "422, and the limit is a setting). Each item is checked on its own: an invalid item, even one "
                 "that is not an object, fails alone, with its problem in its place in `data`, so any JSON value "
                 "is accepted here",
 )
@@ -239,7 +240,8 @@ class MonthlyRequest(MonthlyUsage, kw_only=True):
 
 class MonthlyModelsRequest(MonthlyUsage, kw_only=True):
     models: Annotated[list[ModelRef], Meta(min_length=1, description=(
-        "the models to price the month on, each on its own (at most 10,000, each once)"))]
+        "the models to price the month on, each on its own (at most `ESTIMATE_MAX_MODELS`, 10,000 by default, "
+        "each once; more is a 413)"))]
 
 
 class MonthlyPeriodOut(Schema, rename={"from_": "from"}):  # `from` is a Python keyword

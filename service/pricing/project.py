@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from service.pricing.charging import charged_at
-from service.pricing.estimate import session_cost
 from service.pricing.money import MONEY_CONTEXT, round_cost
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import EffectivePrice
-from service.pricing.usage import Usage
 
 COMPLEXITIES = ("simple", "moderate", "complex")
 _mul = MONEY_CONTEXT.multiply
@@ -25,6 +24,7 @@ _add = MONEY_CONTEXT.add
 _ZERO = Decimal(0)
 _HALF = Decimal("0.5")
 _MTOK = Decimal(1_000_000)
+_PER_TOKEN = Decimal("1E-6")  # prices are per million tokens
 
 
 class Range(NamedTuple):
@@ -110,60 +110,113 @@ class SessionCosts(NamedTuple):
     warnings: tuple[str, ...]
 
 
+class SessionShape(NamedTuple):
+    """What every model's sessions share in one request: the turns' prompts, the output, the cache shares, and on a
+    flat price the cache reads of each share (the same on every model). Made once per request, not per model."""
+
+    prompts: tuple[int, ...]
+    output_per_turn: int
+    share: Range
+    reads: tuple[int, int, int]  # of the whole session's prompt, at the high, expected and low share
+
+
+def session_shape(prompts: tuple[int, ...], output_per_turn: int, share: Range) -> SessionShape:
+    tokens = sum(prompts)
+    return SessionShape(prompts, output_per_turn, share, (
+        _read(tokens, share.high), _read(tokens, share.expected), _read(tokens, share.low)))
+
+
+def _read(tokens: int, share: Decimal) -> int:
+    return whole_tokens(_mul(Decimal(tokens), share)) if share else 0
+
+
 def session_costs(found: EffectivePrice, prompts: tuple[int, ...], output_per_turn: int, share: Range,
                   at: datetime) -> SessionCosts:
+    """Price one session's turns; each turn at the rates of its own prompt size (context tiers)."""
+    return shaped_session_costs(found, session_shape(prompts, output_per_turn, share), at)
+
+
+def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetime) -> SessionCosts:
     """Price one session's turns; each turn at the rates of its own prompt size (context tiers).
 
     Turns charged the same rates are priced together, so a session costs one pricing per tier, not per turn; a
-    flat price (most of them) is one group without looking at each turn.
+    flat price (most of them) is one group, whose cache reads the shape already holds.
     """
-    rules = found.period.rules
-    if rules.is_flat:
-        groups = [(found.effective, sum(prompts), len(prompts))]
+    prompts, output_per_turn, share = shape.prompts, shape.output_per_turn, shape.share
+    if found.period.rules.is_flat:
+        groups = [(found.effective, sum(prompts), len(prompts), shape.reads)]
         top_tier = None
     else:
-        groups, top_tier = _tier_groups(found, prompts, at)
+        tiered, top_tier = _tier_groups(found, prompts, at)
+        groups = [(rates, tokens, turns, (_read(tokens, share.high), _read(tokens, share.expected),
+                                          _read(tokens, share.low))) for rates, tokens, turns in tiered]
+    exact = share.low == share.high  # a share known exactly (0 for chat) is priced once
     low = expected = high = _ZERO
     read_low = read_expected = read_high = 0
-    warnings: list[str] = []
-    for rates, tokens, turns in groups:
+    warned = False
+    for rates, tokens, turns, (most, middle, least) in groups:
         output = output_per_turn * turns
-        # The cheapest case reads the most from cache; a share known exactly (0 for chat) is priced once.
-        cost_low, cached_low = _priced(rates, tokens, output, share.high, warnings)
-        if share.low == share.high:
-            cost_mid, cached_mid, cost_high, cached_high = cost_low, cached_low, cost_low, cached_low
-        else:
-            cost_mid, cached_mid = _priced(rates, tokens, output, share.expected, warnings)
-            cost_high, cached_high = _priced(rates, tokens, output, share.low, warnings)
+        # The cheapest case reads the most from cache.
+        cost_low = _group_cost(rates, tokens, output, most)
+        cost_mid, cost_high = (cost_low, cost_low) if exact else (_group_cost(rates, tokens, output, middle),
+                                                                  _group_cost(rates, tokens, output, least))
+        if exact:
+            middle = least = most
+        warned = warned or (rates.cache_read_per_mtok is None and (most or middle or least) > 0)
         low, expected, high = _add(low, cost_low), _add(expected, cost_mid), _add(high, cost_high)
-        read_low, read_expected, read_high = read_low + cached_low, read_expected + cached_mid, read_high + cached_high
+        read_low, read_expected, read_high = read_low + most, read_expected + middle, read_high + least
+    warnings = _read_warnings(groups, exact) if warned else ()
     return SessionCosts(Bounds(low, expected, high), sum(prompts), (read_low, read_expected, read_high),
-                        output_per_turn * len(prompts), top_tier, tuple(warnings))
+                        output_per_turn * len(prompts), top_tier, warnings)
 
 
-def _priced(rates: TokenPrices, tokens: int, output: int, share: Decimal,
-            warnings: list[str]) -> tuple[Decimal, int]:
-    read = whole_tokens(_mul(Decimal(tokens), share)) if share else 0
-    priced, warned = session_cost(rates, Usage(tokens, output, read))
-    if warned:
-        warnings.extend(w for w in warned if w not in warnings)
-    return priced.per_session, read
+def _group_cost(rates: TokenPrices, tokens: int, output: int, read: int) -> Decimal:
+    # The same exact sum as service.pricing.estimate.session_cost (every product and sum here is exact, see
+    # MONEY_CONTEXT), in four products instead of a Usage, a SessionCost and three scalings per share.
+    total = _mul(rates.output_per_mtok, output) if output else _ZERO
+    if tokens > read:
+        total = _add(total, _mul(rates.input_per_mtok, tokens - read))
+    if read:
+        read_price = rates.input_per_mtok if rates.cache_read_per_mtok is None else rates.cache_read_per_mtok
+        total = _add(total, _mul(read_price, read))
+    return _mul(total, _PER_TOKEN)
+
+
+def _read_warnings(groups: list[tuple[TokenPrices, int, int, tuple[int, int, int]]], exact: bool) -> tuple[str, ...]:
+    # The warnings session_cost gives for cache reads charged at the input price, in the order they were priced.
+    warnings: list[str] = []
+    for rates, _, _, reads in groups:
+        for read in reads[:1] if exact else reads:
+            if rates.cache_read_per_mtok is None and read > 0:
+                text = (f"cache_read_per_mtok is unknown for this price: {read} cached input tokens were charged at "
+                        "the input price")
+                if text not in warnings:
+                    warnings.append(text)
+    return tuple(warnings)
 
 
 def _tier_groups(found: EffectivePrice, prompts: tuple[int, ...],
                  at: datetime) -> tuple[list[tuple[TokenPrices, int, int]], int | None]:
     # Turns are grouped by the tier their prompt falls in, and each group is charged once: the rates of a tier
     # at one instant are the same whatever the prompt inside it.
-    rules = found.period.rules
-    groups: dict[int | None, tuple[int, int, int]] = {}  # tier threshold -> a prompt of it, tokens, turns
+    groups, top_tier = _grouped_turns(prompts, tuple(tier.above_prompt_tokens for tier in found.period.rules.tiers))
+    priced = [(charged_at(found, sample, None, at).rates, tokens, turns) for sample, tokens, turns in groups]
+    return priced, top_tier
+
+
+@lru_cache(maxsize=256)
+def _grouped_turns(prompts: tuple[int, ...],
+                   thresholds: tuple[int, ...]) -> tuple[tuple[tuple[int, int, int], ...], int | None]:
+    """The turns grouped by the tier each prompt falls in: (a prompt of it, tokens, turns) per tier, and the top
+    tier's threshold. The same for every offering with the same thresholds (most tiered offerings share a few)."""
+    groups: dict[int | None, tuple[int, int, int]] = {}
     for prompt in prompts:
-        tier = rules.tier_for(prompt)
-        key = None if tier is None else tier.above_prompt_tokens
+        # The tier of a prompt is the last whose threshold it passes (service.pricing.rules.PriceRules.tier_for).
+        key = next((above for above in reversed(thresholds) if prompt > above), None)
         sample, tokens, turns = groups.get(key, (prompt, 0, 0))
         groups[key] = (sample, tokens + prompt, turns + 1)
-    priced = [(charged_at(found, sample, None, at).rates, tokens, turns) for sample, tokens, turns in groups.values()]
     tiers = [key for key in groups if key is not None]
-    return priced, max(tiers) if tiers else None
+    return tuple(groups.values()), max(tiers) if tiers else None
 
 
 class ComplexityCost(NamedTuple):
@@ -174,34 +227,68 @@ class ComplexityCost(NamedTuple):
     cost: Bounds
 
 
-class ModelCost(NamedTuple):
-    """A project on one model: its cost bounds, by complexity, and the tokens and sessions it takes."""
+class ComplexityAttempts(NamedTuple):
+    complexity: str
+    features: Decimal
+    sessions: Decimal
+    retry: Range
+    attempts: Bounds  # sessions x retry factor
 
-    cost: Bounds
-    by_complexity: tuple[ComplexityCost, ...]
-    sessions: Bounds  # attempts included: sessions x retry factor
-    per_session: SessionCosts
+
+class Attempts(NamedTuple):
+    """The sessions of each complexity attempted under one model's retry ranges, and their total: the same for every
+    model with the same retry ranges, so made once per ranges, not per model."""
+
+    parts: tuple[ComplexityAttempts, ...]
+    total: Bounds
 
 
-def model_cost(counts: Mapping[str, tuple[Decimal, Decimal]], retries: Mapping[str, Range],
-               per_session: SessionCosts) -> ModelCost:
-    """Sessions of each complexity, each attempted retry-factor times, at one session's cost bounds."""
-    session_low, session_expected, session_high = per_session.cost
-    low = expected = high = tries_low = tries_expected = tries_high = _ZERO
+def attempts_of(counts: Mapping[str, tuple[Decimal, Decimal]], retries: Mapping[str, Range]) -> Attempts:
     parts = []
     for complexity in COMPLEXITIES:
         features, sessions = counts[complexity]
         retry = retries[complexity]
         attempts_low, attempts_high = _mul(sessions, retry.low), _mul(sessions, retry.high)
         attempts_expected = attempts_low if retry.low == retry.high else _mul(sessions, retry.expected)
-        cost = Bounds(_mul(attempts_low, session_low), _mul(attempts_expected, session_expected),
-                      _mul(attempts_high, session_high))
-        parts.append(ComplexityCost(complexity, features, sessions, retry, cost))
-        low, expected, high = _add(low, cost.low), _add(expected, cost.expected), _add(high, cost.high)
-        tries_low, tries_expected = _add(tries_low, attempts_low), _add(tries_expected, attempts_expected)
-        tries_high = _add(tries_high, attempts_high)
-    return ModelCost(Bounds(low, expected, high), tuple(parts), Bounds(tries_low, tries_expected, tries_high),
-                     per_session)
+        parts.append(ComplexityAttempts(complexity, features, sessions, retry,
+                                        Bounds(attempts_low, attempts_expected, attempts_high)))
+    total = parts[0].attempts + parts[1].attempts + parts[2].attempts
+    return Attempts(tuple(parts), total)
+
+
+class ModelCost:
+    """A project on one model: its cost bounds, by complexity, and the tokens and sessions it takes.
+
+    The total is the session's cost times all attempts (exact, so equal to the sum by complexity); the breakdown by
+    complexity is made only when asked for, since an answer over thousands of offerings may leave it out.
+    """
+
+    __slots__ = ("_by_complexity", "attempts", "cost", "per_session", "sessions")
+
+    def __init__(self, attempts: Attempts, per_session: SessionCosts) -> None:
+        session, tries = per_session.cost, attempts.total
+        self.cost = Bounds(_mul(tries.low, session.low), _mul(tries.expected, session.expected),
+                           _mul(tries.high, session.high))
+        self.sessions = tries  # attempts included: sessions x retry factor
+        self.per_session = per_session
+        self.attempts = attempts
+        self._by_complexity: tuple[ComplexityCost, ...] | None = None
+
+    @property
+    def by_complexity(self) -> tuple[ComplexityCost, ...]:
+        if self._by_complexity is None:
+            low, expected, high = self.per_session.cost
+            self._by_complexity = tuple(ComplexityCost(
+                part.complexity, part.features, part.sessions, part.retry,
+                Bounds(_mul(part.attempts.low, low), _mul(part.attempts.expected, expected),
+                       _mul(part.attempts.high, high))) for part in self.attempts.parts)
+        return self._by_complexity
+
+
+def model_cost(counts: Mapping[str, tuple[Decimal, Decimal]], retries: Mapping[str, Range],
+               per_session: SessionCosts) -> ModelCost:
+    """Sessions of each complexity, each attempted retry-factor times, at one session's cost bounds."""
+    return ModelCost(attempts_of(counts, retries), per_session)
 
 
 def blended_per_mtok(per_session: SessionCosts) -> Decimal | None:

@@ -19,6 +19,7 @@ from service.catalog.aliases import load_aliases
 from service.catalog.price_queries import load_timelines
 from service.db.models import AliasRow, ModelRow
 from service.pricing.timeline import ModelTimeline
+from service.snapshot.assumption_history import AssumptionHistory, load_assumption_history
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,8 @@ class CatalogSnapshot:
     # Other names (docs/offerings.md): name -> its periods, and offering -> its names, to update by offering.
     aliases: dict[str, tuple[AliasSpan, ...]] = field(default_factory=dict)
     alias_names: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The project assumptions' whole history (service/snapshot/assumption_history.py): kept current with the rest.
+    assumptions: AssumptionHistory = field(default_factory=AssumptionHistory)
 
     def __post_init__(self) -> None:
         if not self.offerings and self.models:
@@ -158,12 +161,13 @@ class CatalogSnapshot:
 
 
 async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
-    """Read every model, price and promotion. Run it in a REPEATABLE READ transaction for a consistent copy, and
-    pass the change log's last sequence number read in that same transaction."""
+    """Read every model, price, promotion, alias and project assumption. Run it in a REPEATABLE READ transaction
+    for a consistent copy, and pass the change log's last sequence number read in that same transaction."""
     models, timelines = await load_timelines(session)
     aliases, alias_names = _aliases_of(await load_aliases(session))
     return CatalogSnapshot(models={m.id: _info(m) for m in models}, timelines=timelines,
-                           loaded_at=datetime.now(UTC), seq=seq, aliases=aliases, alias_names=alias_names)
+                           loaded_at=datetime.now(UTC), seq=seq, aliases=aliases, alias_names=alias_names,
+                           assumptions=await load_assumption_history(session))
 
 
 def model_part(model_id: str) -> str:

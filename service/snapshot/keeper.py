@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,7 @@ from service.catalog.aliases import load_aliases
 from service.catalog.price_queries import load_timelines
 from service.db.faults import is_connection_failure
 from service.db.replicas import ReplicaSet, parse_lsn
+from service.snapshot.assumption_history import assumption_stamp, load_assumption_history
 from service.snapshot.catalog_snapshot import CatalogSnapshot, load_snapshot
 from service.snapshot.change_log import changes_after, latest_seq
 
@@ -99,6 +101,10 @@ class SnapshotKeeper:
             await self.reload(sessionmaker)
             return
         async with self._consistent_session(sessionmaker) as session:
+            # The assumptions are not in the change log; their table's NOTIFY wakes us, and their stamp says whether
+            # they moved. A new history is swapped in with the snapshot, never changed in place.
+            if await assumption_stamp(session) != current.assumptions.stamp:
+                current = self.current = replace(current, assumptions=await load_assumption_history(session))
             changes = await changes_after(session, current.seq, limit=MAX_CHANGES_APPLIED)
             if changes.seq == current.seq and changes.contiguous:
                 return

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+import time
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.catalog.assumption_seed import load_assumptions_if_empty
 from service.pricing.money import format_decimal
+from tests.factories import committed_model_and_key
 from tests.problems import assert_problem
 
 ARTICLE_MODELS = ["deepseek-v4-flash", "deepseek-v4-pro", "gpt-4.1", "claude-sonnet-4.6", "claude-opus-4.7", "gpt-5.5"]
@@ -121,19 +127,65 @@ async def test_the_launch_promotion_in_force_at_the_instant_is_applied(client):
     assert _model(answer, "deepseek-v4-flash")["per_session"]["cost"]["expected"] == "0.00315"  # 75% off
 
 
-async def test_a_new_version_of_an_assumption_prices_later_instants_and_is_named_with_its_version(client, writer):
+async def _estimate_once_seen(client, body: dict, within: float = 1.0) -> dict:
+    """The keeper applies a commit within milliseconds of its NOTIFY; poll until it has."""
+    deadline = time.monotonic() + within
+    while True:
+        response = await client.post("/v1/estimate/project", json=body)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            return response.json()
+        await asyncio.sleep(0.01)
+
+
+async def test_a_committed_assumption_reaches_the_next_estimates_and_is_named_with_its_version(
+        committed_client, committed_engine):
+    # Committed for real, so that the snapshot keeper (not this test's transaction) must see it; a key of its own
+    # keeps it away from every other test of the committed database.
+    key = f"chat-{secrets.token_hex(4)}"
+    model_id, writer = await committed_model_and_key(committed_engine, "proj")
+    price = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "0.14", "output_per_mtok": "0.28", "source": "t"}
+    assert (await committed_client.post(f"/v1/models/{model_id}/prices", json=price, headers=writer)).status_code == 201
+    async with AsyncSession(committed_engine) as session, session.begin():
+        await load_assumptions_if_empty(session)  # the sizes and retry factors; this database has no seed
+    figures = {"kind": "tooling", "sessions_per_feature": {"simple": "1", "moderate": "1", "complex": "1"},
+               "first_prompt_tokens": 50_000, "output_tokens_per_turn": 20_000}
+    first = await committed_client.post("/v1/assumptions", headers=writer, json={
+        "key": key, "figures": figures, "source": "test: measured", "assumed": False,
+        "valid_from": "2026-05-01T00:00:00Z"})
+    assert first.status_code == 201, first.text
+    body = {**_request({"simple": "1"}), "models": [model_id],
+            "project": {"size": "small", "features": 1, "tooling": key, "mix": {"simple": "1"}}}
+    before = await _estimate_once_seen(committed_client, body)
+    assert _model(before, model_id)["cost"]["expected"] == "0.0126"
+    figures["sessions_per_feature"] = {"simple": "3", "moderate": "3", "complex": "3"}
+    second = await committed_client.post("/v1/assumptions", headers=writer, json={
+        "key": key, "figures": figures, "source": "test: measured", "assumed": False,
+        "valid_from": "2026-06-01T00:00:00Z"})
+    assert second.status_code == 201, second.text
+    later = {**body, "at": "2026-07-01"}
+    deadline = time.monotonic() + 1.0
+    after = await _estimate_once_seen(committed_client, later)
+    while _model(after, model_id)["cost"]["expected"] != "0.0378" and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+        after = await _estimate_once_seen(committed_client, later)
+    assert _model(after, model_id)["cost"]["expected"] == "0.0378"  # three sessions a feature
+    [tooling_then] = [item for item in after["assumptions"] if item["key"] == key]
+    assert tooling_then["version"] == 2 and tooling_then["id"] == second.json()["id"]
+    again = await _estimate(committed_client, body)  # the first version still prices its own period
+    assert _model(again, model_id)["cost"]["expected"] == "0.0126"
+
+
+async def test_an_assumption_in_this_transaction_only_is_not_seen_by_estimates(client, writer):
+    """Estimates price from the committed catalog's snapshot: an uncommitted version is no part of it."""
     figures = {"kind": "tooling", "sessions_per_feature": {"simple": "3", "moderate": "3", "complex": "3"},
                "first_prompt_tokens": 50_000, "output_tokens_per_turn": 20_000}
     added = await client.post("/v1/assumptions", headers=writer, json={
         "key": "chat", "figures": figures, "source": "test: measured", "assumed": False,
         "valid_from": "2026-06-01T00:00:00Z"})
     assert added.status_code == 201, added.text
-    before = await _estimate(client, _request({"simple": "1"}))
     after = await _estimate(client, {**_request({"simple": "1"}), "at": "2026-07-01"})
-    assert _model(before, "deepseek-v4-flash")["cost"]["expected"] == "0.0126"
-    assert _model(after, "deepseek-v4-flash")["cost"]["expected"] == "0.0378"  # three sessions a feature
-    [chat_then] = [item for item in after["assumptions"] if item["key"] == "chat"]
-    assert chat_then["version"] == 2 and chat_then["id"] == added.json()["id"]
+    assert _model(after, "deepseek-v4-flash")["cost"]["expected"] == "0.0126"
 
 
 async def test_without_the_breakdown_the_totals_and_plans_are_the_same(client):

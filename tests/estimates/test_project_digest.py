@@ -1,0 +1,70 @@
+"""A project estimate over many offerings gives the same bytes as it did before its work was made faster.
+
+The digests were taken from the answers of the code before the speed-ups of issue 19 (commit 8fd4859); any change
+to a digit, a field or an order of the answer changes them. The offerings are synthetic and varied: flat prices,
+cached-input prices, a context tier on every third, several providers and retry families.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import msgspec
+import pytest
+
+from service.catalog.assumption_seed import assumption_document
+from service.estimates import project_schemas as wire
+from service.estimates.project import estimate_project
+from service.estimates.project_assumptions import assumptions_in_force
+from service.pricing.prices import TokenPrices
+from service.pricing.rules import ContextTier, PriceRules
+from service.pricing.timeline import ModelTimeline, PricePeriod
+from service.snapshot.assumption_history import AssumptionHistory, AssumptionRecord
+from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
+
+AT = datetime(2026, 5, 10, tzinfo=UTC)
+NAMES = ("deepseek-v4-flash", "gpt-5.5", "claude-opus-4.7", "bench")
+
+
+def _snapshot(count: int) -> CatalogSnapshot:
+    models, timelines = {}, {}
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for number in range(count):
+        # The first few are the seed's retry keys themselves (one a reseller's offering), the rest their families.
+        name = NAMES[number % len(NAMES)] if number < 2 * len(NAMES) else f"{NAMES[number % len(NAMES)]}-{number:04d}"
+        model = name if number % 4 or number == 0 else f"p{number % 7}/{name}"
+        cached = Decimal(number % 13) / 100 if number % 2 else None
+        prices = TokenPrices(Decimal(number % 97 + 1) / 10, Decimal(number % 89 + 2) / 5, cached)
+        tiers = (ContextTier(60_000, TokenPrices(prices.input_per_mtok * 2, prices.output_per_mtok * 2)),)
+        rules = PriceRules(tiers=tiers) if number % 3 == 0 else PriceRules()
+        models[model] = ModelInfo(model, model.partition("/")[0] if "/" in model else "bench", model, None)
+        timelines[model] = ModelTimeline([PricePeriod(number + 1, start, None, prices, rules)], [])
+    doc = assumption_document()
+    history = AssumptionHistory(AssumptionRecord(
+        id=number, kind=item["figures"]["kind"], key=item["key"], version=1, figures=item["figures"],
+        assumed=item["assumed"], source=item["source"], valid_from=start, valid_to=None, recorded_at=start)
+        for number, item in enumerate(doc["assumptions"], start=1))
+    return CatalogSnapshot(models=models, timelines=timelines, loaded_at=start, assumptions=history)
+
+
+SNAPSHOT = _snapshot(400)
+CASES = {
+    ("chat", "medium", True): "610ff5b2383aa8b1cda3e9087b87aaff582040940514f69a94aa2f021065f1c5",
+    ("chat", "large", False): "32122c08ab91d1962057fd5d9c3613106daded73769b6e146ffbda7f315fed21",
+    ("ide-assistant", "small", True): "41d37d0a40b769ad4bf61a51d7e1d1be00b4bde39d5b005ee4b9b63a3629f9ff",
+    ("autonomous-agent", "medium", True): "f5a05efe553e680d3c7dcf97d07959058e1f05399a206ee3c26cdce6f0c0c6aa",
+    ("autonomous-agent", "large", False): "f63eff413f434eabdace560bb08c8c3fd6513b1d0b255a8dfaeb296ec604a628",
+}
+
+
+@pytest.mark.parametrize(("tooling", "size", "breakdown"), list(CASES))
+def test_an_answer_over_hundreds_of_offerings_keeps_its_bytes(tooling, size, breakdown):
+    request = msgspec.convert({
+        "project": {"size": size, "features": 37, "tooling": tooling}, "all_models": True, "breakdown": breakdown,
+        "strategies": [{"kind": "hybrid", "draft": "p4/deepseek-v4-flash", "review": "claude-opus-4.7"},
+                       {"kind": "self-host", "profile": "a100-node"}]}, wire.ProjectEstimateRequest)
+    body = msgspec.json.encode(estimate_project(SNAPSHOT, assumptions_in_force(SNAPSHOT.assumptions, AT), request,
+                                                AT).body)
+    assert hashlib.sha256(body).hexdigest() == CASES[(tooling, size, breakdown)]
