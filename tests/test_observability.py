@@ -60,18 +60,23 @@ def _hold_the_loop(seconds: float) -> None:
 
 
 async def test_the_loop_lag_probe_sees_the_loop_held_for_50_ms():
+    # Counted as a difference: on a busy machine the process itself may be held off the CPU for over 25 ms before
+    # or after the hold, which the probe rightly records too (a whole-suite run under load saw two such waits).
     probe = LoopLagProbe()
     await probe.start()
     try:
         await asyncio.sleep(0.02)
-        assert probe.longest < 0.04  # nothing has held the loop yet
+        before = _waits_over_25_ms(probe)
         _hold_the_loop(0.05)
         await asyncio.sleep(0.02)
     finally:
         await probe.stop()
     assert 0.045 <= probe.longest < 0.5
-    over_25_ms = sum(probe.histogram[LoopLagProbe.BUCKETS.index(0.025) + 1:-1])
-    assert over_25_ms == 1
+    assert _waits_over_25_ms(probe) - before >= 1
+
+
+def _waits_over_25_ms(probe: LoopLagProbe) -> int:
+    return sum(probe.histogram[LoopLagProbe.BUCKETS.index(0.025) + 1:-1])
 
 
 async def test_metrics_carry_the_longest_loop_lag_and_the_app_runs_the_probe_with_its_lifespan(app, client):
