@@ -91,8 +91,10 @@ class ModelController(Controller):
 
     @idempotent_post(_PRICES, **WRITE_ROUTE,
           summary="Add a price period",
-          description="A period starting inside the open-ended current period closes it at its start; "
-                      "any other overlap is refused with 409. Stored prices are never changed.")
+          description="A period starting inside the open-ended current period closes it at its start, which "
+                      "may not be before the time of the write (409 `history-is-fixed`); any other overlap is "
+                      "refused with 409. A period in a past gap, where the model had no price, is a backfill. "
+                      "Stored prices are never changed.")
     async def add_price(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate],
         provider_id: ProviderPath = None,

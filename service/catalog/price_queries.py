@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.api.preconditions import require_match
 from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
+from service.catalog.history import past_is_fixed, refuse_past_discount, write_time
 from service.catalog.list_queries import covers
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
@@ -36,7 +37,8 @@ async def list_prices(session: AsyncSession, model_id: str, *, after: int | None
 
 
 async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> PriceRow:
-    """Insert a period; one that starts inside the open-ended current period closes it at its start."""
+    """Insert a period; one that starts inside the open-ended current period closes it at its start, which may not be
+    before now. A period in a past gap, where the model had no price, is a backfill (docs/security.md, History)."""
     # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
     # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
     rules = rules_from_request(data.rules)  # a 422 before any lock is taken
@@ -44,6 +46,10 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
     open_period = await session.scalar(
         select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
+        now = await write_time(session)
+        if data.valid_from < now:
+            raise past_is_fixed(model_id, f"the new period would close price {open_period.id} at "
+                                          f"{data.valid_from.isoformat()}, before now ({now.isoformat()})")
         await session.execute(update(PriceRow).where(PriceRow.id == open_period.id).values(valid_to=data.valid_from))
     elif open_period is not None and open_period.valid_from == data.valid_from:
         raise conflict(f"price {open_period.id} already starts at {data.valid_from.isoformat()}")
@@ -144,6 +150,7 @@ async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate)
         if exc.problem.status != 404:
             raise  # offering-required: the client must name one of the offerings, as everywhere
         raise invalid("model", f"model '{data.model}' does not exist: create it first") from None
+    await refuse_past_discount(session, model_id, data.valid_from, data.valid_to, await write_time(session))
     return await insert_row(session, PromotionRow(
         model_id=model_id, name=data.name, percent_off=data.percent_off, valid_from=data.valid_from,
         valid_to=data.valid_to, source=data.source,
@@ -160,6 +167,7 @@ async def update_promotion(
     valid_to = changes.get("valid_to", promotion.valid_to)
     if valid_to is not None and valid_to <= valid_from:
         raise invalid("valid_to", "valid_to must be later than valid_from: periods are half-open")
+    await _refuse_past_change(session, promotion, changes, valid_from, valid_to)
     await apply_changes(session, promotion, changes)
     return promotion
 
@@ -167,5 +175,26 @@ async def update_promotion(
 async def delete_promotion(session: AsyncSession, promotion_id: int, if_match: str | None = None) -> None:
     promotion = await get_promotion(session, promotion_id, for_update=True)
     require_match(promotion, if_match)
+    now = await write_time(session)
+    if promotion.valid_from < now:
+        raise past_is_fixed(promotion.model_id, f"promotion {promotion.id} started at "
+                                                f"{promotion.valid_from.isoformat()}: it cannot be deleted")
     await session.delete(promotion)
     await session.flush()
+
+
+async def _refuse_past_change(
+    session: AsyncSession, promotion: PromotionRow, changes: dict, valid_from: datetime, valid_to: datetime | None
+) -> None:
+    """A promotion that has started keeps what it says before now: only its end may move, to now or later (and its
+    source be corrected, which prices nothing). One that has not may move, but into the past only as a backfill."""
+    now = await write_time(session)
+    if promotion.valid_from >= now:
+        await refuse_past_discount(session, promotion.model_id, valid_from, valid_to, now)
+        return
+    changed = {name for name, value in changes.items() if value != getattr(promotion, name)}
+    ends = [end for end in (promotion.valid_to, valid_to) if end is not None]
+    if changed - {"valid_to", "source"} or ("valid_to" in changed and min(ends) < now):
+        raise past_is_fixed(promotion.model_id, (
+            f"promotion {promotion.id} started at {promotion.valid_from.isoformat()}: only its end can change, to now "
+            f"({now.isoformat()}) or later"))

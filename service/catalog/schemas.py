@@ -183,6 +183,10 @@ class PriceRulesOut(Schema):
     variants: list[VariantOut]
 
 
+BACKFILL_DESCRIPTION = ("true when it starts before it was recorded: it filled a past stretch where the model had "
+                        "no price (docs/security.md, History)")
+
+
 class PricePeriodOut(Schema):
     id: int
     model: ModelId
@@ -195,6 +199,7 @@ class PricePeriodOut(Schema):
     cache_write_per_mtok: MoneyOrNull
     source: str
     recorded_at: datetime
+    backfill: Annotated[bool, Meta(description=BACKFILL_DESCRIPTION)]
     rules: Annotated[PriceRulesOut, Meta(description=RULES_DESCRIPTION)]
 
 
@@ -230,6 +235,7 @@ class PromotionOut(Schema):
     valid_from: datetime
     valid_to: datetime | None
     source: str
+    backfill: Annotated[bool, Meta(description=BACKFILL_DESCRIPTION)]
 
 
 class PromotionCreate(Schema):

@@ -59,6 +59,8 @@ class PriceRow(Base):
     cache_write_per_mtok: Mapped[Decimal | None]
     source: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A period that starts before it was recorded filled a past gap (migration 0018).
+    backfill: Mapped[bool] = mapped_column(Computed("valid_from < recorded_at", persisted=True))
     # Context tiers, time windows and variants (service.catalog.rules); empty lists mean a flat rate.
     rules: Mapped[dict] = mapped_column(
         JSONB, server_default=text("""'{"context_tiers": [], "time_windows": [], "variants": []}'::jsonb""")
@@ -77,6 +79,7 @@ class PromotionRow(Base):
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    backfill: Mapped[bool] = mapped_column(Computed("valid_from < created_at", persisted=True))
 
 
 class AliasRow(Base):
