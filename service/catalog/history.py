@@ -35,7 +35,8 @@ async def priced_between(session: AsyncSession, model_id: str, start: datetime, 
     """Whether the model has a price at any instant of [start, end)."""
     overlaps = func.tstzrange(PriceRow.valid_from, PriceRow.valid_to, "[)").op("&&")(
         func.tstzrange(literal(start), literal(end), "[)"))
-    return bool(await session.scalar(select(exists().where(PriceRow.model_id == model_id, overlaps))))
+    return bool(await session.scalar(select(exists().where(
+        PriceRow.model_id == model_id, PriceRow.superseded_at.is_(None), overlaps))))
 
 
 async def refuse_past_discount(

@@ -22,7 +22,8 @@ _PERIODS_AT = text("""
     SELECT asked.model_id, asked.at, p.id, p.valid_from, p.valid_to, p.input_per_mtok, p.output_per_mtok,
            p.cache_read_per_mtok, p.cache_write_per_mtok, p.rules::text AS rules
     FROM unnest(CAST(:model_ids AS text[]), CAST(:instants AS timestamptz[])) AS asked (model_id, at)
-    JOIN prices p ON p.model_id = asked.model_id AND tstzrange(p.valid_from, p.valid_to, '[)') @> asked.at""")
+    JOIN prices p ON p.model_id = asked.model_id AND tstzrange(p.valid_from, p.valid_to, '[)') @> asked.at
+                     AND p.superseded_at IS NULL""")
 
 
 async def existing_models(session: AsyncSession, model_ids: Collection[str]) -> set[str]:

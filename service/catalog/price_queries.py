@@ -27,7 +27,7 @@ from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, Pr
 
 async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[PriceRow]:
     model_id = (await get_model(session, model_id)).id
-    query = (select(PriceRow).where(PriceRow.model_id == model_id)
+    query = (select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.superseded_at.is_(None))
              .order_by(PriceRow.valid_from, PriceRow.id).limit(limit + 1))
     if after is not None:
         after_from = select(PriceRow.valid_from).where(PriceRow.id == after).scalar_subquery()
@@ -44,7 +44,8 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
     rules = rules_from_request(data.rules)  # a 422 before any lock is taken
     model_id = (await get_model(session, model_id, for_update=True)).id
     open_period = await session.scalar(
-        select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None)))
+        select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None),
+                               PriceRow.superseded_at.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
         now = await write_time(session)
         if data.valid_from < now:
@@ -87,8 +88,9 @@ async def load_timelines(
     """Every model (or those of `model_ids` that exist), ordered by id, each with its whole history as a pure-core
     timeline. Rows are streamed in batches, so a large catalog's load gives way to the event loop between them."""
     model_query = select(ModelRow).order_by(ModelRow.id)
-    price_query = select(PriceRow)
-    promotion_query = select(PromotionRow)
+    # What the catalog says now: rows no correction superseded.
+    price_query = select(PriceRow).where(PriceRow.superseded_at.is_(None))
+    promotion_query = select(PromotionRow).where(PromotionRow.superseded_at.is_(None))
     if model_ids is not None:
         wanted = list(model_ids)
         model_query = model_query.where(ModelRow.id.in_(wanted))

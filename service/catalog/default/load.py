@@ -96,7 +96,8 @@ async def _apply(session: AsyncSession, catalog: DefaultCatalog, now: datetime) 
     offered = {tuple(row) for row in await session.execute(
         select(ModelRow.provider_id, ModelRow.model))} if providers else set()
     stored_promotions = {tuple(row) for row in await session.execute(
-        select(PromotionRow.model_id, PromotionRow.name, PromotionRow.valid_from))} if providers else set()
+        select(PromotionRow.model_id, PromotionRow.name, PromotionRow.valid_from).where(
+            PromotionRow.superseded_at.is_(None)))} if providers else set()
     models: list[dict] = []
     prices: list[dict] = []
     promotions: list[dict] = []
