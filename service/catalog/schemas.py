@@ -247,7 +247,7 @@ class PromotionCreate(Schema):
     valid_to: Instant | None = None
 
     def __post_init__(self) -> None:
-        self.percent_off = _check_percent(self.percent_off)
+        self.percent_off = check_percent(self.percent_off)
         _check_period(self.valid_from, self.valid_to)
 
 
@@ -260,7 +260,7 @@ class PromotionUpdate(Schema):
 
     def __post_init__(self) -> None:
         if self.percent_off is not UNSET:
-            self.percent_off = _check_percent(self.percent_off)
+            self.percent_off = check_percent(self.percent_off)
 
 
 class PromotionPage(Schema):
@@ -303,7 +303,7 @@ def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:
                            "valid_to")
 
 
-def _check_percent(value: Decimal) -> Decimal:
+def check_percent(value: Decimal) -> Decimal:
     percent = parse_decimal(value, field="percent_off", max_fraction_digits=4, max_value=Decimal(100))
     if percent == 0:
         raise InvalidAmount("percent_off must be greater than 0", "percent_off")
