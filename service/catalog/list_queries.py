@@ -32,12 +32,22 @@ class PromotionFilters(NamedTuple):
     active_at: datetime | None = None
 
 
-def covers(table: type[PriceRow] | type[PromotionRow], at: datetime) -> ColumnElement[bool]:
-    """A current row (one no correction superseded) whose period covers `at`."""
+def covers(
+    table: type[PriceRow] | type[PromotionRow], at: datetime, known_at: datetime | None = None
+) -> ColumnElement[bool]:
+    """A row known now (or at `known_at`) whose period covers `at`."""
     # Spelled exactly as the exclusion constraint's GiST index is, (model_id, tstzrange(valid_from, valid_to,
     # '[)'), …), so the planner can use it: the bound '[)' must be a literal, not a parameter.
     period = func.tstzrange(table.valid_from, table.valid_to, literal_column("'[)'"))
-    return and_(period.op("@>")(literal(at, TIMESTAMPTZ)), table.superseded_at.is_(None))
+    return and_(period.op("@>")(literal(at, TIMESTAMPTZ)), known(table, known_at))
+
+
+def known(table: type[PriceRow] | type[PromotionRow], known_at: datetime | None) -> ColumnElement[bool]:
+    """The rows the catalog said at record time `known_at`; without it, now (those no correction superseded)."""
+    if known_at is None:
+        return table.superseded_at.is_(None)
+    at = literal(known_at, TIMESTAMPTZ)
+    return and_(table.recorded_at <= at, or_(table.superseded_at.is_(None), table.superseded_at > at))
 
 
 def _contains(column: Any, text: str) -> ColumnElement[bool]:

@@ -8,26 +8,28 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.preconditions import require_match
 from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
 from service.catalog.history import past_is_fixed, refuse_past_discount, write_time
-from service.catalog.list_queries import covers
+from service.catalog.list_queries import covers, known
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
-from service.db.models import ModelRow, PriceRow, PromotionRow
+from service.db.models import CorrectionRow, ModelRow, PriceRow, PromotionRow
 from service.pricing.money import canonical
 from service.pricing.prices import TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
 
 
-async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[PriceRow]:
+async def list_prices(
+    session: AsyncSession, model_id: str, *, after: int | None, limit: int, known_at: datetime | None = None
+) -> list[PriceRow]:
     model_id = (await get_model(session, model_id)).id
-    query = (select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.superseded_at.is_(None))
+    query = (select(PriceRow).where(PriceRow.model_id == model_id, known(PriceRow, known_at))
              .order_by(PriceRow.valid_from, PriceRow.id).limit(limit + 1))
     if after is not None:
         after_from = select(PriceRow.valid_from).where(PriceRow.id == after).scalar_subquery()
@@ -65,13 +67,16 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
 class OfferingPrice(NamedTuple):
     model_id: str  # the stored id, whichever spelling asked for it
     price: EffectivePrice
+    corrections: list[CorrectionRow]  # known then, their stretch covering the instant
 
 
-async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> OfferingPrice:
+async def effective_price(
+    session: AsyncSession, model_id: str, at: datetime, known_at: datetime | None = None
+) -> OfferingPrice:
     model_id = (await get_model(session, model_id)).id
-    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, covers(PriceRow, at)))
+    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, covers(PriceRow, at, known_at)))
     promotions = await session.scalars(
-        select(PromotionRow).where(PromotionRow.model_id == model_id, covers(PromotionRow, at))
+        select(PromotionRow).where(PromotionRow.model_id == model_id, covers(PromotionRow, at, known_at))
     )
     effective = ModelTimeline(
         [to_period(price)] if price else [], [to_discount(p) for p in promotions]
@@ -79,7 +84,17 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
     if effective is None:
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model_id}' has no price at {at.isoformat()}")
-    return OfferingPrice(model_id, effective)
+    return OfferingPrice(model_id, effective, await _corrections_at(session, model_id, at, known_at))
+
+
+async def _corrections_at(
+    session: AsyncSession, model_id: str, at: datetime, known_at: datetime | None
+) -> list[CorrectionRow]:
+    stretch = func.tstzrange(CorrectionRow.valid_from, CorrectionRow.valid_to, "[)")
+    query = select(CorrectionRow).where(CorrectionRow.model_id == model_id, stretch.op("@>")(literal(at)))
+    if known_at is not None:
+        query = query.where(CorrectionRow.recorded_at <= known_at)
+    return list(await session.scalars(query.order_by(CorrectionRow.id)))
 
 
 async def load_timelines(

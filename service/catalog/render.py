@@ -38,7 +38,7 @@ def price(row: PriceRow) -> schemas.PricePeriodOut:
         input_per_mtok=format_decimal(row.input_per_mtok), output_per_mtok=format_decimal(row.output_per_mtok),
         cache_read_per_mtok=_money(row.cache_read_per_mtok), cache_write_per_mtok=_money(row.cache_write_per_mtok),
         source=row.source, recorded_at=row.recorded_at, backfill=row.backfill,
-        rules=msgspec.convert(row.rules, schemas.PriceRulesOut),
+        rules=msgspec.convert(row.rules, schemas.PriceRulesOut), correction_id=row.correction_id,
     )
 
 

@@ -201,6 +201,7 @@ class PricePeriodOut(Schema):
     recorded_at: datetime
     backfill: Annotated[bool, Meta(description=BACKFILL_DESCRIPTION)]
     rules: Annotated[PriceRulesOut, Meta(description=RULES_DESCRIPTION)]
+    correction_id: Annotated[int | None, Meta(description="the correction that recorded this period, if one did")]
 
 
 class PricePeriodCreate(Schema):
@@ -285,7 +286,18 @@ class ActivePromotion(Schema):
 ActivePromotions = list[ActivePromotion]
 
 
-class EffectivePriceOut(Schema):
+class CorrectionRef(Schema):
+    id: int
+    reason: str
+
+
+CorrectionRefs = list[CorrectionRef]  # named outside EffectivePriceOut, like ActivePromotions
+
+
+class EffectivePriceOut(Schema, omit_defaults=True):
+    """omit_defaults: `known_at` and `corrections` appear only on `GET /v1/models/{id}/price`, where they are read;
+    estimates embed this struct unchanged, byte for byte."""
+
     model: ModelId
     at: datetime
     currency: Literal["USD"]
@@ -295,6 +307,11 @@ class EffectivePriceOut(Schema):
     effective: TokenPricesOut
     rules: Annotated[PriceRulesOut, Meta(description="the period's pricing rules, before promotions (which apply on "
                                                   "top): " + RULES_DESCRIPTION)]
+    known_at: Annotated[datetime | None, Meta(
+        description="the record time the answer was read at, when asked for (docs/history.md)")] = None
+    corrections: Annotated[CorrectionRefs | None, Meta(
+        description="the corrections known then whose stretch covers `at`: the answer is built from corrected "
+                    "data (docs/history.md)")] = None
 
 
 def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:
