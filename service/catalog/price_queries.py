@@ -84,12 +84,13 @@ async def effective_price(
     if effective is None:
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model_id}' has no price at {at.isoformat()}")
-    return OfferingPrice(model_id, effective, await _corrections_at(session, model_id, at, known_at))
+    return OfferingPrice(model_id, effective, await corrections_at(session, model_id, at, known_at))
 
 
-async def _corrections_at(
+async def corrections_at(
     session: AsyncSession, model_id: str, at: datetime, known_at: datetime | None
 ) -> list[CorrectionRow]:
+    """The model's corrections known at `known_at` (or now) whose stretch covers `at`, oldest first."""
     stretch = func.tstzrange(CorrectionRow.valid_from, CorrectionRow.valid_to, "[)")
     query = select(CorrectionRow).where(CorrectionRow.model_id == model_id, stretch.op("@>")(literal(at)))
     if known_at is not None:
@@ -98,14 +99,14 @@ async def _corrections_at(
 
 
 async def load_timelines(
-    session: AsyncSession, model_ids: Collection[str] | None = None
+    session: AsyncSession, model_ids: Collection[str] | None = None, known_at: datetime | None = None
 ) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:
     """Every model (or those of `model_ids` that exist), ordered by id, each with its whole history as a pure-core
-    timeline. Rows are streamed in batches, so a large catalog's load gives way to the event loop between them."""
+    timeline: as the catalog says now, or as it said at the record time `known_at`. Rows are streamed in batches, so
+    a large catalog's load gives way to the event loop between them."""
     model_query = select(ModelRow).order_by(ModelRow.id)
-    # What the catalog says now: rows no correction superseded.
-    price_query = select(PriceRow).where(PriceRow.superseded_at.is_(None))
-    promotion_query = select(PromotionRow).where(PromotionRow.superseded_at.is_(None))
+    price_query = select(PriceRow).where(known(PriceRow, known_at))
+    promotion_query = select(PromotionRow).where(known(PromotionRow, known_at))
     if model_ids is not None:
         wanted = list(model_ids)
         model_query = model_query.where(ModelRow.id.in_(wanted))

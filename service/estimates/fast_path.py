@@ -15,7 +15,8 @@ from __future__ import annotations
 from litestar.types import Receive, Scope, Send
 
 from service.api.decoding import body_limit
-from service.estimates.answers import Answering, answer_batch, answer_estimate, body_too_large
+from service.estimates.answers import Answering, AsOf, answer_batch, answer_estimate, body_too_large
+from service.estimates.as_of import answer_as_of
 from service.snapshot.keeper import SnapshotKeeper
 
 
@@ -41,7 +42,10 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
         keeper: SnapshotKeeper = scope["app"].state.snapshot_keeper
         if not keeper.connected:
             scope["state"]["stale_snapshot"] = keeper.current
-        answer = answering(keeper.current, body)  # type: ignore[arg-type]
+        answered = answering(keeper.current, body)  # type: ignore[arg-type]
+        # Only an estimate asked with known_at reads the database; every other answer is already made.
+        answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
+            scope["app"].state.sessionmaker, keeper.current, answered)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 

@@ -15,7 +15,8 @@ from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import schemas
-from service.estimates.answers import Answering, answer_batch, answer_estimate
+from service.estimates.answers import Answering, AsOf, answer_batch, answer_estimate
+from service.estimates.as_of import answer_as_of
 from service.estimates.batch import MAX_ITEMS
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
@@ -112,7 +113,10 @@ class EstimateController(Controller):
 
 async def _answered(request: Request, answering: Answering) -> Response[Any]:
     """The answer of a POST whose body `answering` decodes and prices itself, problems included."""
-    answer = answering(current_snapshot(request), await request.body())
+    snapshot = current_snapshot(request)
+    answered = answering(snapshot, await request.body())
+    answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
+        request.app.state.sessionmaker, snapshot, answered)
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in answer.headers}
     return Response(answer.body, status_code=answer.status, headers=headers)
 

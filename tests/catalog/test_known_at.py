@@ -83,3 +83,37 @@ async def test_nothing_is_known_before_it_was_recorded(client, session):
 async def test_a_known_at_that_is_no_instant_is_a_422(client):
     response = await client.get(f"/v1/models/{SEEDED}/price", params={"known_at": "yesterday"})
     assert_problem(response, 422, field="known_at")
+
+
+def _estimate(known_at: datetime | None = None) -> dict:
+    body = {"model": SEEDED, "input_tokens": 1_000_000, "output_tokens": 0, "at": THE_DAY}
+    return body if known_at is None else {**body, "known_at": known_at.isoformat()}
+
+
+async def test_an_estimate_as_known_before_a_correction_and_after_it(client, session):
+    correction, now = await _end_the_discount_a_day_earlier(client, session)
+    before = (await client.post("/v1/estimate", json=_estimate(now - TICK))).json()
+    after = (await client.post("/v1/estimate", json=_estimate(now))).json()
+    assert (before["cost"]["total"], after["cost"]["total"]) == ("0.035", "0.14")
+    assert before["price"]["corrections"] == [] and before["price"]["promotions"] != []
+    assert after["price"]["corrections"] == [{"id": correction["id"], "reason": "the discount ended on May 4"}]
+    assert datetime.fromisoformat(after["price"]["known_at"]) == now
+
+
+async def test_an_estimate_without_known_at_never_touches_the_database(client, app, monkeypatch):
+    def no_database() -> None:
+        raise AssertionError("an estimate without known_at opened a database session")
+
+    monkeypatch.setattr(app.state, "sessionmaker", no_database)
+    answer = await client.post("/v1/estimate", json=_estimate())
+    assert answer.status_code == 200, answer.text
+    assert "known_at" not in answer.json()["price"] and "corrections" not in answer.json()["price"]
+
+
+async def test_known_at_is_refused_in_a_batch_rather_than_ignored(client, session):
+    now = await session.scalar(select(func.now()))
+    answer = await client.post("/v1/estimate/batch", json={"items": [_estimate(now), _estimate()]})
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["data"]
+    assert not items[0]["ok"] and items[0]["error"]["errors"][0]["field"] == "known_at", items[0]
+    assert items[1]["result"]["cost"]["total"] == "0.035"
