@@ -17,6 +17,7 @@ OPEN_PRICE = PRICE.format(from_="'2026-01-01Z'", to="NULL", input="1")
 PROMOTION = ("INSERT INTO promotions (model_id, name, percent_off, valid_from, valid_to, source) "
              "VALUES ('db-test-model', 'p', 10, {from_}, {to}, 'test')")
 BEFORE_NOW = "now() - interval '1 microsecond'"
+OURS = " WHERE model_id = 'db-test-model'"  # the database holds the committed seed too: leave its rows alone
 STARTED = PROMOTION.format(from_="'2026-02-01Z'", to="NULL")  # laid before any price: a backfill
 
 
@@ -31,20 +32,21 @@ def _allowed(database_url: str, *statements: str) -> None:
 
 
 def test_closing_an_open_period_before_now_is_refused_by_name(database_url):
-    refused = _refused(database_url, OPEN_PRICE, f"UPDATE prices SET valid_to = {BEFORE_NOW}")
+    refused = _refused(database_url, OPEN_PRICE, f"UPDATE prices SET valid_to = {BEFORE_NOW}" + OURS)
     assert refused.constraint_name == "prices_past_is_fixed"
 
 
 @pytest.mark.parametrize(("name", "statements"), [
     ("past-promotion-over-a-price", [OPEN_PRICE, PROMOTION.format(from_="'2026-02-01Z'", to="'2026-03-01Z'")]),
     ("promotion-starting-just-before-now", [OPEN_PRICE, PROMOTION.format(from_=BEFORE_NOW, to="NULL")]),
-    ("started-promotion-deleted", [STARTED, OPEN_PRICE, "DELETE FROM promotions"]),
-    ("started-promotion-percent-changed", [STARTED, OPEN_PRICE, "UPDATE promotions SET percent_off = 20"]),
-    ("started-promotion-start-moved", [STARTED, OPEN_PRICE, "UPDATE promotions SET valid_from = '2026-02-02Z'"]),
-    ("started-promotion-ended-before-now", [STARTED, OPEN_PRICE, f"UPDATE promotions SET valid_to = {BEFORE_NOW}"]),
+    ("started-promotion-deleted", [STARTED, OPEN_PRICE, "DELETE FROM promotions" + OURS]),
+    ("started-promotion-percent-changed", [STARTED, OPEN_PRICE, "UPDATE promotions SET percent_off = 20" + OURS]),
+    ("started-promotion-start-moved", [STARTED, OPEN_PRICE, "UPDATE promotions SET valid_from = '2026-02-02Z'" + OURS]),
+    ("started-promotion-ended-before-now", [STARTED, OPEN_PRICE,
+                                            f"UPDATE promotions SET valid_to = {BEFORE_NOW}" + OURS]),
     ("future-promotion-moved-into-the-priced-past", [
         OPEN_PRICE, PROMOTION.format(from_="'2030-01-01Z'", to="NULL"),
-        "UPDATE promotions SET valid_from = '2026-02-01Z'"]),
+        "UPDATE promotions SET valid_from = '2026-02-01Z'" + OURS]),
 ])
 def test_the_database_refuses_a_promotion_change_before_now(database_url, name, statements):
     assert _refused(database_url, *statements).constraint_name == "promotions_past_is_fixed"
@@ -54,10 +56,10 @@ def test_the_database_refuses_a_promotion_change_before_now(database_url, name, 
     ("promotion-starting-at-now", [OPEN_PRICE, PROMOTION.format(from_="now()", to="NULL")]),
     ("past-promotion-where-no-price-was", [PRICE.format(from_="'2026-06-01Z'", to="NULL", input="1"),
                                            PROMOTION.format(from_="'2026-01-01Z'", to="'2026-06-01Z'")]),
-    ("started-promotion-ended-at-now", [STARTED, OPEN_PRICE, "UPDATE promotions SET valid_to = now()"]),
-    ("started-promotion-source-corrected", [STARTED, OPEN_PRICE, "UPDATE promotions SET source = 'fixed'"]),
+    ("started-promotion-ended-at-now", [STARTED, OPEN_PRICE, "UPDATE promotions SET valid_to = now()" + OURS]),
+    ("started-promotion-source-corrected", [STARTED, OPEN_PRICE, "UPDATE promotions SET source = 'fixed'" + OURS]),
     ("future-promotion-deleted", [OPEN_PRICE, PROMOTION.format(from_="'2030-01-01Z'", to="NULL"),
-                                  "DELETE FROM promotions"]),
+                                  "DELETE FROM promotions" + OURS]),
 ])
 def test_the_database_allows_promotion_changes_from_now_on_and_backfills(database_url, name, statements):
     _allowed(database_url, *statements)

@@ -8,7 +8,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from tests.db.test_history_triggers import OPEN_PRICE, PROMOTION
+from tests.db.test_history_triggers import OPEN_PRICE, OURS, PROMOTION
 from tests.db.test_migrations import PRICE, SETUP, _execute_in_rolled_back, _fetch
 
 CORRECTION = ("INSERT INTO corrections (model_id, reason, valid_from) VALUES ('db-test-model', 'typo', '2026-01-01Z') "
@@ -44,19 +44,17 @@ def test_two_current_rows_still_may_not_overlap(database_url):
 @pytest.mark.parametrize(("name", "statements"), [
     ("superseded-twice", [OPEN_PRICE, CORRECTION, SUPERSEDE.format(table="prices"), CORRECTION,
                           SUPERSEDE.format(table="prices")]),
-    ("superseded-and-changed", [OPEN_PRICE, CORRECTION,
-                                "UPDATE prices SET superseded_at = now(), superseded_by = (SELECT max(id) FROM "
-                                "corrections), input_per_mtok = 5"]),
-    ("superseded-at-another-time", [OPEN_PRICE, CORRECTION,
-                                    "UPDATE prices SET superseded_at = now() + interval '1 day', "
-                                    "superseded_by = (SELECT max(id) FROM corrections)"]),
-    ("superseded-without-a-correction", [OPEN_PRICE, "UPDATE prices SET superseded_at = now()"]),
+    ("superseded-and-changed", [OPEN_PRICE, CORRECTION, "UPDATE prices SET superseded_at = now(), superseded_by = "
+                                "(SELECT max(id) FROM corrections), input_per_mtok = 5" + OURS]),
+    ("superseded-at-another-time", [OPEN_PRICE, CORRECTION, "UPDATE prices SET superseded_at = now() + interval "
+                                    "'1 day', superseded_by = (SELECT max(id) FROM corrections)" + OURS]),
+    ("superseded-without-a-correction", [OPEN_PRICE, "UPDATE prices SET superseded_at = now()" + OURS]),
     ("recorded-at-another-time", [PRICE.format(from_="'2026-01-01Z'", to="NULL", input="1").replace(
         "source)", "source, recorded_at)").replace("'test')", "'test', '2026-01-01Z')")]),
     ("promotion-superseded-twice", [PROMOTION.format(from_="'2030-01-01Z'", to="NULL"), CORRECTION,
                                     SUPERSEDE.format(table="promotions"), SUPERSEDE.format(table="promotions")]),
-    ("correction-changed", [CORRECTION, "UPDATE corrections SET reason = 'other'"]),
-    ("correction-deleted", [CORRECTION, "DELETE FROM corrections"]),
+    ("correction-changed", [CORRECTION, "UPDATE corrections SET reason = 'other' WHERE model_id = 'db-test-model'"]),
+    ("correction-deleted", [CORRECTION, "DELETE FROM corrections WHERE model_id = 'db-test-model'"]),
 ])
 def test_the_database_refuses_any_other_change_of_record_time(database_url, name, statements):
     with pytest.raises((asyncpg.IntegrityConstraintViolationError, asyncpg.CheckViolationError)):
