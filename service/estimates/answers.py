@@ -86,10 +86,7 @@ def answer_batch(snapshot: CatalogSnapshot, body: bytes) -> Answer:
 
 def _read_item(item: msgspec.Raw) -> schemas.EstimateRequest:
     # An item's problem names its fields from the item's own root: it is decoded as if posted alone.
-    request = decoded(item, _ESTIMATE, schemas.EstimateRequest)
-    if request.known_at is not None:  # priced from the snapshot, which knows only the present: say so, never ignore
-        raise InvalidValue("known_at is read by POST /v1/estimate alone, not yet in a batch", "known_at")
-    return request
+    return decoded(item, _ESTIMATE, schemas.EstimateRequest)
 
 
 def decoded(body: bytes | msgspec.Raw, decoder: msgspec.json.Decoder[T], strict_type: Any) -> T:

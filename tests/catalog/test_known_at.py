@@ -117,3 +117,9 @@ async def test_known_at_is_refused_in_a_batch_rather_than_ignored(client, sessio
     items = answer.json()["data"]
     assert not items[0]["ok"] and items[0]["error"]["errors"][0]["field"] == "known_at", items[0]
     assert items[1]["result"]["cost"]["total"] == "0.035"
+
+
+async def test_known_at_is_refused_in_a_quote_rather_than_ignored(client, session):
+    now = await session.scalar(select(func.now()))
+    answer = await client.post("/v1/quotes", json={"kind": "estimate", "request": _estimate(now)})
+    assert_problem(answer, 422, field="known_at")
