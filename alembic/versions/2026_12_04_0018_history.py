@@ -152,6 +152,9 @@ def _exclusion(table: str, with_record_time: bool) -> str:
 
 def upgrade() -> None:
     _record_time()
+    # A quote records what the catalog knew when it was made; older quotes do not say (null).
+    op.execute("ALTER TABLE quotes ADD COLUMN known_at timestamptz")
+    op.execute("ALTER TABLE quotes ALTER COLUMN known_at SET DEFAULT now()")
     op.execute(_prices_only_grow(bounded=True))
     op.execute(_PROMOTIONS_PAST_IS_FIXED)
     op.execute("""
@@ -215,6 +218,7 @@ def _record_time() -> None:
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE quotes DROP COLUMN known_at")
     op.execute("ALTER TABLE promotions DROP COLUMN backfill")
     op.execute("ALTER TABLE prices DROP COLUMN backfill")
     op.execute("DROP TRIGGER promotions_past_is_fixed ON promotions")

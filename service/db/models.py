@@ -142,6 +142,8 @@ class QuoteRow(Base):
     response: Mapped[bytes]
     price_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The record time its answer was known at (migration 0018); null for quotes made before.
+    known_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
 
 
 class SyncRunRow(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.decoding import convert_strict
 from service.api.problems import invalid, not_found
+from service.catalog.history import write_time
 from service.db.models import QuoteRow
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
@@ -69,6 +70,7 @@ class QuoteBody(schemas.Schema):
     request: dict[str, Any]
     result: Any
     price_ids: list[int]
+    known_at: datetime  # the record time of the catalog it was priced on (docs/history.md)
 
 
 def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct) -> Priced[msgspec.Struct]:
@@ -96,17 +98,23 @@ async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: A
     result, price_ids = priced
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
+    known_at = await write_time(session)
     body = msgspec.json.encode(QuoteBody(
         id=quote_id, kind=kind, created_at=datetime.now(UTC), request=request_doc, result=result,
-        price_ids=price_ids,
+        price_ids=price_ids, known_at=known_at,
     ))
-    session.add(QuoteRow(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids))
+    session.add(QuoteRow(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids,
+                         known_at=known_at))
     await session.flush()
     return body
 
 
 async def get_quote(session: AsyncSession, quote_id: str) -> bytes:
+    return (await quote_row(session, quote_id)).response
+
+
+async def quote_row(session: AsyncSession, quote_id: str) -> QuoteRow:
     quote = await session.get(QuoteRow, quote_id) if _QUOTE_ID.match(quote_id) else None
     if quote is None:
         raise not_found("quote", quote_id)
-    return quote.response
+    return quote
