@@ -32,6 +32,8 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     errors: list[FieldError] | None = None
     # On `offering-required` and `ambiguous-alias`: the offering ids to choose from, by id.
     offerings: list[str] | None = None
+    # On `history-is-fixed`: where the past of that model is corrected instead (docs/security.md, History).
+    corrections_url: str | None = None
 
     def __post_init__(self) -> None:
         # The contract promises every 422 an `errors` list. Where no single field is to blame (a value the

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import ApiKeyRow
 
-SCOPES = ("catalog:write", "feeds:read", "webhooks:manage")
+SCOPES = ("catalog:write", "catalog:correct", "feeds:read", "webhooks:manage")
 # A recognisable prefix lets secret scanners and humans tell our keys from other tokens.
 KEY_PREFIX = "pk_"
 _SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 6

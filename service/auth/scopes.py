@@ -21,6 +21,12 @@ DELETE_ROUTE: dict[str, Any] = {  # DELETE honours If-Match, and reads no body, 
 CHANGE_ROUTE: dict[str, Any] = {  # PATCH honours If-Match too, and reads a body, which may be too large
     **WRITE_ROUTE, "responses": responses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503),
 }
+# Corrections change the past, which ordinary writes cannot: a scope of their own, apart from catalog:write.
+CORRECT_ROUTE: dict[str, Any] = {
+    "opt": {"scope": "catalog:correct", "rate_limit": "write"},
+    "security": [{"apiKey": []}],
+    "responses": responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
+}
 FEED_ROUTE: dict[str, Any] = {
     "opt": {"scope": "feeds:read", "rate_limit": "feeds"},
     "security": [{"apiKey": []}],

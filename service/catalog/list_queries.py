@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.models import TIMESTAMPTZ, ModelRow, PriceRow, PromotionRow, ProviderRow
@@ -32,11 +32,22 @@ class PromotionFilters(NamedTuple):
     active_at: datetime | None = None
 
 
-def covers(table: type[PriceRow] | type[PromotionRow], at: datetime) -> ColumnElement[bool]:
+def covers(
+    table: type[PriceRow] | type[PromotionRow], at: datetime, known_at: datetime | None = None
+) -> ColumnElement[bool]:
+    """A row known now (or at `known_at`) whose period covers `at`."""
     # Spelled exactly as the exclusion constraint's GiST index is, (model_id, tstzrange(valid_from, valid_to,
-    # '[)')), so the planner can use it: the bound '[)' must be a literal, not a parameter.
+    # '[)'), …), so the planner can use it: the bound '[)' must be a literal, not a parameter.
     period = func.tstzrange(table.valid_from, table.valid_to, literal_column("'[)'"))
-    return period.op("@>")(literal(at, TIMESTAMPTZ))
+    return and_(period.op("@>")(literal(at, TIMESTAMPTZ)), known(table, known_at))
+
+
+def known(table: type[PriceRow] | type[PromotionRow], known_at: datetime | None) -> ColumnElement[bool]:
+    """The rows the catalog said at record time `known_at`; without it, now (those no correction superseded)."""
+    if known_at is None:
+        return table.superseded_at.is_(None)
+    at = literal(known_at, TIMESTAMPTZ)
+    return and_(table.recorded_at <= at, or_(table.superseded_at.is_(None), table.superseded_at > at))
 
 
 def _contains(column: Any, text: str) -> ColumnElement[bool]:
@@ -74,7 +85,7 @@ def models_query(filters: ModelFilters, *, after: str | None, limit: int) -> Sel
 
 
 def promotions_query(filters: PromotionFilters, *, after: int | None, limit: int) -> Select[PromotionRow]:
-    query = select(PromotionRow).order_by(PromotionRow.id).limit(limit + 1)
+    query = select(PromotionRow).where(PromotionRow.superseded_at.is_(None)).order_by(PromotionRow.id).limit(limit + 1)
     if after is not None:
         query = query.where(PromotionRow.id > after)
     if filters.model is not None:

@@ -27,6 +27,12 @@ At = Annotated[
     str | None,
     Parameter(description="RFC 3339 instant with offset, or a date (midnight UTC); default now", max_length=64),
 ]
+KnownAt = Annotated[
+    str | None,
+    Parameter(description="answer as the catalog said at this record time (RFC 3339 with offset, or a date): "
+                          "what was known then, before later corrections (docs/history.md); default now",
+              max_length=64),
+]
 
 
 class ModelController(Controller):
@@ -80,20 +86,24 @@ class ModelController(Controller):
     ) -> None:
         await queries.delete_model(session, offering_id(provider_id, model_id), if_match)
 
-    @get(_PRICES, responses=responses(*READ), summary="The whole price history")
+    @get(_PRICES, responses=responses(*READ), summary="The whole price history",
+         description="As the catalog says now, or as it said at the record time `known_at` (docs/history.md).")
     async def list_prices(
         self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, limit: Limit = 50,
-        cursor: Cursor = None,
+        cursor: Cursor = None, known_at: KnownAt = None,
     ) -> schemas.PricePeriodPage:
         rows = await price_queries.list_prices(
-            read_session, offering_id(provider_id, model_id), after=decode_cursor(cursor, int), limit=limit)
+            read_session, offering_id(provider_id, model_id), after=decode_cursor(cursor, int), limit=limit,
+            known_at=listing.instant_or_none(known_at, "known_at"))
         page, next_cursor = page_of(rows, limit, "id")
         return schemas.PricePeriodPage(data=[render.price(r) for r in page], next_cursor=next_cursor)
 
     @idempotent_post(_PRICES, **WRITE_ROUTE,
           summary="Add a price period",
-          description="A period starting inside the open-ended current period closes it at its start; "
-                      "any other overlap is refused with 409. Stored prices are never changed.")
+          description="A period starting inside the open-ended current period closes it at its start, which "
+                      "may not be before the time of the write (409 `history-is-fixed`); any other overlap is "
+                      "refused with 409. A period in a past gap, where the model had no price, is a backfill. "
+                      "Stored prices are never changed.")
     async def add_price(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate],
         provider_id: ProviderPath = None,
@@ -102,8 +112,13 @@ class ModelController(Controller):
 
     @get(_PRICE, responses=responses(*READ), summary="The effective price at an instant")
     async def effective_price(
-        self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, at: At = None
+        self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, at: At = None,
+        known_at: KnownAt = None,
     ) -> schemas.EffectivePriceOut:
         instant = parse_instant(at)
-        found = await price_queries.effective_price(read_session, offering_id(provider_id, model_id), instant)
-        return render.effective_price(found.model_id, instant, found.price)
+        known = listing.instant_or_none(known_at, "known_at")
+        found = await price_queries.effective_price(read_session, offering_id(provider_id, model_id), instant, known)
+        answer = render.effective_price(found.model_id, instant, found.price)
+        answer.known_at = known
+        answer.corrections = [schemas.CorrectionRef(id=c.id, reason=c.reason) for c in found.corrections]
+        return answer

@@ -26,7 +26,8 @@ _PERIODS_AT = text("""
            p.audio_input_per_mtok, p.audio_output_per_mtok, p.image_input_per_mtok, p.image_output_per_mtok,
            p.cache_write_1h_per_mtok
     FROM unnest(CAST(:model_ids AS text[]), CAST(:instants AS timestamptz[])) AS asked (model_id, at)
-    JOIN prices p ON p.model_id = asked.model_id AND tstzrange(p.valid_from, p.valid_to, '[)') @> asked.at""")
+    JOIN prices p ON p.model_id = asked.model_id AND tstzrange(p.valid_from, p.valid_to, '[)') @> asked.at
+                     AND p.superseded_at IS NULL""")
 
 
 async def existing_models(session: AsyncSession, model_ids: Collection[str]) -> set[str]:

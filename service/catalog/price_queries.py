@@ -8,26 +8,29 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.preconditions import require_match
 from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
-from service.catalog.list_queries import covers
+from service.catalog.history import past_is_fixed, refuse_past_discount, write_time
+from service.catalog.list_queries import covers, known
 from service.catalog.period_queries import more_prices
 from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
-from service.db.models import ModelRow, PriceRow, PromotionRow
+from service.db.models import CorrectionRow, ModelRow, PriceRow, PromotionRow
 from service.pricing.money import canonical
 from service.pricing.prices import MORE_PRICES, TokenPrices
 from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
 
 
-async def list_prices(session: AsyncSession, model_id: str, *, after: int | None, limit: int) -> list[PriceRow]:
+async def list_prices(
+    session: AsyncSession, model_id: str, *, after: int | None, limit: int, known_at: datetime | None = None
+) -> list[PriceRow]:
     model_id = (await get_model(session, model_id)).id
-    query = (select(PriceRow).where(PriceRow.model_id == model_id)
+    query = (select(PriceRow).where(PriceRow.model_id == model_id, known(PriceRow, known_at))
              .order_by(PriceRow.valid_from, PriceRow.id).limit(limit + 1))
     if after is not None:
         after_from = select(PriceRow.valid_from).where(PriceRow.id == after).scalar_subquery()
@@ -37,14 +40,20 @@ async def list_prices(session: AsyncSession, model_id: str, *, after: int | None
 
 
 async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> PriceRow:
-    """Insert a period; one that starts inside the open-ended current period closes it at its start."""
+    """Insert a period; one that starts inside the open-ended current period closes it at its start, which may not be
+    before now. A period in a past gap, where the model had no price, is a backfill (docs/security.md, History)."""
     # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
     # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
     rules = rules_from_request(data.rules)  # a 422 before any lock is taken
     model_id = (await get_model(session, model_id, for_update=True)).id
     open_period = await session.scalar(
-        select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None)))
+        select(PriceRow).where(PriceRow.model_id == model_id, PriceRow.valid_to.is_(None),
+                               PriceRow.superseded_at.is_(None)))
     if open_period is not None and open_period.valid_from < data.valid_from:
+        now = await write_time(session)
+        if data.valid_from < now:
+            raise past_is_fixed(model_id, f"the new period would close price {open_period.id} at "
+                                          f"{data.valid_from.isoformat()}, before now ({now.isoformat()})")
         await session.execute(update(PriceRow).where(PriceRow.id == open_period.id).values(valid_to=data.valid_from))
     elif open_period is not None and open_period.valid_from == data.valid_from:
         raise conflict(f"price {open_period.id} already starts at {data.valid_from.isoformat()}")
@@ -59,13 +68,16 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
 class OfferingPrice(NamedTuple):
     model_id: str  # the stored id, whichever spelling asked for it
     price: EffectivePrice
+    corrections: list[CorrectionRow]  # known then, their stretch covering the instant
 
 
-async def effective_price(session: AsyncSession, model_id: str, at: datetime) -> OfferingPrice:
+async def effective_price(
+    session: AsyncSession, model_id: str, at: datetime, known_at: datetime | None = None
+) -> OfferingPrice:
     model_id = (await get_model(session, model_id)).id
-    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, covers(PriceRow, at)))
+    price = await session.scalar(select(PriceRow).where(PriceRow.model_id == model_id, covers(PriceRow, at, known_at)))
     promotions = await session.scalars(
-        select(PromotionRow).where(PromotionRow.model_id == model_id, covers(PromotionRow, at))
+        select(PromotionRow).where(PromotionRow.model_id == model_id, covers(PromotionRow, at, known_at))
     )
     effective = ModelTimeline(
         [to_period(price)] if price else [], [to_discount(p) for p in promotions]
@@ -73,17 +85,29 @@ async def effective_price(session: AsyncSession, model_id: str, at: datetime) ->
     if effective is None:
         raise ProblemError(404, "no-price-at-instant", "No price at that instant",
                            f"model '{model_id}' has no price at {at.isoformat()}")
-    return OfferingPrice(model_id, effective)
+    return OfferingPrice(model_id, effective, await corrections_at(session, model_id, at, known_at))
+
+
+async def corrections_at(
+    session: AsyncSession, model_id: str, at: datetime, known_at: datetime | None
+) -> list[CorrectionRow]:
+    """The model's corrections known at `known_at` (or now) whose stretch covers `at`, oldest first."""
+    stretch = func.tstzrange(CorrectionRow.valid_from, CorrectionRow.valid_to, "[)")
+    query = select(CorrectionRow).where(CorrectionRow.model_id == model_id, stretch.op("@>")(literal(at)))
+    if known_at is not None:
+        query = query.where(CorrectionRow.recorded_at <= known_at)
+    return list(await session.scalars(query.order_by(CorrectionRow.id)))
 
 
 async def load_timelines(
-    session: AsyncSession, model_ids: Collection[str] | None = None
+    session: AsyncSession, model_ids: Collection[str] | None = None, known_at: datetime | None = None
 ) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:
     """Every model (or those of `model_ids` that exist), ordered by id, each with its whole history as a pure-core
-    timeline. Rows are streamed in batches, so a large catalog's load gives way to the event loop between them."""
+    timeline: as the catalog says now, or as it said at the record time `known_at`. Rows are streamed in batches, so
+    a large catalog's load gives way to the event loop between them."""
     model_query = select(ModelRow).order_by(ModelRow.id)
-    price_query = select(PriceRow)
-    promotion_query = select(PromotionRow)
+    price_query = select(PriceRow).where(known(PriceRow, known_at))
+    promotion_query = select(PromotionRow).where(known(PromotionRow, known_at))
     if model_ids is not None:
         wanted = list(model_ids)
         model_query = model_query.where(ModelRow.id.in_(wanted))
@@ -146,6 +170,7 @@ async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate)
         if exc.problem.status != 404:
             raise  # offering-required: the client must name one of the offerings, as everywhere
         raise invalid("model", f"model '{data.model}' does not exist: create it first") from None
+    await refuse_past_discount(session, model_id, data.valid_from, data.valid_to, await write_time(session))
     return await insert_row(session, PromotionRow(
         model_id=model_id, name=data.name, percent_off=data.percent_off, valid_from=data.valid_from,
         valid_to=data.valid_to, source=data.source,
@@ -162,6 +187,7 @@ async def update_promotion(
     valid_to = changes.get("valid_to", promotion.valid_to)
     if valid_to is not None and valid_to <= valid_from:
         raise invalid("valid_to", "valid_to must be later than valid_from: periods are half-open")
+    await _refuse_past_change(session, promotion, changes, valid_from, valid_to)
     await apply_changes(session, promotion, changes)
     return promotion
 
@@ -169,5 +195,26 @@ async def update_promotion(
 async def delete_promotion(session: AsyncSession, promotion_id: int, if_match: str | None = None) -> None:
     promotion = await get_promotion(session, promotion_id, for_update=True)
     require_match(promotion, if_match)
+    now = await write_time(session)
+    if promotion.valid_from < now:
+        raise past_is_fixed(promotion.model_id, f"promotion {promotion.id} started at "
+                                                f"{promotion.valid_from.isoformat()}: it cannot be deleted")
     await session.delete(promotion)
     await session.flush()
+
+
+async def _refuse_past_change(
+    session: AsyncSession, promotion: PromotionRow, changes: dict, valid_from: datetime, valid_to: datetime | None
+) -> None:
+    """A promotion that has started keeps what it says before now: only its end may move, to now or later (and its
+    source be corrected, which prices nothing). One that has not may move, but into the past only as a backfill."""
+    now = await write_time(session)
+    if promotion.valid_from >= now:
+        await refuse_past_discount(session, promotion.model_id, valid_from, valid_to, now)
+        return
+    changed = {name for name, value in changes.items() if value != getattr(promotion, name)}
+    ends = [end for end in (promotion.valid_to, valid_to) if end is not None]
+    if changed - {"valid_to", "source"} or ("valid_to" in changed and min(ends) < now):
+        raise past_is_fixed(promotion.model_id, (
+            f"promotion {promotion.id} started at {promotion.valid_from.isoformat()}: only its end can change, to now "
+            f"({now.isoformat()}) or later"))

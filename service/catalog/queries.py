@@ -20,7 +20,7 @@ MODEL_ID = re.compile(MODEL_ID_PATTERN)
 ALIAS = re.compile(ALIAS_PATTERN)
 # Model parts that cannot be reached as the second segment of an offering's URL path: /v1/models/{p}/price is
 # the price of model p, so an offering p/price could never be read. They are refused when an offering is made.
-RESERVED_MODEL_PARTS = frozenset({"price", "prices", "offerings"})
+RESERVED_MODEL_PARTS = frozenset({"price", "prices", "offerings", "corrections"})
 RowT = TypeVar("RowT")
 
 

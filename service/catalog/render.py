@@ -37,7 +37,8 @@ def price(row: PriceRow) -> schemas.PricePeriodOut:
         id=row.id, model=row.model_id, valid_from=row.valid_from, valid_to=row.valid_to, currency="USD",
         input_per_mtok=format_decimal(row.input_per_mtok), output_per_mtok=format_decimal(row.output_per_mtok),
         cache_read_per_mtok=_money(row.cache_read_per_mtok), cache_write_per_mtok=_money(row.cache_write_per_mtok),
-        source=row.source, recorded_at=row.recorded_at, rules=msgspec.convert(row.rules, schemas.PriceRulesOut),
+        source=row.source, recorded_at=row.recorded_at, backfill=row.backfill,
+        rules=msgspec.convert(row.rules, schemas.PriceRulesOut), correction_id=row.correction_id,
         per_request=_money(row.per_request), audio_input_per_mtok=_money(row.audio_input_per_mtok),
         audio_output_per_mtok=_money(row.audio_output_per_mtok), image_input_per_mtok=_money(row.image_input_per_mtok),
         image_output_per_mtok=_money(row.image_output_per_mtok),
@@ -48,7 +49,7 @@ def price(row: PriceRow) -> schemas.PricePeriodOut:
 def promotion(row: PromotionRow) -> schemas.PromotionOut:
     return schemas.PromotionOut(
         id=row.id, name=row.name, model=row.model_id, percent_off=format_decimal(row.percent_off),
-        valid_from=row.valid_from, valid_to=row.valid_to, source=row.source,
+        valid_from=row.valid_from, valid_to=row.valid_to, source=row.source, backfill=row.backfill,
     )
 
 

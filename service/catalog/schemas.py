@@ -187,6 +187,8 @@ class PriceRulesOut(Schema):
 # per_request is USD per request, the others per 1M tokens; unknown ones are left out of answers (docs/api.md).
 PerRequestOrUnknown = MoneyOrNull
 MorePriceOrUnknown = MoneyOrNull
+BACKFILL_DESCRIPTION = ("true when it starts before it was recorded: it filled a past stretch where the model had "
+                        "no price (docs/security.md, History)")
 
 
 class PricePeriodOut(Schema, omit_defaults=True):
@@ -201,7 +203,9 @@ class PricePeriodOut(Schema, omit_defaults=True):
     cache_write_per_mtok: MoneyOrNull
     source: str
     recorded_at: datetime
+    backfill: Annotated[bool, Meta(description=BACKFILL_DESCRIPTION)]
     rules: Annotated[PriceRulesOut, Meta(description=RULES_DESCRIPTION)]
+    correction_id: Annotated[int | None, Meta(description="the correction that recorded this period, if one did")]
     per_request: PerRequestOrUnknown = None
     audio_input_per_mtok: MorePriceOrUnknown = None
     audio_output_per_mtok: MorePriceOrUnknown = None
@@ -249,6 +253,7 @@ class PromotionOut(Schema):
     valid_from: datetime
     valid_to: datetime | None
     source: str
+    backfill: Annotated[bool, Meta(description=BACKFILL_DESCRIPTION)]
 
 
 class PromotionCreate(Schema):
@@ -260,7 +265,7 @@ class PromotionCreate(Schema):
     valid_to: Instant | None = None
 
     def __post_init__(self) -> None:
-        self.percent_off = _check_percent(self.percent_off)
+        self.percent_off = check_percent(self.percent_off)
         _check_period(self.valid_from, self.valid_to)
 
 
@@ -273,7 +278,7 @@ class PromotionUpdate(Schema):
 
     def __post_init__(self) -> None:
         if self.percent_off is not UNSET:
-            self.percent_off = _check_percent(self.percent_off)
+            self.percent_off = check_percent(self.percent_off)
 
 
 class PromotionPage(Schema):
@@ -304,7 +309,18 @@ class ActivePromotion(Schema):
 ActivePromotions = list[ActivePromotion]
 
 
-class EffectivePriceOut(Schema):
+class CorrectionRef(Schema):
+    id: int
+    reason: str
+
+
+CorrectionRefs = list[CorrectionRef]  # named outside EffectivePriceOut, like ActivePromotions
+
+
+class EffectivePriceOut(Schema, omit_defaults=True):
+    """omit_defaults: `known_at` and `corrections` appear only on `GET /v1/models/{id}/price`, where they are read;
+    estimates embed this struct unchanged, byte for byte."""
+
     model: ModelId
     at: datetime
     currency: Literal["USD"]
@@ -314,6 +330,11 @@ class EffectivePriceOut(Schema):
     effective: TokenPricesOut
     rules: Annotated[PriceRulesOut, Meta(description="the period's pricing rules, before promotions (which apply on "
                                                   "top): " + RULES_DESCRIPTION)]
+    known_at: Annotated[datetime | None, Meta(
+        description="the record time the answer was read at, when asked for (docs/history.md)")] = None
+    corrections: Annotated[CorrectionRefs | None, Meta(
+        description="the corrections known then whose stretch covers `at`: the answer is built from corrected "
+                    "data (docs/history.md)")] = None
 
 
 def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:
@@ -322,7 +343,7 @@ def _check_period(valid_from: datetime, valid_to: datetime | None) -> None:
                            "valid_to")
 
 
-def _check_percent(value: Decimal) -> Decimal:
+def check_percent(value: Decimal) -> Decimal:
     percent = parse_decimal(value, field="percent_off", max_fraction_digits=4, max_value=Decimal(100))
     if percent == 0:
         raise InvalidAmount("percent_off must be greater than 0", "percent_off")

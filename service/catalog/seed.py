@@ -29,11 +29,13 @@ async def load_seed_if_empty(session: AsyncSession) -> bool:
         await queries.create_provider(session, msgspec.convert(item, schemas.ProviderCreate))
     for item in doc["models"]:
         await queries.create_model(session, msgspec.convert(item, schemas.ModelCreate))
+    # Promotions first: a past promotion may only be laid where the model has no price yet (a backfill), and the
+    # seed's launch discounts are past. The prices then fill the gaps beneath them.
+    for item in doc["promotions"]:
+        promotion = msgspec.convert({**item, "source": source}, schemas.PromotionCreate)
+        await price_queries.create_promotion(session, promotion)
     for item in doc["prices"]:
         fields = {key: value for key, value in item.items() if key != "model"}
         period = msgspec.convert({**fields, "source": source}, schemas.PricePeriodCreate)
         await price_queries.add_price(session, item["model"], period)
-    for item in doc["promotions"]:
-        promotion = msgspec.convert({**item, "source": source}, schemas.PromotionCreate)
-        await price_queries.create_promotion(session, promotion)
     return True

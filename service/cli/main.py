@@ -171,7 +171,7 @@ def parser() -> argparse.ArgumentParser:
     create = key_actions.add_parser("create", help="print a new key once; only its hash is stored")
     create.add_argument("--name", required=True)
     create.add_argument("--scope", action="append", required=True,
-                        choices=["catalog:write", "feeds:read", "webhooks:manage"])
+                        choices=["catalog:write", "catalog:correct", "feeds:read", "webhooks:manage"])
     key_actions.add_parser("list")
     key_actions.add_parser("revoke").add_argument("id", type=int)
 

@@ -66,6 +66,12 @@ class PriceRow(Base):
     cache_write_1h_per_mtok: Mapped[Decimal | None]
     source: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Null while the catalog still says so; set once, by the correction that replaced the row (migration 0018).
+    superseded_at: Mapped[datetime | None]
+    superseded_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
+    correction_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
+    # A period that starts before it was recorded filled a past gap (migration 0018).
+    backfill: Mapped[bool] = mapped_column(Computed("valid_from < recorded_at", persisted=True))
     # Context tiers, time windows and variants (service.catalog.rules); empty lists mean a flat rate.
     rules: Mapped[dict] = mapped_column(
         JSONB, server_default=text("""'{"context_tiers": [], "time_windows": [], "variants": []}'::jsonb""")
@@ -84,6 +90,26 @@ class PromotionRow(Base):
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    superseded_at: Mapped[datetime | None]
+    superseded_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
+    correction_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
+    backfill: Mapped[bool] = mapped_column(Computed("valid_from < created_at", persisted=True))
+
+
+class CorrectionRow(Base):
+    """A correction of a model's past: why, by which key, and the rows it superseded and added (migration 0018)."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("api_keys.id"))
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The stretch of valid time whose rows it replaced; the rows point here (correction_id, superseded_by).
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
 
 
 class AliasRow(Base):
@@ -124,6 +150,8 @@ class QuoteRow(Base):
     price_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     expires_at: Mapped[datetime | None]  # an anonymous caller's quote; a keyed caller's is kept (None)
+    # The record time its answer was known at (migration 0018); null for quotes made before.
+    known_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
 
 
 class SyncRunRow(Base):

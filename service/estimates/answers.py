@@ -39,7 +39,13 @@ class Answer(NamedTuple):
     body: bytes
 
 
-Answering = Callable[[CatalogSnapshot, bytes], Answer]
+class AsOf(NamedTuple):
+    """An estimate asked with `known_at`: answered from the database by service.estimates.as_of, not the snapshot."""
+
+    request: schemas.EstimateRequest
+
+
+Answering = Callable[[CatalogSnapshot, bytes], Answer | AsOf]
 AsyncAnswering = Callable[[CatalogSnapshot, bytes, WorkLimits], Awaitable[Answer]]
 
 
@@ -56,14 +62,17 @@ _JSON = b"application/json"
 _PROBLEM = PROBLEM_MEDIA_TYPE.encode()
 
 
-def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer:
+def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer | AsOf:
     try:
-        result = estimate_one(snapshot, decoded(body, _ESTIMATE, schemas.EstimateRequest)).body
+        request = decoded(body, _ESTIMATE, schemas.EstimateRequest)
+        if request.known_at is not None:  # one check on the fast path; the snapshot knows only the present
+            return AsOf(request)
+        result = estimate_one(snapshot, request).body
     except InputError as exc:
-        return _problem_answer(problem_of(exc))
+        return problem_answer(problem_of(exc))
     except ProblemError as exc:
-        return _problem_answer(exc.problem, exc.headers)
-    return _json_answer(_ENCODER.encode(result))
+        return problem_answer(exc.problem, exc.headers)
+    return json_answer(_ENCODER.encode(result))
 
 
 def answer_batch(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer:
@@ -73,10 +82,10 @@ def answer_batch(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | No
         items = decoded(body, _BATCH, schemas.BatchRequest).items
         result = estimate_batch(snapshot, items, _read_item, limits or DEFAULT_LIMITS).body
     except InputError as exc:
-        return _problem_answer(problem_of(exc))
+        return problem_answer(problem_of(exc))
     except ProblemError as exc:
-        return _problem_answer(exc.problem, exc.headers)
-    return _json_answer(_encoded_in_slices(result))
+        return problem_answer(exc.problem, exc.headers)
+    return json_answer(_encoded_in_slices(result))
 
 
 _SLICE = 500
@@ -138,7 +147,7 @@ def _refusal(body: bytes | msgspec.Raw, strict_type: Any, exc: Exception) -> Inp
     return MalformedBody(f"{exc}: send a valid JSON body")
 
 
-def _problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) -> Answer:
+def problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) -> Answer:
     body = _ENCODER.encode(problem)
     extra = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()]
     return Answer(problem.status, [(b"content-type", _PROBLEM), (b"content-length", b"%d" % len(body)), *extra], body)
@@ -147,9 +156,9 @@ def _problem_answer(problem: Problem, headers: Mapping[str, str] | None = None) 
 def body_too_large() -> Answer:
     """A body over the app's size limit, worded as Litestar words its own 413 (service.http.problem_responses),
     so that these endpoints answer it as every other does."""
-    return _problem_answer(Problem(type="about:blank", title="Request Entity Too Large", status=413,
+    return problem_answer(Problem(type="about:blank", title="Request Entity Too Large", status=413,
                                    detail="Request Entity Too Large"))
 
 
-def _json_answer(body: bytes) -> Answer:
+def json_answer(body: bytes) -> Answer:
     return Answer(200, [(b"content-type", _JSON), (b"content-length", b"%d" % len(body))], body)

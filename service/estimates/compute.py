@@ -15,7 +15,7 @@ from service.api.problems import ProblemError, not_found
 from service.catalog import render
 from service.estimates import schemas
 from service.pricing.charging import charged_at
-from service.pricing.errors import VariantNotOffered
+from service.pricing.errors import InvalidValue, VariantNotOffered
 from service.pricing.estimate import Estimate, SessionCost, check_retry_factor, estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal, parse_decimal
 from service.pricing.rules import Charged, variant_kind
@@ -185,6 +185,9 @@ def estimate_one(
 
     `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
     """
+    if request.known_at is not None:  # the snapshot knows only the present: refuse rather than answer for now
+        raise InvalidValue("known_at is read by POST /v1/estimate alone (docs/history.md), not yet in a batch, "
+                           "a quote or any other estimate", "known_at")
     at, requested_at = instants_of(request, now)
     usage = estimate_usage_of(request)
     factor = retry_factor_of(request.retry_factor)

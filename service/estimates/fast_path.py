@@ -15,7 +15,15 @@ from __future__ import annotations
 from litestar.types import Receive, Scope, Send
 
 from service.api.decoding import body_limit
-from service.estimates.answers import Answering, AsyncAnswering, answer_batch_off_loop, answer_estimate, body_too_large
+from service.estimates.answers import (
+    Answering,
+    AsOf,
+    AsyncAnswering,
+    answer_batch_off_loop,
+    answer_estimate,
+    body_too_large,
+)
+from service.estimates.as_of import answer_as_of
 from service.snapshot.keeper import SnapshotKeeper
 
 
@@ -43,7 +51,10 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
         if not keeper.connected:
             scope["state"]["stale_snapshot"] = keeper.current
         if answering is not None:
-            answer = answering(keeper.current, body)  # type: ignore[arg-type]
+            answered = answering(keeper.current, body)  # type: ignore[arg-type]
+            # Only an estimate asked with known_at reads the database; every other answer is already made.
+            answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
+                scope["app"].state.sessionmaker, keeper.current, answered)  # type: ignore[arg-type]
         else:  # a batch: the limits are looked up here only, off the single estimate's path
             assert answering_off_loop is not None
             limits = scope["app"].state.work_limits

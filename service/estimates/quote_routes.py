@@ -17,6 +17,7 @@ from service.api.problems import responses
 from service.api.structs import SlugPath
 from service.db.engine import DbSession
 from service.estimates.quotes import QUOTE_REQUEST_DESCRIPTION, REQUEST_TYPES, QuoteBody, create_quote, get_quote
+from service.estimates.repricing import RepricedQuote, reprice
 
 
 def quote_request_schema() -> OpenAPISchema:
@@ -70,3 +71,10 @@ class QuoteController(Controller):
     async def read(self, session: DbSession, quote_id: SlugPath) -> Response[QuoteBody]:
         body = await get_quote(session, quote_id)
         return Response(body, media_type="application/json")  # type: ignore[arg-type]
+
+    @get("/{quote_id:str}/repriced", responses=responses(404, 422, 503),
+         summary="A stored estimate quote priced again on what the catalog knows now",
+         description="Both totals, the difference (now minus then) and the corrections recorded since the quote's "
+                     "`known_at` whose stretch covers its instant (docs/history.md). The quote itself is unchanged.")
+    async def repriced(self, session: DbSession, state: State, quote_id: SlugPath) -> RepricedQuote:
+        return await reprice(session, state.snapshot_keeper.current, quote_id)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.decoding import convert_strict
 from service.api.problems import ProblemError, invalid, not_found
+from service.catalog.history import write_time
 from service.db.models import QuoteRow
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
@@ -76,6 +77,7 @@ class QuoteBody(schemas.Schema):
     request: dict[str, Any]
     result: Any
     price_ids: list[int]
+    known_at: datetime  # the record time of the catalog it was priced on (docs/history.md)
 
 
 def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct, limits: WorkLimits) -> Priced[msgspec.Struct]:
@@ -102,26 +104,32 @@ async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: A
     result, price_ids = _compute(snapshot, request, limits)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
+    known_at = await write_time(session)
     created_at = datetime.now(UTC)
     expires_at = None if retention is None else created_at + retention
     body = msgspec.json.encode(QuoteBody(
         id=quote_id, kind=kind, created_at=created_at, expires_at=expires_at, request=request_doc, result=result,
-        price_ids=price_ids,
+        price_ids=price_ids, known_at=known_at,
     ))
     session.add(QuoteRow(id=quote_id, kind=kind, request=request_doc, response=body, price_ids=price_ids,
-                         created_at=created_at, expires_at=expires_at))
+                         created_at=created_at, expires_at=expires_at, known_at=known_at))
     await session.flush()
     return body
 
 
 async def get_quote(session: AsyncSession, quote_id: str) -> bytes:
-    found = (await session.execute(select(QuoteRow.response, QuoteRow.expires_at <= func.now())
+    return (await quote_row(session, quote_id)).response
+
+
+async def quote_row(session: AsyncSession, quote_id: str) -> QuoteRow:
+    """The stored quote; a 404 when there is none, a 410 when it was stored anonymously and has expired."""
+    found = (await session.execute(select(QuoteRow, QuoteRow.expires_at <= func.now())
                                    .where(QuoteRow.id == quote_id))).first() if _QUOTE_ID.match(quote_id) else None
     if found is None:
         raise not_found("quote", quote_id)
-    response, expired = found
+    quote, expired = found
     if expired:  # by the database's clock, which also wrote created_at in tests and restores
         raise ProblemError(410, "gone", "Gone", f"quote '{quote_id}' was stored anonymously and its expires_at has "
                                                 "passed; store quotes with an API key to keep them")
-    return response
+    return quote
 

@@ -15,7 +15,8 @@ from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import schemas
-from service.estimates.answers import Answering, AsyncAnswering, answer_batch_off_loop, answer_estimate
+from service.estimates.answers import Answering, AsOf, AsyncAnswering, answer_batch_off_loop, answer_estimate
+from service.estimates.as_of import answer_as_of
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -123,7 +124,9 @@ async def _answered(request: Request, answering: Answering | None,
     """The answer of a POST whose body `answering` decodes and prices itself, problems included."""
     body, snapshot = await request.body(), current_snapshot(request)
     if answering is not None:
-        answer = answering(snapshot, body)
+        answered = answering(snapshot, body)
+        answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
+            request.app.state.sessionmaker, snapshot, answered)
     else:
         assert answering_off_loop is not None
         answer = await answering_off_loop(snapshot, body, _limits(request))

@@ -29,6 +29,9 @@ _AMOUNT = KwargDefinition(description="a decimal string from 0 to 10^12 with at 
                           schema_extra={"pattern": MONEY_IN_PATTERN})
 Amount = Annotated[Decimal, _AMOUNT]
 At = Annotated[str, Meta(max_length=64, description="RFC 3339 instant with offset, or a date; default now")] | None
+KnownAt = Annotated[str, Meta(max_length=64, description=(
+    "price as the catalog said at this record time (RFC 3339 with offset, or a date), before later corrections; "
+    "read from the database, and only by POST /v1/estimate (docs/history.md). Default: what is known now"))] | None
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-05"])]
 Timezone = Annotated[str, Meta(max_length=64, examples=["UTC", "Europe/Berlin"])]
 RequestedAt = Annotated[str, Meta(
@@ -73,6 +76,7 @@ class EstimateRequest(Schema):
     requested_at: RequestedAt = None
     processing: Processing = "standard"
     service_tier: ServiceTier = "standard"
+    known_at: KnownAt = None
 
 
 # Present only when the request sends requests, audio, image or one-hour cache write tokens; then input, output and

@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from service.catalog.alias_routes import AliasController
 from service.catalog.assumption_routes import AssumptionController
+from service.catalog.correction_routes import CorrectionController
 from service.catalog.importing.schedule import SyncScheduler
 from service.catalog.importing.sync import parse_sources
 from service.catalog.model_routes import ModelController
@@ -118,7 +119,7 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             ProviderController, ModelController, OfferingController, PromotionController, EstimateController,
-            QuoteController, AliasController, AssumptionController, ProjectEstimateController,
+            QuoteController, AliasController, AssumptionController, ProjectEstimateController, CorrectionController,
             FeedController, list_sync_runs, WebhookController, health.live, health.ready, metrics_endpoint,
             estimator_page, project_page, estimator_asset, reference_asset,
         ],

@@ -77,6 +77,10 @@ def _on_integrity(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[by
     # SQLAlchemy's asyncpg adapter keeps the driver's exception, which names the constraint, as the cause.
     driver_error = getattr(exc.orig, "__cause__", None) or exc.orig
     constraint = getattr(driver_error, "constraint_name", None) or ""
+    if constraint in PAST_IS_FIXED:
+        # The triggers behind the query layer's own check (service.catalog.history): the same answer.
+        return problem_response(Problem(type="/problems/history-is-fixed", title="The past cannot be changed",
+                                        status=409, detail=PAST_IS_FIXED[constraint]))
     detail = CONFLICT_MESSAGES.get(constraint, "the change conflicts with the stored catalog")
     return problem_response(Problem(type="/problems/conflict", title="Conflict", status=409, detail=detail))
 
@@ -136,6 +140,12 @@ CONFLICT_MESSAGES = {
     "models_provider_id_fkey": "the provider still has models; delete or move them first",
     "prices_model_id_fkey": "the model has price history, which is never deleted",
     "promotions_model_id_fkey": "the model has promotions; delete them first",
+}
+
+_CORRECT = "ordinary writes only change the future; correct the past with POST /v1/models/{id}/corrections"
+PAST_IS_FIXED = {
+    "prices_past_is_fixed": f"a price period cannot be closed before the time of the write: {_CORRECT}",
+    "promotions_past_is_fixed": f"the change would alter a promotion before the time of the write: {_CORRECT}",
 }
 
 EXCEPTION_HANDLERS = {

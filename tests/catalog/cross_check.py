@@ -15,7 +15,7 @@ import operator
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -51,11 +51,14 @@ USAGES = {
     "cached": Tokens(300_000, 20_000, 100_000),
 }
 # The import's instant, and two instants to price at: a weekday hour at peak for every off-peak table of either
-# source (Friday 03:00 UTC), and a Saturday evening that is off-peak for all of them.
-IMPORTED_AT = datetime(2026, 12, 4, 0, 0, tzinfo=UTC)
+# source (Friday 03:00 UTC), and a Saturday evening that is off-peak for all of them. Both come after the import:
+# a stored model's changed price starts at the time of the write (writes only change the future), so the instants
+# are the next Friday and Saturday after today rather than fixed dates.
+IMPORTED_AT = datetime.now(UTC)
+_FRIDAY = datetime.combine(IMPORTED_AT.date(), time(3), UTC) + timedelta(days=(4 - IMPORTED_AT.weekday()) % 7 or 7)
 INSTANTS = {
-    "peak": datetime(2026, 12, 4, 3, 0, tzinfo=UTC),
-    "off-peak": datetime(2026, 12, 5, 20, 0, tzinfo=UTC),
+    "peak": _FRIDAY,
+    "off-peak": _FRIDAY + timedelta(days=1, hours=17),
 }
 _SIGNIFICANT = Decimal("1e-12")
 # The usage for the prices beyond the four token prices, priced on each offering whose imported price holds one of

@@ -62,11 +62,14 @@ async def test_an_import_adds_new_models_and_only_changed_prices_and_a_reimport_
     report = await apply_import(session, parsed, "import:litellm_small.json", NOW)
     assert (report.models_created, report.unchanged) == (2, 1)  # gpt-4o, gpt-4o-mini new; V4-Flash the same
     assert report.prices_added == 3  # the two new models, and GPT-4.1's changed input price
-    assert any(line.startswith("~ model gpt-4.1: new period from 2026-11-28") for line in report.changes)
+    # A stored model's price changes from the time of the write (the database's clock), never from an earlier `now`:
+    # closing its period before then would change answers already given.
+    written = await session.scalar(select(func.now()))
+    assert f"~ model gpt-4.1: new period from {written.isoformat()} at 1.8/8 per 1M (in/out)" in report.changes
     query = select(PriceRow).where(PriceRow.model_id == "gpt-4.1").order_by(PriceRow.valid_from)
     history = list(await session.scalars(query))
     assert [(p.input_per_mtok, p.valid_to, p.source) for p in history] == [
-        (Decimal(2), NOW, history[0].source), (Decimal("1.8"), None, "import:litellm_small.json")]
+        (Decimal(2), written, history[0].source), (Decimal("1.8"), None, "import:litellm_small.json")]
     assert history[0].source.startswith("article")  # the old period kept its facts; it was only closed
     count = await session.scalar(select(func.count()).select_from(PriceRow))
     again = await apply_import(session, parsed, "import:litellm_small.json", NOW.replace(hour=13))
@@ -249,7 +252,8 @@ async def test_rules_are_stored_a_reimport_changes_nothing_and_a_changed_tier_is
     assert (third.prices_added, third.unchanged, third.refused) == (1, 3, [])
     history = list(await session.scalars(
         select(PriceRow).where(PriceRow.model_id == "gpt-ruled").order_by(PriceRow.valid_from)))
+    written = await session.scalar(select(func.now()))  # not `later`, which is past: the change starts at the write
     assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in history] == [
-        (NOW, later, Decimal("2.5")), (later, None, Decimal("2.5"))]
+        (NOW, written, Decimal("2.5")), (written, None, Decimal("2.5"))]
     assert [from_document(p.rules).tiers[0].prices.input_per_mtok for p in history] == [Decimal(5), Decimal(6)]
     assert from_document(history[1].rules).variants == parsed.models[0].prices[0].rules.variants

@@ -82,13 +82,13 @@ async def test_one_provider_sells_a_model_once(client, session, writer):
 
 async def test_prices_and_promotions_can_be_written_to_an_offering(client, session, writer):
     model, _, reseller = await _model_sold_by_two(session)
-    period = {"valid_from": "2026-03-01T00:00:00Z", "input_per_mtok": "0.4", "output_per_mtok": "0.8",
+    period = {"valid_from": "2030-03-01T00:00:00Z", "input_per_mtok": "0.4", "output_per_mtok": "0.8",
               "source": "test"}
     added = await client.post(f"/v1/models/{reseller}/{model}/prices", json=period, headers=writer)
     assert added.status_code == 201, added.text
     assert added.json()["model"] == f"{reseller}/{model}"
     promotion = {"model": f"{reseller}/{model}", "name": "launch", "percent_off": "50",
-                 "valid_from": "2026-03-01T00:00:00Z", "source": "test"}
+                 "valid_from": "2030-03-01T00:00:00Z", "source": "test"}
     created = await client.post("/v1/promotions", json=promotion, headers=writer)
     assert created.status_code == 201, created.text
     bare = await client.post("/v1/promotions", json={**promotion, "model": unique_slug("none")}, headers=writer)

@@ -50,12 +50,12 @@ async def test_a_rule_change_is_a_new_period_and_the_old_rules_stay_in_history(c
     model = await make_model(session)
     url = f"/v1/models/{model.id}/prices"
     first = {**PRICE, "rules": {"variants": [{"kind": "batch", "multiplier": "0.5"}]}}
-    second = {**PRICE, "valid_from": "2026-06-01T00:00:00Z", "rules": {"variants": [{"kind": "batch",
+    second = {**PRICE, "valid_from": "2030-06-01T00:00:00Z", "rules": {"variants": [{"kind": "batch",
                                                                                     "multiplier": "0.4"}]}}
     assert (await client.post(url, json=first, headers=writer)).status_code == 201
     assert (await client.post(url, json=second, headers=writer)).status_code == 201
     history = (await client.get(url)).json()["data"]
     assert [(p["valid_to"], p["rules"]["variants"][0]["multiplier"]) for p in history] == [
-        ("2026-06-01T00:00:00Z", "0.5"), (None, "0.4")]
+        ("2030-06-01T00:00:00Z", "0.5"), (None, "0.4")]
     at = (await client.get(f"/v1/models/{model.id}/price", params={"at": "2026-03-01"})).json()
     assert at["rules"]["variants"] == [{"kind": "batch", "multiplier": "0.5"}]

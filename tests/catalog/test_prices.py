@@ -17,14 +17,14 @@ async def test_a_period_starting_inside_the_open_one_closes_it_at_its_start(clie
     model = await make_model(session)
     first = await client.post(f"/v1/models/{model.id}/prices", json=period("2026-01-01T00:00:00Z"), headers=writer)
     assert first.status_code == 201, first.text
-    second = await client.post(f"/v1/models/{model.id}/prices", json=period("2026-03-01T00:00:00Z", input_price="0.5"),
+    second = await client.post(f"/v1/models/{model.id}/prices", json=period("2030-03-01T00:00:00Z", input_price="0.5"),
                                headers=writer)
     assert second.status_code == 201, second.text
 
     history = (await client.get(f"/v1/models/{model.id}/prices")).json()["data"]
     assert [(p["valid_from"], p["valid_to"], p["input_per_mtok"]) for p in history] == [
-        ("2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z", "1"),
-        ("2026-03-01T00:00:00Z", None, "0.5"),
+        ("2026-01-01T00:00:00Z", "2030-03-01T00:00:00Z", "1"),
+        ("2030-03-01T00:00:00Z", None, "0.5"),
     ]
     # The closed row keeps its prices, source and recorded_at: only valid_to changed.
     assert history[0]["recorded_at"] == first.json()["recorded_at"]
@@ -110,8 +110,10 @@ async def test_prices_accept_exact_json_numbers_and_up_to_12_fraction_digits(cli
 
 async def test_price_history_pages_with_a_cursor_oldest_first(client, session, writer):
     model = await make_model(session)
-    for month in range(1, 6):
-        await client.post(f"/v1/models/{model.id}/prices", json=period(f"2026-0{month}-01T00:00:00Z"), headers=writer)
+    for month in range(1, 6):  # future months: each closes the open period before it, which only the future may
+        added = await client.post(f"/v1/models/{model.id}/prices", json=period(f"2030-0{month}-01T00:00:00Z"),
+                                  headers=writer)
+        assert added.status_code == 201, added.text
     seen, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -120,4 +122,4 @@ async def test_price_history_pages_with_a_cursor_oldest_first(client, session, w
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == [f"2026-0{m}-01T00:00:00Z" for m in range(1, 6)]
+    assert seen == [f"2030-0{m}-01T00:00:00Z" for m in range(1, 6)]

@@ -16,11 +16,11 @@ def promotion(model: str, valid_from: str, valid_to: str | None, percent_off: st
 async def test_a_promotion_lowers_the_effective_price_only_while_it_is_valid(client, session, writer):
     model = await make_model(session)
     await make_price(session, model.id, datetime(2026, 1, 1, tzinfo=UTC), input_per_mtok="2", output_per_mtok="8")
-    created = await client.post("/v1/promotions", json=promotion(model.id, "2026-02-01T00:00:00Z",
-                                                                 "2026-03-01T00:00:00Z", "12.5"), headers=writer)
+    created = await client.post("/v1/promotions", json=promotion(model.id, "2030-02-01T00:00:00Z",
+                                                                 "2030-03-01T00:00:00Z", "12.5"), headers=writer)
     assert created.status_code == 201, created.text
-    during = (await client.get(f"/v1/models/{model.id}/price", params={"at": "2026-02-15"})).json()
-    after = (await client.get(f"/v1/models/{model.id}/price", params={"at": "2026-03-01"})).json()
+    during = (await client.get(f"/v1/models/{model.id}/price", params={"at": "2030-02-15"})).json()
+    after = (await client.get(f"/v1/models/{model.id}/price", params={"at": "2030-03-01"})).json()
     assert during["effective"]["input_per_mtok"] == "1.75"
     assert during["effective"]["output_per_mtok"] == "7"
     assert during["promotions"] == [{"id": created.json()["id"], "name": "Sale", "percent_off": "12.5"}]
@@ -38,13 +38,13 @@ async def test_overlapping_promotions_of_one_model_are_refused_with_409(client, 
 
 async def test_a_promotion_can_be_changed_and_deleted(client, session, writer):
     model = await make_model(session)
-    created = (await client.post("/v1/promotions", json=promotion(model.id, "2026-02-01T00:00:00Z", None),
+    created = (await client.post("/v1/promotions", json=promotion(model.id, "2030-02-01T00:00:00Z", None),
                                  headers=writer)).json()
     url = f"/v1/promotions/{created['id']}"
-    changed = await client.patch(url, json={"valid_to": "2026-02-10T00:00:00Z", "percent_off": "20"}, headers=writer)
+    changed = await client.patch(url, json={"valid_to": "2030-02-10T00:00:00Z", "percent_off": "20"}, headers=writer)
     assert changed.status_code == 200, changed.text
-    assert changed.json()["percent_off"] == "20" and changed.json()["valid_to"] == "2026-02-10T00:00:00Z"
-    backwards = await client.patch(url, json={"valid_to": "2026-01-01T00:00:00Z"}, headers=writer)
+    assert changed.json()["percent_off"] == "20" and changed.json()["valid_to"] == "2030-02-10T00:00:00Z"
+    backwards = await client.patch(url, json={"valid_to": "2030-01-01T00:00:00Z"}, headers=writer)
     assert backwards.status_code == 422
     assert (await client.delete(url, headers=writer)).status_code == 204
     assert (await client.get(url)).status_code == 404

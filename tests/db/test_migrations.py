@@ -91,10 +91,11 @@ def test_the_database_refuses_what_would_corrupt_price_history(database_url, sta
         asyncio.run(_execute_in_rolled_back(database_url, *SETUP, *statements))
 
 
-def test_the_database_allows_closing_an_open_period(database_url):
+@pytest.mark.parametrize("closed_at", ["now()", "'2030-03-01Z'"])
+def test_the_database_allows_closing_an_open_period_at_or_after_the_time_of_the_write(database_url, closed_at):
     asyncio.run(_execute_in_rolled_back(
         database_url, *SETUP, PRICE.format(from_="'2026-01-01Z'", to="NULL", input="1"),
-        "UPDATE prices SET valid_to = '2026-03-01Z' WHERE model_id = 'db-test-model'",
+        f"UPDATE prices SET valid_to = {closed_at} WHERE model_id = 'db-test-model'",
     ))
 
 

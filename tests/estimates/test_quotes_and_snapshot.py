@@ -15,10 +15,12 @@ from tests.problems import assert_problem
 SESSION = {"input_tokens": 50_000, "output_tokens": 20_000}
 
 
-async def _wait_for_estimate(client, model_id: str, expected_total: str, within: float = 1.0) -> float:
+async def _wait_for_estimate(
+    client, model_id: str, expected_total: str, within: float = 1.0, at: str | None = None
+) -> float:
     started = time.monotonic()
     while time.monotonic() - started < within:
-        response = await client.post("/v1/estimate", json={"model": model_id, **SESSION})
+        response = await client.post("/v1/estimate", json={"model": model_id, **SESSION, **({"at": at} if at else {})})
         if response.status_code == 200 and response.json()["cost"]["total"] == expected_total:
             return time.monotonic() - started
         await asyncio.sleep(0.01)
@@ -52,15 +54,16 @@ async def test_a_quote_returns_the_same_bytes_forever_whatever_the_catalog_does(
     await _wait_for_estimate(committed_client, model_id, "0.07")
 
     created = await committed_client.post("/v1/quotes", json={"kind": "estimate", "request": {
-        "model": model_id, **SESSION, "at": "2026-06-01"}})
+        "model": model_id, **SESSION, "at": "2030-06-01"}})
     assert created.status_code == 201, created.text
     quote = created.json()
     assert quote["id"].startswith("q_") and quote["result"]["cost"]["total"] == "0.07"
     assert quote["price_ids"] == [quote["result"]["price"]["price_id"]]
 
-    cut = {**first, "valid_from": "2026-03-01T00:00:00Z", "input_per_mtok": "0.5"}
+    # A cut still to come that the quoted instant falls in: writes only change the future (docs/security.md).
+    cut = {**first, "valid_from": "2030-03-01T00:00:00Z", "input_per_mtok": "0.5"}
     assert (await committed_client.post(url, json=cut, headers=headers)).status_code == 201
-    await _wait_for_estimate(committed_client, model_id, "0.045")
+    await _wait_for_estimate(committed_client, model_id, "0.045", at="2030-06-01")
 
     again = await committed_client.get(f"/v1/quotes/{quote['id']}")
     assert again.status_code == 200

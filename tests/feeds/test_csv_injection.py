@@ -20,8 +20,9 @@ async def test_a_promotion_and_a_model_named_as_formulas_are_escaped_in_the_csv_
                                          headers=writer)).status_code == 200
     price = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2", "source": "test"}
     assert (await committed_client.post(f"/v1/models/{model_id}/prices", json=price, headers=writer)).status_code == 201
-    for name, start in ((FORMULA, "2026-02-01"), ("+1+cmd|' /C calc'!A0", "2026-03-01"),
-                        ("@SUM(1+1)*cmd|' /C calc'!A0", "2026-04-01"), ("\t=1+1", "2026-05-01")):
+    # Promotions still to come: a past one over a price would change the past (docs/security.md, History).
+    for name, start in ((FORMULA, "2030-02-01"), ("+1+cmd|' /C calc'!A0", "2030-03-01"),
+                        ("@SUM(1+1)*cmd|' /C calc'!A0", "2030-04-01"), ("\t=1+1", "2030-05-01")):
         promotion = {"name": name, "model": model_id, "percent_off": "10", "valid_from": f"{start}T00:00:00Z",
                      "valid_to": f"{start[:8]}20T00:00:00Z", "source": "test"}
         created = await committed_client.post("/v1/promotions", json=promotion, headers=writer)

@@ -12,12 +12,13 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 from service.snapshot.keeper import SnapshotKeeper
 from tests.factories import make_model, make_price, make_promotion, unique_slug
 
-JAN, FEB, MAR = (datetime(2026, month, 1, tzinfo=UTC) for month in (1, 2, 3))
+# Months still to come: a later commit closes January's period at February, which only the future allows.
+JAN, FEB, MAR = (datetime(2030, month, 1, tzinfo=UTC) for month in (1, 2, 3))
 
 
 def _contents(snapshot: CatalogSnapshot) -> tuple[list, dict]:
     # A timeline's stretches say everything it prices; the order of models is part of the contract (by id).
-    stretches = {model_id: list(timeline.stretches(JAN.replace(year=2025), MAR.replace(year=2027)))
+    stretches = {model_id: list(timeline.stretches(JAN.replace(year=2025), MAR.replace(year=2031)))
                  for model_id, timeline in snapshot.timelines.items()}
     return list(snapshot.models.values()), stretches
 

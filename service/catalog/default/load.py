@@ -36,6 +36,7 @@ from service.catalog.default.document import (
     decode,
     packaged_bytes,
 )
+from service.catalog.history import write_time
 from service.catalog.rules import FLAT_DOCUMENT, from_document
 from service.db.models import AliasRow, CatalogLoadRow, ModelRow, PriceRow, PromotionRow, ProviderRow
 from service.pricing.prices import MORE_PRICES, TokenPrices
@@ -78,7 +79,9 @@ async def load_default_catalog(
     if last == digest:
         return LoadOutcome(loaded=False)
     catalog = decode(raw)
-    outcome = await _apply(session, catalog, now or datetime.now(UTC))
+    # Never before the time of the write on the database's clock, whatever this process's clock says: a stored
+    # offering's changed price closes its open period there, and closing it earlier would change the past.
+    outcome = await _apply(session, catalog, max(now or datetime.now(UTC), await write_time(session)))
     session.add(CatalogLoadRow(fingerprint=digest, as_of=catalog.as_of, offerings_added=outcome.offerings_added,
                                prices_added=outcome.prices_added))
     await session.flush()
@@ -93,7 +96,8 @@ async def _apply(session: AsyncSession, catalog: DefaultCatalog, now: datetime) 
     offered = {tuple(row) for row in await session.execute(
         select(ModelRow.provider_id, ModelRow.model))} if providers else set()
     stored_promotions = {tuple(row) for row in await session.execute(
-        select(PromotionRow.model_id, PromotionRow.name, PromotionRow.valid_from))} if providers else set()
+        select(PromotionRow.model_id, PromotionRow.name, PromotionRow.valid_from).where(
+            PromotionRow.superseded_at.is_(None)))} if providers else set()
     models: list[dict] = []
     prices: list[dict] = []
     promotions: list[dict] = []
@@ -115,8 +119,10 @@ async def _apply(session: AsyncSession, catalog: DefaultCatalog, now: datetime) 
     new_providers = [{"id": p.id, "name": p.name} for p in catalog.providers if p.id not in providers]
     present = set(timelines) | {row["id"] for row in models}
     aliases = await _new_aliases(session, catalog, present, empty=not providers)
-    for table, rows in ((ProviderRow, new_providers), (ModelRow, models), (PriceRow, prices),
-                        (PromotionRow, promotions), (AliasRow, aliases)):
+    # Promotions before prices: a past promotion may only be laid where the model has no price yet (a backfill,
+    # migration 0018), and a new offering's prices then fill the gaps beneath its promotions.
+    for table, rows in ((ProviderRow, new_providers), (ModelRow, models), (PromotionRow, promotions),
+                        (PriceRow, prices), (AliasRow, aliases)):
         await _copy(session, table.__tablename__, rows)
     outcome.prices_added += len(prices)
     outcome.aliases_added = len(aliases)

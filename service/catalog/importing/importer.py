@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import ProblemError
 from service.catalog import period_queries, price_queries, schemas
+from service.catalog.history import write_time
 from service.catalog.importing.accounting import Books
 from service.catalog.importing.aliases import record_aliases
 from service.catalog.importing.entries import ImportedModel, ImportedPrice, Parsed
@@ -48,10 +49,14 @@ async def apply_import(
     progress: Callable[[Iterable[ImportedModel]], Iterable[ImportedModel]] = lambda models: models,
 ) -> ImportReport:
     report = ImportReport(skipped=list(parsed.skipped), books=parsed.books)
+    # A stored model's undated price changes from the time of the write, on the database's clock: `now` may have been
+    # read before the transaction began, and closing the open period before the write's time would change the past.
+    # A new model's history fills a gap, so it may start at `now` (a backfill).
+    changes_from = max(now, await write_time(session))
     # What is held, asked once for the whole file: the models, and the period in force at each of its prices' starts.
     existing = await period_queries.existing_models(session, [model.id for model in parsed.models])
     stored = await period_queries.periods_at(session, [
-        (model.id, price.valid_from or now) for model in parsed.models if model.id in existing
+        (model.id, price.valid_from or changes_from) for model in parsed.models if model.id in existing
         for price in model.prices])
     providers = set(await session.scalars(select(ProviderRow.id)))
     new_providers: dict[str, dict] = {}
@@ -67,7 +72,7 @@ async def apply_import(
             new_providers[model.provider] = {"id": model.provider, "name": provider_name(model.provider)}
             report.changes.append(f"+ provider {model.provider}")
         if model.id in existing:
-            await _update_prices(session, stored, model, source, now, report)
+            await _update_prices(session, stored, model, source, changes_from, report)
             continue
         new_models.append({"id": model.id, "provider_id": model.provider, "name": model.name[:200],
                            "open_weights": False, "context_window": model.context_window})
