@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select, text
 
 from service.api.pagination import encode_cursor
 from service.auth.keys import create_key
+from service.catalog import price_queries, schemas
 from service.db.models import PriceRow
 from tests.factories import committed_model_and_key, make_model, make_price, make_provider, unique_slug
 from tests.problems import assert_problem
@@ -166,3 +168,28 @@ async def _wait_for_total(client, usage: dict, total: str, within: float = 2.0) 
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"the snapshot did not show {total} for {usage['model']} within {within} s")
+
+
+async def test_a_correction_keeps_the_fee_audio_image_and_one_hour_prices_of_what_it_keeps_and_writes(
+        client, session):
+    # The rows a correction re-records around its stretch are copies of the superseded row: every price column
+    # must come along, not only the four token prices (0016's columns were once dropped here).
+    _, corrector = await _corrector(session)
+    model = await make_model(session)
+    await price_queries.add_price(session, model.id, schemas.PricePeriodCreate(
+        valid_from=JAN, input_per_mtok=Decimal(1), output_per_mtok=Decimal(2), source="test",
+        per_request=Decimal("0.005"), audio_input_per_mtok=Decimal(40), image_output_per_mtok=Decimal(30),
+        cache_write_1h_per_mtok=Decimal("2.5")))
+    corrected = {**_price("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z", "0.5"), "per_request": "0.004",
+                 "audio_output_per_mtok": "80"}
+    response = await client.post(f"/v1/models/{model.id}/corrections", json=_stretch(prices=[corrected]),
+                                 headers=corrector)
+    assert response.status_code == 201, response.text
+    kept_before, new, kept_after = response.json()["prices"]["new"]
+    for kept in (kept_before, kept_after):
+        assert (kept["per_request"], kept["audio_input_per_mtok"], kept["image_output_per_mtok"],
+                kept["cache_write_1h_per_mtok"]) == ("0.005", "40", "30", "2.5")
+    assert (new["per_request"], new["audio_output_per_mtok"]) == ("0.004", "80")
+    assert "audio_input_per_mtok" not in new  # unknown in the corrected period: left out, never a stale copy
+    history = (await client.get(f"/v1/models/{model.id}/prices")).json()["data"]
+    assert [p.get("per_request") for p in history] == ["0.005", "0.004", "0.005"]
