@@ -31,10 +31,10 @@ def test_the_database_refuses_a_bad_value_of_each_new_price(database_url, column
 def test_the_database_keeps_a_new_price_to_its_twelve_decimals_and_accepts_zero_and_unknown(database_url, column):
     asyncio.run(_execute_in_rolled_back(
         database_url, *SETUP, PRICED.format(column=column, value="0.000000000001"),
-        "UPDATE prices SET valid_to = '2026-03-01Z' WHERE model_id = 'db-test-model'",  # closing is allowed
-        PRICED.format(column=column, value="0").replace("2026-01-01Z", "2026-03-01Z"),
-        "UPDATE prices SET valid_to = '2027-01-01Z' WHERE valid_from = '2026-03-01Z'",
-        PRICED.format(column=column, value="NULL").replace("2026-01-01Z", "2027-01-01Z"),
+        "UPDATE prices SET valid_to = '2030-03-01Z' WHERE model_id = 'db-test-model'",  # closing is allowed
+        PRICED.format(column=column, value="0").replace("2026-01-01Z", "2030-03-01Z"),
+        "UPDATE prices SET valid_to = '2031-01-01Z' WHERE valid_from = '2030-03-01Z'",
+        PRICED.format(column=column, value="NULL").replace("2026-01-01Z", "2031-01-01Z"),
     ))
 
 
@@ -45,5 +45,5 @@ def test_the_database_refuses_a_rewrite_of_each_new_price(database_url, column, 
     with pytest.raises(asyncpg.IntegrityConstraintViolationError) as refused:
         asyncio.run(_execute_in_rolled_back(
             database_url, *SETUP, PRICED.format(column=column, value=stored),
-            f"UPDATE prices SET {column} = {rewritten}, valid_to = '2026-03-01Z' WHERE model_id = 'db-test-model'"))
+            f"UPDATE prices SET {column} = {rewritten}, valid_to = '2030-03-01Z' WHERE model_id = 'db-test-model'"))
     assert refused.value.constraint_name == "prices_only_grow"

@@ -113,7 +113,7 @@ async def _replica_reads(client: AsyncTestClient, cluster: Cluster) -> float:
 
 async def _estimate_input_cost(client: AsyncTestClient, slug: str) -> str | None:
     response = await client.post("/v1/estimate", json={"model": slug, "input_tokens": 1_000_000,
-                                                       "output_tokens": 0, "at": "2026-06-01"})
+                                                       "output_tokens": 0, "at": "2030-06-01"})
     return response.json()["cost"]["total"] if response.status_code == 200 else None
 
 
@@ -146,7 +146,7 @@ async def test_a_paused_replica_serves_stale_reads_until_it_lags_too_far_and_tok
     await _eventually(lambda: _replica_has(cluster, token))
     await replica_sql(cluster.standby.url, "SELECT pg_wal_replay_pause()")
     try:
-        response = await client.post(f"/v1/models/{slug}/prices", json=_price("2026-05-01", "3"),
+        response = await client.post(f"/v1/models/{slug}/prices", json=_price("2030-05-01", "3"),
                                      headers=write_headers)
         assert response.status_code == 201, response.text
         newer = response.headers["x-consistency-token"]
