@@ -116,35 +116,33 @@ async def test_a_session_configured_engine_loses_its_prepared_statements_under_t
     transaction_pooled_url,
 ):
     """Why DATABASE_POOL_MODE=transaction exists: asyncpg's statement cache prepares a statement on one server
-    connection and runs it later on another, where it does not exist (PgBouncer 1.18 does not track them).
-
-    Made to happen, not left to chance: the statement is prepared on a server connection, which goes back to the pool
-    at commit; a second client then holds that server in a transaction of its own, so the first client's next
-    transaction runs on another server, where its cached statement was never prepared."""
+    connection and runs it later on another, where it does not exist (PgBouncer 1.18 does not track them)."""
     engine = make_engine(transaction_pooled_url, pool_size=2, pool_mode="session")
-    statement = text("SELECT pg_backend_pid() + :n - :n")
     try:
-        async with engine.connect() as first, engine.connect() as second:
-            prepared_on = await first.scalar(statement, {"n": 1})
-            await first.commit()
-            assert await second.scalar(text("SELECT pg_backend_pid()")) == prepared_on  # PgBouncer reuses it
-            with pytest.raises(DBAPIError, match="prepared statement"):
-                await first.scalar(statement, {"n": 2})
+        with pytest.raises(DBAPIError, match="prepared statement"):
+            await _statement_again_on_another_server(engine)
     finally:
         await engine.dispose()
 
 
 async def test_a_transaction_configured_engine_runs_the_same_sequence(transaction_pooled_url):
     engine = make_engine(transaction_pooled_url, pool_size=2, pool_mode="transaction")
-    statement = text("SELECT pg_backend_pid() + :n - :n")
     try:
-        async with engine.connect() as first, engine.connect() as second:
-            prepared_on = await first.scalar(statement, {"n": 1})
-            await first.commit()
-            assert await second.scalar(text("SELECT pg_backend_pid()")) == prepared_on
-            assert await first.scalar(statement, {"n": 2}) != prepared_on
+        await _statement_again_on_another_server(engine)
     finally:
         await engine.dispose()
+
+
+async def _statement_again_on_another_server(engine: AsyncEngine) -> None:
+    """Made to happen, not left to chance: a statement is prepared on a server connection, which goes back to the
+    pool at commit; a second client then holds that server in a transaction of its own, so the first client's next
+    transaction runs the statement on another server, where it was never prepared."""
+    statement = text("SELECT pg_backend_pid() + :n - :n")
+    async with engine.connect() as first, engine.connect() as second:
+        prepared_on = await first.scalar(statement, {"n": 1})
+        await first.commit()
+        assert await second.scalar(text("SELECT pg_backend_pid()")) == prepared_on  # PgBouncer reuses it
+        assert await first.scalar(statement, {"n": 2}) != prepared_on
 
 
 async def _transactions(engine: AsyncEngine, n: int) -> list[tuple[int, int]]:
