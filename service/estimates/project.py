@@ -135,7 +135,12 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
     # Checked on the set priced, so that `all_models` and `provider` count what they name.
     field = "models" if request.models is not None else "provider" if request.provider is not None else "all_models"
     check_models(len(models), limits, field)
-    plans = [Plan(name, "model", project.cost_on(name, found).cost) for name, found in models]
+    for name, found in models:
+        project.cost_on(name, found)
+    costs = sorted(((name, project.costs[name]) for name, _ in models), key=lambda item: (item[1].cost.expected,
+                                                                                          item[0]))
+    # In rank's order already, so that ranking thousands of plans sorts only the strategies in among them.
+    plans = [Plan(name, "model", cost.cost) for name, cost in costs]
     break_even: list[wire.BreakEvenOut] = []
     for index, strategy in enumerate(request.strategies):
         if isinstance(strategy, wire.HybridStrategy):
@@ -152,8 +157,6 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         break_even.append(out.break_even(strategy.profile, profile.node, utilization,
                                          [(name, project.costs[name]) for name, _ in models]))
     ranked, base = rank(plans, _baseline(snapshot, request, plans, at))
-    costs = sorted(((name, project.costs[name]) for name, _ in models), key=lambda item: (item[1].cost.expected,
-                                                                                          item[0]))
     body = wire.ProjectEstimateResult(
         at=at, currency="USD",
         project=wire.ProjectOut(size=request.project.size, tooling=request.project.tooling,
