@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import TypeVar
 
 from service.api.instants import parse_instant
@@ -137,8 +138,10 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
     check_models(len(models), limits, field)
     for name, found in models:
         project.cost_on(name, found)
-    costs = sorted(((name, project.costs[name]) for name, _ in models), key=lambda item: (item[1].cost.expected,
-                                                                                          item[0]))
+    # By expected cost, then by name: sorted by name first, then stably by cost, as comparing (cost, name) tuples
+    # cost a third more over thousands of models.
+    costs = sorted(((name, project.costs[name]) for name, _ in models), key=itemgetter(0))
+    costs.sort(key=lambda item: item[1].cost.expected)
     # In rank's order already, so that ranking thousands of plans sorts only the strategies in among them.
     plans = [Plan(name, "model", cost.cost) for name, cost in costs]
     break_even: list[wire.BreakEvenOut] = []

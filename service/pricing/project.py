@@ -116,6 +116,7 @@ class TurnGroup(NamedTuple):
     """Turns of one session charged at the same rates (one context tier), with what pricing them needs."""
 
     sample: int  # the prompt of one of its turns, which picks the tier
+    tier: int | None  # the tier's threshold; None below every tier
     tokens: int
     turns: int
     reads: tuple[int, int, int]  # cache reads at the high, expected and low share (three equal when it is exact)
@@ -135,11 +136,12 @@ class SessionShape(NamedTuple):
 
 
 def session_shape(prompts: tuple[int, ...], output_per_turn: int, share: Range) -> SessionShape:
-    flat = _turn_group(prompts[0] if prompts else 0, sum(prompts), len(prompts), output_per_turn, share)
+    flat = _turn_group(prompts[0] if prompts else 0, None, sum(prompts), len(prompts), output_per_turn, share)
     return SessionShape(prompts, output_per_turn, share, flat, {})
 
 
-def _turn_group(sample: int, tokens: int, turns: int, output_per_turn: int, share: Range) -> TurnGroup:
+def _turn_group(sample: int, tier: int | None, tokens: int, turns: int, output_per_turn: int,
+                share: Range) -> TurnGroup:
     # The counts become Decimals once here: multiplying a price by an int converts it on every call.
     exact = share.low == share.high  # a share known exactly (0 for chat) is priced once
     reads = (_read(tokens, share.high), _read(tokens, share.expected), _read(tokens, share.low))
@@ -148,7 +150,7 @@ def _turn_group(sample: int, tokens: int, turns: int, output_per_turn: int, shar
     output = output_per_turn * turns
     counts = tuple((Decimal(output) if output else None, Decimal(tokens - read) if tokens > read else None,
                     Decimal(read) if read else None) for read in (reads[:1] if exact else reads))
-    return TurnGroup(sample, tokens, turns, reads, counts)
+    return TurnGroup(sample, tier, tokens, turns, reads, counts)
 
 
 def _read(tokens: int, share: Decimal) -> int:
@@ -174,8 +176,10 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
         charged = [found.effective]
     else:
         groups, top_tier = _tier_groups(shape, tuple(tier.above_prompt_tokens for tier in rules.tiers))
-        # The rates of a tier at one instant are the same whatever the prompt inside it.
-        charged = [charged_at(found, group.sample, None, at).rates for group in groups]
+        # The rates of a tier at one instant are the same whatever the prompt inside it. Below every tier and with
+        # no time window they are the effective price itself (the list price after the same discounts).
+        charged = [found.effective if group.tier is None and not rules.windows else
+                   charged_at(found, group.sample, None, at).rates for group in groups]
     exact = len(shape.flat.counts) == 1
     low = expected = high = _ZERO
     read_low = read_expected = read_high = 0
@@ -236,8 +240,8 @@ def _tier_groups(shape: SessionShape, thresholds: tuple[int, ...]) -> tuple[tupl
             groups[key] = (sample, tokens + prompt, turns + 1)
         tiers = [key for key in groups if key is not None]
         found = shape.by_thresholds[thresholds] = (
-            tuple(_turn_group(sample, tokens, turns, shape.output_per_turn, shape.share)
-                  for sample, tokens, turns in groups.values()), max(tiers) if tiers else None)
+            tuple(_turn_group(sample, tier, tokens, turns, shape.output_per_turn, shape.share)
+                  for tier, (sample, tokens, turns) in groups.items()), max(tiers) if tiers else None)
     return found
 
 
