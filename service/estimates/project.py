@@ -142,8 +142,9 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
     # cost a third more over thousands of models.
     costs = sorted(((name, project.costs[name]) for name, _ in models), key=itemgetter(0))
     costs.sort(key=lambda item: item[1].cost.expected)
-    # In rank's order already, so that ranking thousands of plans sorts only the strategies in among them.
-    plans = [Plan(name, "model", cost.cost) for name, cost in costs]
+    # In rank's order already, so that ranking thousands of plans sorts only the strategies in among them; made as
+    # Plan() makes them, without its Python-level constructor.
+    plans = [tuple.__new__(Plan, (name, "model", cost.cost)) for name, cost in costs]
     break_even: list[wire.BreakEvenOut] = []
     for index, strategy in enumerate(request.strategies):
         if isinstance(strategy, wire.HybridStrategy):

@@ -24,6 +24,8 @@ _ZERO = Decimal(0)
 _HALF = Decimal("0.5")
 _MTOK = Decimal(1_000_000)
 _PER_TOKEN = Decimal("1E-6")  # prices are per million tokens
+# tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per offering (as charging.py).
+_new = tuple.__new__
 
 
 class Range(NamedTuple):
@@ -197,8 +199,9 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
         low, expected, high = _add(low, cost_low), _add(expected, cost_mid), _add(high, cost_high)
         read_low, read_expected, read_high = read_low + most, read_expected + middle, read_high + least
     warnings = _read_warnings(charged, groups, exact) if warned else ()
-    return SessionCosts(Bounds(low, expected, high), shape.flat.tokens, (read_low, read_expected, read_high),
-                        shape.flat.turns * shape.output_per_turn, top_tier, warnings)
+    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), shape.flat.tokens,
+                               (read_low, read_expected, read_high), shape.flat.turns * shape.output_per_turn, top_tier,
+                               warnings))
 
 
 def _group_cost(rates: TokenPrices, counts: Counts) -> Decimal:
@@ -293,8 +296,8 @@ class ModelCost:
 
     def __init__(self, attempts: Attempts, per_session: SessionCosts) -> None:
         session, tries = per_session.cost, attempts.total
-        self.cost = Bounds(_mul(tries.low, session.low), _mul(tries.expected, session.expected),
-                           _mul(tries.high, session.high))
+        self.cost = _new(Bounds, (_mul(tries.low, session.low), _mul(tries.expected, session.expected),
+                                  _mul(tries.high, session.high)))
         self.sessions = tries  # attempts included: sessions x retry factor
         self.per_session = per_session
         self.attempts = attempts

@@ -138,15 +138,12 @@ def rank(plans: Iterable[Plan], baseline: str | None = None) -> tuple[list[Ranke
     """Cheapest expected cost first (then by name); ratios against `baseline`, or the cheapest plan."""
     ordered = sorted(plans, key=lambda plan: (plan.cost.expected, plan.name))
     base = next((plan for plan in ordered if plan.name == baseline), ordered[0] if ordered else None)
-    ranked = []
-    for plan in ordered:
-        times = at_least = None
-        if base is not None and base.cost.expected:
-            times = round_ratio(_div(plan.cost.expected, base.cost.expected))
-        if base is not None and base.cost.high:
-            at_least = round_ratio(_div(plan.cost.low, base.cost.high))
-        ranked.append(Ranked(plan, times, at_least))
-    return ranked, base
+    expected = None if base is None or not base.cost.expected else base.cost.expected
+    high = None if base is None or not base.cost.high else base.cost.high
+    # tuple.__new__ skips the NamedTuple's Python-level constructor: a ranking may hold every offering's plan.
+    return [tuple.__new__(Ranked, (
+        plan, None if expected is None else round_ratio(_div(plan.cost.expected, expected)),
+        None if high is None else round_ratio(_div(plan.cost.low, high)))) for plan in ordered], base
 
 
 def check_shares(shares: Mapping[str, Decimal]) -> str | None:
