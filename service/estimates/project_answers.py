@@ -86,9 +86,12 @@ class Formatter:
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
+        times = self._ratio(ranked.times_baseline)
+        # rank() gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
+        at_least = times if ranked.at_least_times_baseline is ranked.times_baseline else self._ratio(
+            ranked.at_least_times_baseline)
         return wire.PlanOut(plan=plan.name, kind=plan.kind, cost=self.kept_bounds(plan.cost),  # type: ignore[arg-type]
-                            times_baseline=self._ratio(ranked.times_baseline),
-                            at_least_times_baseline=self._ratio(ranked.at_least_times_baseline))
+                            times_baseline=times, at_least_times_baseline=at_least)
 
     def _ratio(self, value: Decimal | None) -> str | None:
         return None if value is None else self.text(value)

@@ -173,15 +173,12 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
     """
     rules = found.period.rules
     if rules.is_flat:
-        groups: tuple[TurnGroup, ...] = (shape.flat,)
-        top_tier = None
-        charged = [found.effective]
-    else:
-        groups, top_tier = _tier_groups(shape, tuple(tier.above_prompt_tokens for tier in rules.tiers))
-        # The rates of a tier at one instant are the same whatever the prompt inside it. Below every tier and with
-        # no time window they are the effective price itself (the list price after the same discounts).
-        charged = [found.effective if group.tier is None and not rules.windows else
-                   charged_at(found, group.sample, None, at).rates for group in groups]
+        return _flat_session_costs(found.effective, shape)
+    groups, top_tier = _tier_groups(shape, tuple(tier.above_prompt_tokens for tier in rules.tiers))
+    # The rates of a tier at one instant are the same whatever the prompt inside it. Below every tier and with no
+    # time window they are the effective price itself (the list price after the same discounts).
+    charged = [found.effective if group.tier is None and not rules.windows else
+               charged_at(found, group.sample, None, at).rates for group in groups]
     exact = len(shape.flat.counts) == 1
     low = expected = high = _ZERO
     read_low = read_expected = read_high = 0
@@ -202,6 +199,20 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
     return _new(SessionCosts, (_new(Bounds, (low, expected, high)), shape.flat.tokens,
                                (read_low, read_expected, read_high), shape.flat.turns * shape.output_per_turn, top_tier,
                                warnings))
+
+
+def _flat_session_costs(rates: TokenPrices, shape: SessionShape) -> SessionCosts:
+    # The loop of shaped_session_costs over its one group, in fewer steps: most offerings have a flat price, and a
+    # project over every offering prices thousands. The same products, so the same costs.
+    group = shape.flat
+    if len(group.counts) == 1:
+        low = expected = high = _group_cost(rates, group.counts[0])
+    else:
+        low, expected, high = (_group_cost(rates, counts) for counts in group.counts)
+    warnings = (_read_warnings([rates], (group,), len(group.counts) == 1)
+                if rates.cache_read_per_mtok is None and any(group.reads) else ())
+    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), group.tokens, group.reads,
+                               group.turns * shape.output_per_turn, None, warnings))
 
 
 def _group_cost(rates: TokenPrices, counts: Counts) -> Decimal:
