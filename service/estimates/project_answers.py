@@ -17,10 +17,6 @@ from service.pricing.project_plans import NodeProfile, Ranked, break_even, node_
 from service.pricing.timeline import EffectivePrice
 
 
-def _counts(values: tuple[int, int, int]) -> wire.BoundsOut:
-    return wire.BoundsOut(low=str(values[0]), expected=str(values[1]), high=str(values[2]))
-
-
 class Formatter:
     def __init__(self) -> None:
         # A model's plan has the very bounds of its cost: formatted once, by identity (the bounds are kept here, so
@@ -28,6 +24,8 @@ class Formatter:
         self._bounds: dict[int, tuple[Bounds, wire.BoundsOut]] = {}
         self._by_retries: dict[tuple[int, ...], tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
                                                                                              wire.RangeOut]]]] = {}
+        # Cache reads per session: the same on every flat price, so formatted once per distinct three.
+        self._counts: dict[tuple[int, int, int], wire.BoundsOut] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -45,6 +43,13 @@ class Formatter:
             text = format_decimal(low)
             return wire.BoundsOut(low=text, expected=text, high=text)
         return wire.BoundsOut(low=format_decimal(low), expected=format_decimal(expected), high=format_decimal(high))
+
+    def counts(self, values: tuple[int, int, int]) -> wire.BoundsOut:
+        found = self._counts.get(values)
+        if found is None:
+            found = self._counts[values] = wire.BoundsOut(low=str(values[0]), expected=str(values[1]),
+                                                          high=str(values[2]))
+        return found
 
     def range(self, span: Range) -> wire.RangeOut:
         return wire.RangeOut(low=self.text(span.low), high=self.text(span.high))
@@ -69,7 +74,7 @@ class Formatter:
         return wire.ModelProjectOut(
             model=model, price_id=found.period.id, cost=self.kept_bounds(cost.cost), sessions=sessions, tokens=tokens,
             per_session=wire.SessionOut(cost=self.bounds(session.cost), input_tokens=session.input_tokens,
-                                        cached_input_tokens=_counts(session.cached_input_tokens),
+                                        cached_input_tokens=self.counts(session.cached_input_tokens),
                                         output_tokens=session.output_tokens, context_tier=session.context_tier),
             by_complexity=[wire.ComplexityOut(
                 complexity=part.complexity, features=features, sessions=sessions_text,  # type: ignore[arg-type]
@@ -81,9 +86,12 @@ class Formatter:
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
+        times = self._ratio(ranked.times_baseline)
+        # rank() gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
+        at_least = times if ranked.at_least_times_baseline is ranked.times_baseline else self._ratio(
+            ranked.at_least_times_baseline)
         return wire.PlanOut(plan=plan.name, kind=plan.kind, cost=self.kept_bounds(plan.cost),  # type: ignore[arg-type]
-                            times_baseline=self._ratio(ranked.times_baseline),
-                            at_least_times_baseline=self._ratio(ranked.at_least_times_baseline))
+                            times_baseline=times, at_least_times_baseline=at_least)
 
     def _ratio(self, value: Decimal | None) -> str | None:
         return None if value is None else self.text(value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
 from typing import NamedTuple
 
 from service.pricing.charging import charged_at
@@ -25,6 +24,8 @@ _ZERO = Decimal(0)
 _HALF = Decimal("0.5")
 _MTOK = Decimal(1_000_000)
 _PER_TOKEN = Decimal("1E-6")  # prices are per million tokens
+# tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per offering (as charging.py).
+_new = tuple.__new__
 
 
 class Range(NamedTuple):
@@ -110,20 +111,48 @@ class SessionCosts(NamedTuple):
     warnings: tuple[str, ...]
 
 
+Counts = tuple[Decimal | None, Decimal | None, Decimal | None]  # output, uncached and cached tokens; None: nothing
+
+
+class TurnGroup(NamedTuple):
+    """Turns of one session charged at the same rates (one context tier), with what pricing them needs."""
+
+    sample: int  # the prompt of one of its turns, which picks the tier
+    tier: int | None  # the tier's threshold; None below every tier
+    tokens: int
+    turns: int
+    reads: tuple[int, int, int]  # cache reads at the high, expected and low share (three equal when it is exact)
+    counts: tuple[Counts, ...]  # per share, high first; one when the share is exact
+
+
 class SessionShape(NamedTuple):
-    """What every model's sessions share in one request: the turns' prompts, the output, the cache shares, and on a
-    flat price the cache reads of each share (the same on every model). Made once per request, not per model."""
+    """What every model's sessions share in one request: the turns' prompts, the output, the cache shares, and the
+    turns grouped as a flat price groups them. Made once per request, not per model; the groups under each set of
+    tier thresholds are kept in `by_thresholds` as they are first needed (most tiered offerings share a few)."""
 
     prompts: tuple[int, ...]
     output_per_turn: int
     share: Range
-    reads: tuple[int, int, int]  # of the whole session's prompt, at the high, expected and low share
+    flat: TurnGroup
+    by_thresholds: dict[tuple[int, ...], tuple[tuple[TurnGroup, ...], int | None]]
 
 
 def session_shape(prompts: tuple[int, ...], output_per_turn: int, share: Range) -> SessionShape:
-    tokens = sum(prompts)
-    return SessionShape(prompts, output_per_turn, share, (
-        _read(tokens, share.high), _read(tokens, share.expected), _read(tokens, share.low)))
+    flat = _turn_group(prompts[0] if prompts else 0, None, sum(prompts), len(prompts), output_per_turn, share)
+    return SessionShape(prompts, output_per_turn, share, flat, {})
+
+
+def _turn_group(sample: int, tier: int | None, tokens: int, turns: int, output_per_turn: int,
+                share: Range) -> TurnGroup:
+    # The counts become Decimals once here: multiplying a price by an int converts it on every call.
+    exact = share.low == share.high  # a share known exactly (0 for chat) is priced once
+    reads = (_read(tokens, share.high), _read(tokens, share.expected), _read(tokens, share.low))
+    if exact:
+        reads = (reads[0],) * 3
+    output = output_per_turn * turns
+    counts = tuple((Decimal(output) if output else None, Decimal(tokens - read) if tokens > read else None,
+                    Decimal(read) if read else None) for read in (reads[:1] if exact else reads))
+    return TurnGroup(sample, tier, tokens, turns, reads, counts)
 
 
 def _read(tokens: int, share: Decimal) -> int:
@@ -140,53 +169,70 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
     """Price one session's turns; each turn at the rates of its own prompt size (context tiers).
 
     Turns charged the same rates are priced together, so a session costs one pricing per tier, not per turn; a
-    flat price (most of them) is one group, whose cache reads the shape already holds.
+    flat price (most of them) is one group.
     """
-    prompts, output_per_turn, share = shape.prompts, shape.output_per_turn, shape.share
-    if found.period.rules.is_flat:
-        groups = [(found.effective, sum(prompts), len(prompts), shape.reads)]
-        top_tier = None
-    else:
-        tiered, top_tier = _tier_groups(found, prompts, at)
-        groups = [(rates, tokens, turns, (_read(tokens, share.high), _read(tokens, share.expected),
-                                          _read(tokens, share.low))) for rates, tokens, turns in tiered]
-    exact = share.low == share.high  # a share known exactly (0 for chat) is priced once
+    rules = found.period.rules
+    if rules.is_flat:
+        return _flat_session_costs(found.effective, shape)
+    groups, top_tier = _tier_groups(shape, tuple(tier.above_prompt_tokens for tier in rules.tiers))
+    # The rates of a tier at one instant are the same whatever the prompt inside it. Below every tier and with no
+    # time window they are the effective price itself (the list price after the same discounts).
+    charged = [found.effective if group.tier is None and not rules.windows else
+               charged_at(found, group.sample, None, at).rates for group in groups]
+    exact = len(shape.flat.counts) == 1
     low = expected = high = _ZERO
     read_low = read_expected = read_high = 0
     warned = False
-    for rates, tokens, turns, (most, middle, least) in groups:
-        output = output_per_turn * turns
+    for rates, group in zip(charged, groups, strict=True):
         # The cheapest case reads the most from cache.
-        cost_low = _group_cost(rates, tokens, output, most)
-        cost_mid, cost_high = (cost_low, cost_low) if exact else (_group_cost(rates, tokens, output, middle),
-                                                                  _group_cost(rates, tokens, output, least))
-        if exact:
-            middle = least = most
+        costs = [_group_cost(rates, counts) for counts in group.counts]
+        cost_low, cost_mid, cost_high = (costs[0],) * 3 if exact else costs
+        most, middle, least = group.reads
         warned = warned or (rates.cache_read_per_mtok is None and (most or middle or least) > 0)
+        if len(groups) == 1:  # the sums below of one group, without adding zeros
+            low, expected, high = cost_low, cost_mid, cost_high
+            read_low, read_expected, read_high = most, middle, least
+            break
         low, expected, high = _add(low, cost_low), _add(expected, cost_mid), _add(high, cost_high)
         read_low, read_expected, read_high = read_low + most, read_expected + middle, read_high + least
-    warnings = _read_warnings(groups, exact) if warned else ()
-    return SessionCosts(Bounds(low, expected, high), sum(prompts), (read_low, read_expected, read_high),
-                        output_per_turn * len(prompts), top_tier, warnings)
+    warnings = _read_warnings(charged, groups, exact) if warned else ()
+    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), shape.flat.tokens,
+                               (read_low, read_expected, read_high), shape.flat.turns * shape.output_per_turn, top_tier,
+                               warnings))
 
 
-def _group_cost(rates: TokenPrices, tokens: int, output: int, read: int) -> Decimal:
+def _flat_session_costs(rates: TokenPrices, shape: SessionShape) -> SessionCosts:
+    # The loop of shaped_session_costs over its one group, in fewer steps: most offerings have a flat price, and a
+    # project over every offering prices thousands. The same products, so the same costs.
+    group = shape.flat
+    if len(group.counts) == 1:
+        low = expected = high = _group_cost(rates, group.counts[0])
+    else:
+        low, expected, high = (_group_cost(rates, counts) for counts in group.counts)
+    warnings = (_read_warnings([rates], (group,), len(group.counts) == 1)
+                if rates.cache_read_per_mtok is None and any(group.reads) else ())
+    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), group.tokens, group.reads,
+                               group.turns * shape.output_per_turn, None, warnings))
+
+
+def _group_cost(rates: TokenPrices, counts: Counts) -> Decimal:
     # The same exact sum as service.pricing.estimate.session_cost (every product and sum here is exact, see
     # MONEY_CONTEXT), in four products instead of a Usage, a SessionCost and three scalings per share.
-    total = _mul(rates.output_per_mtok, output) if output else _ZERO
-    if tokens > read:
-        total = _add(total, _mul(rates.input_per_mtok, tokens - read))
-    if read:
+    output, unread, read = counts
+    total = _ZERO if output is None else _mul(rates.output_per_mtok, output)
+    if unread is not None:
+        total = _add(total, _mul(rates.input_per_mtok, unread))
+    if read is not None:
         read_price = rates.input_per_mtok if rates.cache_read_per_mtok is None else rates.cache_read_per_mtok
         total = _add(total, _mul(read_price, read))
     return _mul(total, _PER_TOKEN)
 
 
-def _read_warnings(groups: list[tuple[TokenPrices, int, int, tuple[int, int, int]]], exact: bool) -> tuple[str, ...]:
+def _read_warnings(charged: list[TokenPrices], groups: tuple[TurnGroup, ...], exact: bool) -> tuple[str, ...]:
     # The warnings session_cost gives for cache reads charged at the input price, in the order they were priced.
     warnings: list[str] = []
-    for rates, _, _, reads in groups:
-        for read in reads[:1] if exact else reads:
+    for rates, group in zip(charged, groups, strict=True):
+        for read in group.reads[:1] if exact else group.reads:
             if rates.cache_read_per_mtok is None and read > 0:
                 text = (f"cache_read_per_mtok is unknown for this price: {read} cached input tokens were charged at "
                         "the input price")
@@ -195,28 +241,22 @@ def _read_warnings(groups: list[tuple[TokenPrices, int, int, tuple[int, int, int
     return tuple(warnings)
 
 
-def _tier_groups(found: EffectivePrice, prompts: tuple[int, ...],
-                 at: datetime) -> tuple[list[tuple[TokenPrices, int, int]], int | None]:
-    # Turns are grouped by the tier their prompt falls in, and each group is charged once: the rates of a tier
-    # at one instant are the same whatever the prompt inside it.
-    groups, top_tier = _grouped_turns(prompts, tuple(tier.above_prompt_tokens for tier in found.period.rules.tiers))
-    priced = [(charged_at(found, sample, None, at).rates, tokens, turns) for sample, tokens, turns in groups]
-    return priced, top_tier
-
-
-@lru_cache(maxsize=256)
-def _grouped_turns(prompts: tuple[int, ...],
-                   thresholds: tuple[int, ...]) -> tuple[tuple[tuple[int, int, int], ...], int | None]:
-    """The turns grouped by the tier each prompt falls in: (a prompt of it, tokens, turns) per tier, and the top
-    tier's threshold. The same for every offering with the same thresholds (most tiered offerings share a few)."""
-    groups: dict[int | None, tuple[int, int, int]] = {}
-    for prompt in prompts:
-        # The tier of a prompt is the last whose threshold it passes (service.pricing.rules.PriceRules.tier_for).
-        key = next((above for above in reversed(thresholds) if prompt > above), None)
-        sample, tokens, turns = groups.get(key, (prompt, 0, 0))
-        groups[key] = (sample, tokens + prompt, turns + 1)
-    tiers = [key for key in groups if key is not None]
-    return tuple(groups.values()), max(tiers) if tiers else None
+def _tier_groups(shape: SessionShape, thresholds: tuple[int, ...]) -> tuple[tuple[TurnGroup, ...], int | None]:
+    """The turns grouped by the tier each prompt falls in, and the top tier's threshold: the same for every offering
+    with the same thresholds, so kept in the shape."""
+    found = shape.by_thresholds.get(thresholds)
+    if found is None:
+        groups: dict[int | None, tuple[int, int, int]] = {}
+        for prompt in shape.prompts:
+            # The tier of a prompt is the last whose threshold it passes (service.pricing.rules.PriceRules.tier_for).
+            key = next((above for above in reversed(thresholds) if prompt > above), None)
+            sample, tokens, turns = groups.get(key, (prompt, 0, 0))
+            groups[key] = (sample, tokens + prompt, turns + 1)
+        tiers = [key for key in groups if key is not None]
+        found = shape.by_thresholds[thresholds] = (
+            tuple(_turn_group(sample, tier, tokens, turns, shape.output_per_turn, shape.share)
+                  for tier, (sample, tokens, turns) in groups.items()), max(tiers) if tiers else None)
+    return found
 
 
 class ComplexityCost(NamedTuple):
@@ -267,8 +307,8 @@ class ModelCost:
 
     def __init__(self, attempts: Attempts, per_session: SessionCosts) -> None:
         session, tries = per_session.cost, attempts.total
-        self.cost = Bounds(_mul(tries.low, session.low), _mul(tries.expected, session.expected),
-                           _mul(tries.high, session.high))
+        self.cost = _new(Bounds, (_mul(tries.low, session.low), _mul(tries.expected, session.expected),
+                                  _mul(tries.high, session.high)))
         self.sessions = tries  # attempts included: sessions x retry factor
         self.per_session = per_session
         self.attempts = attempts

@@ -138,14 +138,19 @@ def rank(plans: Iterable[Plan], baseline: str | None = None) -> tuple[list[Ranke
     """Cheapest expected cost first (then by name); ratios against `baseline`, or the cheapest plan."""
     ordered = sorted(plans, key=lambda plan: (plan.cost.expected, plan.name))
     base = next((plan for plan in ordered if plan.name == baseline), ordered[0] if ordered else None)
+    expected = None if base is None or not base.cost.expected else base.cost.expected
+    high = None if base is None or not base.cost.high else base.cost.high
+    # A baseline known exactly (low = high) over a plan whose low is its expected cost: the two ratios are one.
+    exact_base = expected is not None and expected == high
     ranked = []
     for plan in ordered:
-        times = at_least = None
-        if base is not None and base.cost.expected:
-            times = round_ratio(_div(plan.cost.expected, base.cost.expected))
-        if base is not None and base.cost.high:
-            at_least = round_ratio(_div(plan.cost.low, base.cost.high))
-        ranked.append(Ranked(plan, times, at_least))
+        times = None if expected is None else round_ratio(_div(plan.cost.expected, expected))
+        if exact_base and plan.cost.low == plan.cost.expected:
+            at_least = times
+        else:
+            at_least = None if high is None else round_ratio(_div(plan.cost.low, high))
+        # tuple.__new__ skips the NamedTuple's Python-level constructor: a ranking may hold every offering's plan.
+        ranked.append(tuple.__new__(Ranked, (plan, times, at_least)))
     return ranked, base
 
 

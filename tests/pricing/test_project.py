@@ -3,8 +3,9 @@
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from service.pricing.prices import TokenPrices
+from service.pricing.prices import TokenPrices, apply_discounts
 from service.pricing.project import (
+    Bounds,
     ProjectShape,
     Range,
     Tooling,
@@ -22,8 +23,9 @@ from service.pricing.project_plans import (
     retry_key,
     review_cost,
 )
-from service.pricing.rules import ContextTier, PriceRules
-from service.pricing.timeline import EffectivePrice, PricePeriod
+from service.pricing.rules import ContextTier, PriceRules, TimeWindow
+from service.pricing.timeline import Discount, EffectivePrice, PricePeriod
+from service.pricing.windows import DailyWindow
 
 AT = datetime(2026, 5, 10, tzinfo=UTC)
 ONE = Range(D(1), D(1))
@@ -126,3 +128,38 @@ def test_break_even_is_the_node_month_over_the_api_price_when_the_node_can_serve
     assert found.monthly_tokens == D(7300) * 1_000_000 / D("0.18") // 1 + 1
     assert found.capacity == (D(7300) * 1_000_000 / D("0.04"), D(7300) * 1_000_000 / D("0.02"))
     assert break_even(node, D("0.8"), D("0.03")).monthly_tokens is None
+
+
+def _tiered_agent_cost(rules: PriceRules, percent_off: D | None) -> D:
+    prices = TokenPrices(D("0.5"), D("1"))
+    period = PricePeriod(1, datetime(2026, 1, 1, tzinfo=UTC), None, prices, rules)
+    discounts = () if percent_off is None else (Discount(1, "launch", percent_off, period.valid_from, None),)
+    found = EffectivePrice(period, discounts, apply_discounts(prices, [offer.percent_off for offer in discounts]))
+    agent = Tooling({"simple": D(1)}, 60_000, 1_000, 3, 30_000, Range(D(0), D(0)))
+    return cost_on(found, FRONTIER_RETRY, {"simple": D(1)}, tooling=agent).cost.expected
+
+
+TIER = ContextTier(above_prompt_tokens=100_000, prices=TokenPrices(D(1), D(2)))
+
+
+def test_turns_below_a_tier_are_charged_the_discounted_price_and_turns_above_the_discounted_tier() -> None:
+    # Half off: turns of 60,000 and 90,000 at 0.25/0.5, one of 120,000 at the tier's 0.5/1.
+    assert _tiered_agent_cost(PriceRules(tiers=(TIER,)), D(50)) == (
+        D("0.0375") + D("0.001") + D("0.06") + D("0.001"))
+
+
+def test_turns_below_a_tier_are_charged_the_time_window_open_at_the_instant() -> None:
+    # A window open all day doubles every rate, below the tier as above it.
+    window = TimeWindow("peak", DailyWindow("UTC", frozenset(range(7)), 0, 1440), D(2))
+    assert _tiered_agent_cost(PriceRules(tiers=(TIER,), windows=(window,)), None) == 2 * (
+        D("0.075") + D("0.002") + D("0.12") + D("0.002"))
+
+
+def test_plans_of_equal_expected_cost_rank_by_name_and_exact_costs_give_one_ratio() -> None:
+    exact, ranged = Bounds(D(2), D(2), D(2)), Bounds(D(1), D(2), D(3))
+    ranked, base = rank([Plan("b", "model", exact), Plan("a", "model", ranged), Plan("c", "model",
+                                                                                     Bounds(D(1), D(1), D(1)))])
+    assert [item.plan.name for item in ranked] == ["c", "a", "b"]
+    assert base is not None and base.name == "c"
+    assert (ranked[1].times_baseline, ranked[1].at_least_times_baseline) == (D("2.00"), D("1.00"))
+    assert (ranked[2].times_baseline, ranked[2].at_least_times_baseline) == (D("2.00"), D("2.00"))
