@@ -99,6 +99,15 @@ async def corrections_at(
     return list(await session.scalars(query.order_by(CorrectionRow.id)))
 
 
+async def corrections_of(
+    session: AsyncSession, model_ids: Collection[str], known_at: datetime
+) -> list[CorrectionRow]:
+    """The corrections of these models known at `known_at`, oldest first: a batch's, read once and sorted out."""
+    query = select(CorrectionRow).where(CorrectionRow.model_id.in_(list(model_ids)),
+                                        CorrectionRow.recorded_at <= known_at)
+    return list(await session.scalars(query.order_by(CorrectionRow.id)))
+
+
 async def load_timelines(
     session: AsyncSession, model_ids: Collection[str] | None = None, known_at: datetime | None = None
 ) -> tuple[list[ModelRow], dict[str, ModelTimeline]]:

@@ -186,8 +186,8 @@ def estimate_one(
     `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
     """
     if request.known_at is not None:  # the snapshot knows only the present: refuse rather than answer for now
-        raise InvalidValue("known_at is read by POST /v1/estimate alone (docs/history.md), not yet in a batch, "
-                           "a quote or any other estimate", "known_at")
+        raise InvalidValue("known_at is read by POST /v1/estimate and /v1/estimate/batch (docs/history.md), not yet "
+                           "by a quote or any other estimate", "known_at")
     at, requested_at = instants_of(request, now)
     usage = estimate_usage_of(request)
     factor = retry_factor_of(request.retry_factor)

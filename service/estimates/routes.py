@@ -15,8 +15,15 @@ from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import schemas
-from service.estimates.answers import Answering, AsOf, AsyncAnswering, answer_batch_off_loop, answer_estimate
-from service.estimates.as_of import answer_as_of
+from service.estimates.answers import (
+    Answering,
+    AsOf,
+    AsOfBatch,
+    AsyncAnswering,
+    answer_batch_off_loop,
+    answer_estimate,
+)
+from service.estimates.as_of import answer_as_of, answer_batch_as_of
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -129,7 +136,9 @@ async def _answered(request: Request, answering: Answering | None,
             request.app.state.sessionmaker, snapshot, answered)
     else:
         assert answering_off_loop is not None
-        answer = await answering_off_loop(snapshot, body, _limits(request))
+        batch = await answering_off_loop(snapshot, body, _limits(request))
+        answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
+            request.app.state.sessionmaker, snapshot, batch, _limits(request))
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in answer.headers}
     return Response(answer.body, status_code=answer.status, headers=headers)
 

@@ -29,9 +29,10 @@ _AMOUNT = KwargDefinition(description="a decimal string from 0 to 10^12 with at 
                           schema_extra={"pattern": MONEY_IN_PATTERN})
 Amount = Annotated[Decimal, _AMOUNT]
 At = Annotated[str, Meta(max_length=64, description="RFC 3339 instant with offset, or a date; default now")] | None
+KnownAtValue = Annotated[str, Meta(max_length=64)]
 KnownAt = Annotated[str, Meta(max_length=64, description=(
     "price as the catalog said at this record time (RFC 3339 with offset, or a date), before later corrections; "
-    "read from the database, and only by POST /v1/estimate (docs/history.md). Default: what is known now"))] | None
+    "read from the database (docs/history.md). Default: what is known now"))] | None
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-05"])]
 Timezone = Annotated[str, Meta(max_length=64, examples=["UTC", "Europe/Berlin"])]
 RequestedAt = Annotated[str, Meta(
@@ -134,6 +135,8 @@ _ITEMS = KwargDefinition(
 class BatchRequest(Schema):
     # Items stay undecoded here so that a bad item becomes that item's problem, not the whole batch's.
     items: Annotated[list[Any], _ITEMS]
+    known_at: Annotated[KnownAtValue | None, Meta(description=(
+        "every item's `known_at` unless the item has its own: the items priced as the catalog said then"))] = None
 
 
 class BatchItem(Schema, omit_defaults=True):
