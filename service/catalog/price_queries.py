@@ -100,11 +100,12 @@ async def corrections_at(
 
 
 async def corrections_of(
-    session: AsyncSession, model_ids: Collection[str], known_at: datetime
+    session: AsyncSession, model_ids: Collection[str] | None, known_at: datetime
 ) -> list[CorrectionRow]:
-    """The corrections of these models known at `known_at`, oldest first: a batch's, read once and sorted out."""
-    query = select(CorrectionRow).where(CorrectionRow.model_id.in_(list(model_ids)),
-                                        CorrectionRow.recorded_at <= known_at)
+    """The corrections of these models (or all) known at `known_at`, oldest first: read once, sorted out after."""
+    query = select(CorrectionRow).where(CorrectionRow.recorded_at <= known_at)
+    if model_ids is not None:
+        query = query.where(CorrectionRow.model_id.in_(list(model_ids)))
     return list(await session.scalars(query.order_by(CorrectionRow.id)))
 
 

@@ -128,8 +128,15 @@ class _ThenPricer:
         one = estimate_one(self.catalogs[known_at], then, now, self.seen.setdefault(known_at, {}))
         # Items of one model, instant and record time share one rendered price, and these fields with it.
         one.body.price.known_at = known_at
-        one.body.price.corrections = [
-            CorrectionRef(id=c.id, reason=c.reason) for c in self.corrections
-            if c.model_id == model and c.recorded_at <= known_at and c.valid_from <= at
-            and (c.valid_to is None or at < c.valid_to)]
+        one.body.price.corrections = covering(self.corrections, known_at, model, at)
         return one
+
+
+def covering(
+    corrections: list[CorrectionRow], known_at: datetime, model: str, start: datetime, end: datetime | None = None
+) -> list[CorrectionRef]:
+    """Those of `corrections` known at `known_at` whose stretch covers the instant `start` (or meets the stretch
+    `[start, end)` when `end` is given, None for open-ended), in their order."""
+    return [CorrectionRef(id=c.id, reason=c.reason) for c in corrections
+            if c.model_id == model and c.recorded_at <= known_at and (c.valid_to is None or start < c.valid_to)
+            and (c.valid_from <= start if end is None else c.valid_from < end)]

@@ -15,6 +15,7 @@ from service.estimates.compute import (
     instants_of,
     kind_of,
     price_at,
+    refuse_known_at,
     retry_factor_of,
     usage_of,
     window_warning,
@@ -29,6 +30,7 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 def compare_models(
     snapshot: CatalogSnapshot, request: schemas.CompareRequest
 ) -> Priced[schemas.CompareResult]:
+    refuse_known_at(request.known_at)
     at, requested_at = instants_of(request)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)

@@ -177,6 +177,14 @@ class _Looked(NamedTuple):
 PricesSeen = dict[tuple[str, datetime], _Looked]
 
 
+def refuse_known_at(known_at: str | None) -> None:
+    """The snapshot knows only the present: an estimate asked with `known_at` that reaches it is refused rather than
+    answered for now. The routes that read it (service.estimates.as_of) take it off before they get here."""
+    if known_at is not None:
+        raise InvalidValue("known_at is read by the estimate routes (docs/history.md), not yet by a quote",
+                           "known_at")
+
+
 def estimate_one(
     snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime | None = None,
     seen: PricesSeen | None = None,
@@ -185,9 +193,7 @@ def estimate_one(
 
     `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
     """
-    if request.known_at is not None:  # the snapshot knows only the present: refuse rather than answer for now
-        raise InvalidValue("known_at is read by POST /v1/estimate and /v1/estimate/batch (docs/history.md), not yet "
-                           "by a quote or any other estimate", "known_at")
+    refuse_known_at(request.known_at)
     at, requested_at = instants_of(request, now)
     usage = estimate_usage_of(request)
     factor = retry_factor_of(request.retry_factor)

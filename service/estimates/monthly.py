@@ -18,6 +18,7 @@ from service.estimates.compute import (
     charge,
     kind_of,
     price_at,
+    refuse_known_at,
     retry_factor_of,
     usage_of,
 )
@@ -60,6 +61,7 @@ class Prepared(NamedTuple):
 
 def prepared(request: schemas.MonthlyRequest) -> Prepared:
     """What every model of the request is priced with, checked: a fault here is the whole request's."""
+    refuse_known_at(request.known_at)
     if request.month is not None:
         month_window(request.month, request.timezone)
     return Prepared(usage_of(request), retry_factor_of(request.retry_factor), kind_of(request),

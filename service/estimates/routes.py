@@ -24,6 +24,7 @@ from service.estimates.answers import (
     answer_estimate,
 )
 from service.estimates.as_of import answer_as_of, answer_batch_as_of
+from service.estimates.as_of_comparisons import compare_as_of, monthly_as_of, monthly_models_as_of
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -94,11 +95,15 @@ class EstimateController(Controller):
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
     async def compare(self, request: Request, data: JSONBody[schemas.CompareRequest]) -> schemas.CompareResult:
+        if data.known_at is not None:  # from the database; every other comparison is the snapshot's alone
+            return await compare_as_of(request.app.state.sessionmaker, current_snapshot(request), data)
         return compare_models(current_snapshot(request), data).body
 
     @idempotent_post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
     async def monthly(self, request: Request, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
+        if data.known_at is not None:
+            return await monthly_as_of(request.app.state.sessionmaker, current_snapshot(request), data)
         return monthly_estimate(current_snapshot(request), data).body
 
     @idempotent_post("/monthly/models", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
@@ -111,6 +116,9 @@ class EstimateController(Controller):
     async def monthly_models(
         self, request: Request, data: JSONBody[schemas.MonthlyModelsRequest]
     ) -> schemas.MonthlyModelsResult:
+        if data.known_at is not None:
+            return await monthly_models_as_of(
+                request.app.state.sessionmaker, current_snapshot(request), data, _limits(request))
         return monthly_for_models(current_snapshot(request), data, _limits(request)).body
 
     @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
