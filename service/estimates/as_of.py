@@ -15,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.api.instants import parse_instant
 from service.api.problems import ProblemError, problem_of
-from service.catalog.price_queries import corrections_at, corrections_of, load_timelines
+from service.catalog.price_queries import corrections_at, load_timelines
 from service.catalog.schemas import CorrectionRef
-from service.db.models import CorrectionRow
 from service.estimates import schemas
 from service.estimates.answers import (
     Answer,
@@ -64,26 +63,24 @@ async def answer_batch_as_of(
     sessionmaker: async_sessionmaker[AsyncSession], snapshot: CatalogSnapshot, asked: AsOfBatch, limits: WorkLimits
 ) -> Answer:
     """A batch whose items (some or all) are priced as the catalog said at their `known_at`, or the batch's. The
-    history of every model they need is read once per record time asked, and the corrections once per batch; items
+    history and corrections of every model they need are read once per record time asked, not once per item; items
     without any `known_at` are priced from the snapshot, as in every other batch."""
     now = datetime.now(UTC)  # as estimate_batch's: items without `at` are priced at one instant
     wanted: dict[datetime, set[str]] = {}
     for item in asked.items:
         try:
-            known_at, model, _ = _asked_then(snapshot, item, asked.batch.known_at, now)
+            known_at, model = _asked_then(snapshot, item, asked.batch.known_at, now)
         except (InputError, ProblemError):
             continue  # the item's own problem, when it is priced
         if known_at is not None:
             wanted.setdefault(known_at, set()).add(model)
     catalogs: dict[datetime, CatalogSnapshot] = {}
-    corrections: list[CorrectionRow] = []
     if wanted:
         async with sessionmaker() as session, session.begin():
             for known_at, models in wanted.items():
                 _, timelines = await load_timelines(session, models, known_at=known_at)
                 catalogs[known_at] = dataclasses.replace(snapshot, timelines=timelines)
-            corrections = await corrections_of(session, set().union(*wanted.values()), max(wanted))
-    priced = _ThenPricer(asked.batch.known_at, catalogs, corrections)
+    priced = _ThenPricer(asked.batch.known_at, catalogs)
     return await off_loop(_priced_batch, snapshot, asked, limits, priced)
 
 
@@ -100,43 +97,32 @@ def _priced_batch(
 def _asked_then(
     snapshot: CatalogSnapshot, item: schemas.EstimateRequest | msgspec.Raw, batch_known_at: str | None,
     now: datetime,
-) -> tuple[datetime | None, str, datetime]:
-    """The item's record time (its own `known_at`, else the batch's; None for neither), model id and `at`."""
+) -> tuple[datetime | None, str]:
+    """The item's record time (its own `known_at`, else the batch's; None for neither) and model id."""
     request = read_item(item)
     asked = request.known_at if request.known_at is not None else batch_known_at
     at, _ = instants_of(request, now)
     model = snapshot.resolve(request.model, at)
-    return (None if asked is None else parse_instant(asked, field="known_at")), model, at
+    return (None if asked is None else parse_instant(asked, field="known_at")), model
 
 
 class _ThenPricer:
     """price_one for a batch asked with known_at: each item on the catalog of its record time."""
 
-    def __init__(self, batch_known_at: str | None, catalogs: dict[datetime, CatalogSnapshot],
-                 corrections: list[CorrectionRow]) -> None:
+    def __init__(self, batch_known_at: str | None, catalogs: dict[datetime, CatalogSnapshot]) -> None:
         self.batch_known_at = batch_known_at
         self.catalogs = catalogs
-        self.corrections = corrections
         self.seen: dict[datetime, PricesSeen] = {}  # a price looked up as known at one record time, not another
 
     def __call__(self, snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime,
                  seen: PricesSeen) -> EstimatedOne:
-        known_at, model, at = _asked_then(snapshot, request, self.batch_known_at, now)
+        known_at, model = _asked_then(snapshot, request, self.batch_known_at, now)
         if known_at is None:
             return estimate_one(snapshot, request, now, seen)
         then = msgspec.structs.replace(request, model=model, known_at=None)
         one = estimate_one(self.catalogs[known_at], then, now, self.seen.setdefault(known_at, {}))
         # Items of one model, instant and record time share one rendered price, and these fields with it.
         one.body.price.known_at = known_at
-        one.body.price.corrections = covering(self.corrections, known_at, model, at)
+        # The catalog of then named the corrections known then covering `at` (compute._marked); none is said too.
+        one.body.price.corrections = one.body.price.corrections or []
         return one
-
-
-def covering(
-    corrections: list[CorrectionRow], known_at: datetime, model: str, start: datetime, end: datetime | None = None
-) -> list[CorrectionRef]:
-    """Those of `corrections` known at `known_at` whose stretch covers the instant `start` (or meets the stretch
-    `[start, end)` when `end` is given, None for open-ended), in their order."""
-    return [CorrectionRef(id=c.id, reason=c.reason) for c in corrections
-            if c.model_id == model and c.recorded_at <= known_at and (c.valid_to is None or start < c.valid_to)
-            and (c.valid_from <= start if end is None else c.valid_from < end)]

@@ -8,19 +8,15 @@ read in one transaction. Names are resolved by today's names, as for POST /v1/es
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple
 
 import msgspec
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.api.instants import parse_instant
-from service.catalog.price_queries import corrections_of, load_timelines
-from service.catalog.schemas import CorrectionRef
-from service.db.models import CorrectionRow
+from service.catalog.price_queries import load_timelines
 from service.estimates import schemas
-from service.estimates.as_of import covering
 from service.estimates.comparison import compare_models
 from service.estimates.limits import WorkLimits
 from service.estimates.monthly import monthly_estimate
@@ -30,16 +26,11 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 Sessions = async_sessionmaker[AsyncSession]
 
 
-class _Then(NamedTuple):
-    snapshot: CatalogSnapshot  # today's names, the histories known then
-    corrections: list[CorrectionRow]  # every correction known then
-
-
-async def _catalog_then(sessionmaker: Sessions, snapshot: CatalogSnapshot, known_at: datetime) -> _Then:
+async def _catalog_then(sessionmaker: Sessions, snapshot: CatalogSnapshot, known_at: datetime) -> CatalogSnapshot:
+    """Today's names, and every model's history and corrections as known at `known_at`."""
     async with sessionmaker() as session, session.begin():
         _, timelines = await load_timelines(session, known_at=known_at)
-        corrections = await corrections_of(session, None, known_at)
-    return _Then(dataclasses.replace(snapshot, timelines=timelines), corrections)
+    return dataclasses.replace(snapshot, timelines=timelines)
 
 
 async def compare_as_of(
@@ -47,10 +38,8 @@ async def compare_as_of(
 ) -> schemas.CompareResult:
     known_at = parse_instant(request.known_at, field="known_at")
     then = await _catalog_then(sessionmaker, snapshot, known_at)
-    result = compare_models(then.snapshot, msgspec.structs.replace(request, known_at=None)).body
-    result.known_at = known_at
-    result.corrections = _unique(ref for row in result.rows
-                                 for ref in covering(then.corrections, known_at, row.model, result.at))
+    result = compare_models(then, msgspec.structs.replace(request, known_at=None)).body
+    _mark(result, known_at)
     return result
 
 
@@ -59,8 +48,8 @@ async def monthly_as_of(
 ) -> schemas.MonthlyResult:
     known_at = parse_instant(request.known_at, field="known_at")
     then = await _catalog_then(sessionmaker, snapshot, known_at)
-    result = monthly_estimate(then.snapshot, msgspec.structs.replace(request, known_at=None)).body
-    _mark(result, known_at, then.corrections)
+    result = monthly_estimate(then, msgspec.structs.replace(request, known_at=None)).body
+    _mark(result, known_at)
     return result
 
 
@@ -69,20 +58,16 @@ async def monthly_models_as_of(
 ) -> schemas.MonthlyModelsResult:
     known_at = parse_instant(request.known_at, field="known_at")
     then = await _catalog_then(sessionmaker, snapshot, known_at)
-    result = monthly_for_models(then.snapshot, msgspec.structs.replace(request, known_at=None), limits).body
+    result = monthly_for_models(then, msgspec.structs.replace(request, known_at=None), limits).body
     for item in result.data:
         if item.result is not None:
-            _mark(item.result, known_at, then.corrections)
+            _mark(item.result, known_at)
     return result
 
 
-def _mark(result: schemas.MonthlyResult, known_at: datetime, corrections: list[CorrectionRow]) -> None:
-    """A month says when it was known, and which corrections known then cover its stretches."""
+def _mark(result: schemas.CompareResult | schemas.MonthlyResult, known_at: datetime) -> None:
+    """An answer as known then says when, and lists the corrections known then that it was priced on (the
+    snapshot of then named them, service.estimates.compute.corrections_in), even when there are none."""
     result.known_at = known_at
-    # A stretch's `to` is None only for a month priced at the one instant `at`: then it covers that instant.
-    result.corrections = _unique(ref for p in result.periods
-                                 for ref in covering(corrections, known_at, p.model, p.from_, p.to))
-
-
-def _unique(refs: Iterable[CorrectionRef]) -> list[CorrectionRef]:
-    return sorted({ref.id: ref for ref in refs}.values(), key=lambda ref: ref.id)
+    if result.corrections is UNSET:
+        result.corrections = []

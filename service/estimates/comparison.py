@@ -11,6 +11,7 @@ from service.estimates.compute import (
     Priced,
     applied_of,
     charge,
+    corrections_in,
     cost_of,
     instants_of,
     kind_of,
@@ -65,7 +66,11 @@ def compare_models(
         for row in compare(baseline, estimates)
     ]
     ids = sorted({found.period.id for found in prices.values()})
-    return Priced(schemas.CompareResult(baseline=baseline, at=at, rows=rows), ids)
+    result = schemas.CompareResult(baseline=baseline, at=at, rows=rows)
+    corrections = corrections_in(snapshot, ((name, at, None) for name in prices), instant=True)
+    if corrections:  # priced on corrected data; without any, the answer keeps its bytes
+        result.corrections = corrections
+    return Priced(result, ids)
 
 
 def _offers(found: EffectivePrice | None, kind: str | None) -> bool:

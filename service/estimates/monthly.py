@@ -16,6 +16,7 @@ from service.estimates.compute import (
     amount_of,
     applied_of,
     charge,
+    corrections_in,
     kind_of,
     price_at,
     refuse_known_at,
@@ -84,11 +85,16 @@ def monthly_estimate(
             periods += _over_month(snapshot, request, model, usage, sessions, factor, kind, hours, warnings)
     with localcontext(MONEY_CONTEXT):
         total = sum((Decimal(p.cost) for p in periods), Decimal(0))
-    return Priced(schemas.MonthlyResult(
+    result = schemas.MonthlyResult(
         month=request.month, timezone=request.timezone, sessions=request.sessions_per_month,
         total=format_decimal(total), periods=periods, warnings=list(dict.fromkeys(warnings)),
         distribution=request.distribution,
-    ), sorted({p.price_id for p in periods}))
+    )
+    # A stretch's `to` is None only for a month priced at the one instant `at`: then it is that instant's.
+    corrections = corrections_in(snapshot, ((p.model, p.from_, p.to) for p in periods), instant=request.month is None)
+    if corrections:  # priced on corrected data; without any, the answer keeps its bytes
+        result.corrections = corrections
+    return Priced(result, sorted({p.price_id for p in periods}))
 
 
 def _at_instant(
