@@ -7,7 +7,6 @@ read in one transaction. Names are resolved by today's names, as for POST /v1/es
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import msgspec
@@ -15,13 +14,12 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.api.instants import parse_instant
-from service.catalog.price_queries import load_timelines
 from service.estimates import schemas
 from service.estimates.comparison import compare_models
 from service.estimates.limits import WorkLimits
 from service.estimates.monthly import monthly_estimate
 from service.estimates.monthly_models import monthly_for_models
-from service.snapshot.catalog_snapshot import CatalogSnapshot
+from service.snapshot.catalog_snapshot import CatalogSnapshot, snapshot_known_at
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -29,8 +27,7 @@ Sessions = async_sessionmaker[AsyncSession]
 async def _catalog_then(sessionmaker: Sessions, snapshot: CatalogSnapshot, known_at: datetime) -> CatalogSnapshot:
     """Today's names, and every model's history and corrections as known at `known_at`."""
     async with sessionmaker() as session, session.begin():
-        _, timelines = await load_timelines(session, known_at=known_at)
-    return dataclasses.replace(snapshot, timelines=timelines)
+        return await snapshot_known_at(session, snapshot, known_at)
 
 
 async def compare_as_of(

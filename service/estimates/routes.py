@@ -11,6 +11,7 @@ from litestar.di import Provide
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.caching import cache_control
 from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
@@ -26,7 +27,6 @@ from service.estimates.answers import (
 )
 from service.estimates.as_of import answer_as_of, answer_batch_as_of
 from service.estimates.as_of_comparisons import compare_as_of, monthly_as_of, monthly_models_as_of
-from service.estimates.caching import cache_control
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.estimates import caching
-from service.estimates.caching import A_MINUTE, FOREVER, NOW, cache_control
+from service.api import caching
+from service.api.caching import A_MINUTE, FOREVER, NOW, cache_control
 from tests.catalog.test_known_at import SEEDED, THE_DAY, TICK, _end_the_discount_a_day_earlier
 from tests.problems import assert_problem
 

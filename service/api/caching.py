@@ -1,4 +1,4 @@
-"""How long an estimate's answer may be cached: what may still change it decides (docs/history.md, Caching)."""
+"""How long an answer about the past may be cached: what may still change it decides (docs/history.md, Caching)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def cache_control(fixed: bool, at: datetime, known_at: datetime | None, now: dat
     future instant) touch only instants after their write, so after `known_at`."""
     if not fixed:
         return NOW
-    if known_at is not None and at <= known_at <= (now or datetime.now(UTC)) - SETTLED_AFTER:
-        return FOREVER
-    return A_MINUTE
+    return FOREVER if known_at is not None and settled(at, known_at, now) else A_MINUTE
+
+
+def settled(at: datetime, known_at: datetime, now: datetime | None = None) -> bool:
+    """Whether nothing can change what the catalog said at `known_at` about the instant `at` any more."""
+    return at <= known_at <= (now or datetime.now(UTC)) - SETTLED_AFTER
