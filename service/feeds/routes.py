@@ -27,6 +27,9 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot, snapshot_known_at
 from service.snapshot.keeper import current_snapshot
 
 At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
+KnownAt = Annotated[str | None, Parameter(max_length=64, description=(
+    "the feed as the catalog said at this record time, before later corrections, read from the database "
+    "(docs/history.md); not cached by the service"))]
 
 
 @dataclass
@@ -93,9 +96,7 @@ class FeedController(Controller):
     async def prices(
         self, request: Request, at: At = None,
         format: Annotated[Literal["json", "csv"] | None, Parameter(description="overrides Accept")] = None,
-        known_at: Annotated[str | None, Parameter(max_length=64, description=(
-            "the feed as the catalog said at this record time, before later corrections, read from the database "
-            "(docs/history.md); not cached by the service"))] = None,
+        known_at: KnownAt = None,
     ) -> Response[schemas.PriceFeed]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
@@ -145,9 +146,17 @@ class FeedController(Controller):
     async def litellm_feed(
         self, request: Request, at: At = None,
         prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
+        known_at: KnownAt = None,
     ) -> Response[dict[str, dict[str, object]]]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
+
+        def render(catalog: CatalogSnapshot = snapshot) -> bytes:
+            return litellm.encode(litellm.litellm_map(catalog, instant, prefix))
+
+        if known_at is not None:
+            return await _known_then_response(  # type: ignore[return-value]
+                request, snapshot, parse_instant(known_at, field="known_at"), instant, asked, "application/json",
+                render)
         return await _feed_response(  # type: ignore[return-value]
-            request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json",
-            lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
+            request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json", render)

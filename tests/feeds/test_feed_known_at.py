@@ -41,3 +41,15 @@ async def test_a_settled_feed_is_cached_for_good_and_revalidates(client, session
 
 async def test_a_known_at_that_is_no_instant_is_a_422(client, reader):
     assert_problem(await client.get(FEED, params={"known_at": "then"}, headers=reader), 422, field="known_at")
+
+
+async def test_the_litellm_feed_as_known_before_a_correction_and_after_it(client, session, reader):
+    _, now = await _end_the_discount_a_day_earlier(client, session)
+    url = "/v1/feeds/litellm"
+    before = await client.get(url, params={"at": THE_DAY, "known_at": (now - TICK).isoformat()}, headers=reader)
+    after = await client.get(url, params={"at": THE_DAY, "known_at": now.isoformat()}, headers=reader)
+    assert before.status_code == after.status_code == 200, before.text
+    key = next(key for key in after.json() if key.endswith(SEEDED))  # LiteLLM's provider prefix before the id
+    cost_before, cost_after = (answer.json()[key]["input_cost_per_token"] for answer in (before, after))
+    assert (cost_before, cost_after) == (3.5e-08, 1.4e-07)
+    assert before.headers["etag"] != after.headers["etag"]
