@@ -23,7 +23,7 @@ from service.catalog.rules import from_request as rules_from_request
 from service.db.models import CorrectionRow, ModelRow, PriceRow, PromotionRow
 from service.pricing.money import canonical
 from service.pricing.prices import MORE_PRICES, TokenPrices
-from service.pricing.timeline import Discount, EffectivePrice, ModelTimeline, PricePeriod
+from service.pricing.timeline import CorrectionNote, Discount, EffectivePrice, ModelTimeline, PricePeriod
 
 
 async def list_prices(
@@ -108,11 +108,15 @@ async def load_timelines(
     model_query = select(ModelRow).order_by(ModelRow.id)
     price_query = select(PriceRow).where(known(PriceRow, known_at))
     promotion_query = select(PromotionRow).where(known(PromotionRow, known_at))
+    correction_query = select(CorrectionRow).order_by(CorrectionRow.id)
+    if known_at is not None:
+        correction_query = correction_query.where(CorrectionRow.recorded_at <= known_at)
     if model_ids is not None:
         wanted = list(model_ids)
         model_query = model_query.where(ModelRow.id.in_(wanted))
         price_query = price_query.where(PriceRow.model_id.in_(wanted))
         promotion_query = promotion_query.where(PromotionRow.model_id.in_(wanted))
+        correction_query = correction_query.where(CorrectionRow.model_id.in_(wanted))
     models = [model async for model in await session.stream_scalars(model_query.execution_options(yield_per=_BATCH))]
     periods: dict[str, list[PricePeriod]] = {m.id: [] for m in models}
     discounts: dict[str, list[Discount]] = {m.id: [] for m in models}
@@ -120,9 +124,13 @@ async def load_timelines(
         periods[price.model_id].append(to_period(price))
     async for promotion in await session.stream_scalars(promotion_query.execution_options(yield_per=_BATCH)):
         discounts[promotion.model_id].append(to_discount(promotion))
+    notes: dict[str, list[CorrectionNote]] = {m.id: [] for m in models}
+    for correction in await session.scalars(correction_query):  # few: corrections are rare and deliberate
+        notes[correction.model_id].append(CorrectionNote(correction.id, correction.reason, correction.valid_from,
+                                                         correction.valid_to))
     timelines: dict[str, ModelTimeline] = {}
     for number, model in enumerate(models, start=1):
-        timelines[model.id] = ModelTimeline(periods[model.id], discounts[model.id])
+        timelines[model.id] = ModelTimeline(periods[model.id], discounts[model.id], notes[model.id])
         if number % _BATCH == 0:
             await asyncio.sleep(0)  # building thousands of timelines would otherwise hold the loop for long
     return models, timelines

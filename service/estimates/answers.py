@@ -23,7 +23,7 @@ from service.api.structs import Schema
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.compute import estimate_one
-from service.estimates.limits import DEFAULT_LIMITS, WorkLimits
+from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_batch
 from service.pricing.errors import InputError, InvalidValue
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
@@ -45,14 +45,25 @@ class AsOf(NamedTuple):
     request: schemas.EstimateRequest
 
 
-Answering = Callable[[CatalogSnapshot, bytes], Answer | AsOf]
-AsyncAnswering = Callable[[CatalogSnapshot, bytes, WorkLimits], Awaitable[Answer]]
 
 
 class RawBatchRequest(Schema):
     """schemas.BatchRequest as the first pass reads it: each item left as its raw JSON, to be decoded alone."""
 
     items: list[msgspec.Raw]
+    known_at: schemas.KnownAt = None
+
+
+class AsOfBatch(NamedTuple):
+    """A batch with a `known_at`, at the top or in an item: answered by service.estimates.as_of, which reads the
+    models' history as recorded then from the database, once per batch, and prices the items on it."""
+
+    batch: RawBatchRequest
+    items: list[schemas.EstimateRequest | msgspec.Raw]  # decoded, or left raw to fail in its place when priced
+
+
+Answering = Callable[[CatalogSnapshot, bytes], Answer | AsOf]
+AsyncAnswering = Callable[[CatalogSnapshot, bytes, WorkLimits], Awaitable[Answer | AsOfBatch]]
 
 
 _ESTIMATE = msgspec.json.Decoder(schemas.EstimateRequest)
@@ -75,24 +86,27 @@ def answer_estimate(snapshot: CatalogSnapshot, body: bytes) -> Answer | AsOf:
     return json_answer(_ENCODER.encode(result))
 
 
-def answer_batch(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer:
+def answer_batch(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer | AsOfBatch:
     """A batch that decodes is a 200 whatever its items hold (each item's problem is in its place); more items than
-    `limits.batch_items` is a 413."""
+    `limits.batch_items` is a 413. A batch that names `known_at` is handed back, its items decoded, as an AsOfBatch."""
     try:
-        items = decoded(body, _BATCH, schemas.BatchRequest).items
-        result = estimate_batch(snapshot, items, _read_item, limits or DEFAULT_LIMITS).body
+        batch = decoded(body, _BATCH, schemas.BatchRequest)
+        if _KNOWN_AT in body:  # one scan of the bytes keeps the present's batches as they were
+            check_batch(len(batch.items), limits or DEFAULT_LIMITS)
+            return AsOfBatch(batch, [_decoded_or_raw(item) for item in batch.items])
+        result = estimate_batch(snapshot, batch.items, read_item, limits or DEFAULT_LIMITS).body
     except InputError as exc:
         return problem_answer(problem_of(exc))
     except ProblemError as exc:
         return problem_answer(exc.problem, exc.headers)
-    return json_answer(_encoded_in_slices(result))
+    return json_answer(encoded_in_slices(result))
 
 
 _SLICE = 500
 _EMPTY_DATA = b'{"data":[]'
 
 
-def _encoded_in_slices(result: schemas.BatchResult) -> bytes:
+def encoded_in_slices(result: schemas.BatchResult) -> bytes:
     """The same bytes as encoding `result` whole, made a slice of items at a time. One encode of a 10,000-item
     answer (~9 MB) is ~10 ms in C without a pause, during which the event loop's thread cannot run; slices let it in
     between them (the batch thread, answer_batch_off_loop)."""
@@ -111,14 +125,31 @@ def _encoded_in_slices(result: schemas.BatchResult) -> bytes:
 _BATCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="estimate-batch")
 
 
-async def answer_batch_off_loop(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None) -> Answer:
+async def answer_batch_off_loop(
+    snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | None = None
+) -> Answer | AsOfBatch:
     """answer_batch, on the batch thread."""
-    return await asyncio.get_running_loop().run_in_executor(_BATCH_THREAD, answer_batch, snapshot, body, limits)
+    return await off_loop(answer_batch, snapshot, body, limits)
 
 
-def _read_item(item: msgspec.Raw) -> schemas.EstimateRequest:
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` on the batch thread."""
+    return await asyncio.get_running_loop().run_in_executor(_BATCH_THREAD, work, *args)
+
+
+_KNOWN_AT = b'"known_at"'
+
+
+def read_item(item: schemas.EstimateRequest | msgspec.Raw) -> schemas.EstimateRequest:
     # An item's problem names its fields from the item's own root: it is decoded as if posted alone.
-    return decoded(item, _ESTIMATE, schemas.EstimateRequest)
+    return item if isinstance(item, schemas.EstimateRequest) else decoded(item, _ESTIMATE, schemas.EstimateRequest)
+
+
+def _decoded_or_raw(item: msgspec.Raw) -> schemas.EstimateRequest | msgspec.Raw:
+    try:
+        return read_item(item)
+    except InputError:
+        return item  # decoded again when priced, to fail in its place with its own problem
 
 
 def decoded(body: bytes | msgspec.Raw, decoder: msgspec.json.Decoder[T], strict_type: Any) -> T:

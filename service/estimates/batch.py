@@ -11,7 +11,7 @@ import msgspec
 from service.api.decoding import convert_strict
 from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
-from service.estimates.compute import Priced, PricesSeen, estimate_one, total_of
+from service.estimates.compute import EstimatedOne, Priced, PricesSeen, estimate_one, total_of
 from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_batch
 from service.pricing.errors import InputError
 from service.pricing.estimate import Estimate
@@ -27,13 +27,19 @@ def _from_dict(item: Any) -> schemas.EstimateRequest:
     return convert_strict(item, schemas.EstimateRequest)
 
 
+# How an item is priced: the snapshot's estimate_one by default; a batch asked with known_at prices some items on
+# the catalog as recorded then (service.estimates.as_of).
+PriceOne = Callable[[CatalogSnapshot, schemas.EstimateRequest, datetime, PricesSeen], EstimatedOne]
+
+
 def estimate_batch(
     snapshot: CatalogSnapshot, items: Sequence[Any],
     read_item: Callable[[Any], schemas.EstimateRequest] = _from_dict, limits: WorkLimits = DEFAULT_LIMITS,
+    price_one: PriceOne = estimate_one,
 ) -> Priced[schemas.BatchResult]:
     """Each item read by `read_item` (from a decoded dict by default; it raises InputError for an item that is not
-    an estimate request), then estimated on its own. An item's problem names its fields relative to the item, as
-    if it had been posted alone to /v1/estimate; its detail starts with `items[i]`."""
+    an estimate request), then estimated on its own by `price_one`. An item's problem names its fields relative to
+    the item, as if it had been posted alone to /v1/estimate; its detail starts with `items[i]`."""
     check_batch(len(items), limits)
     now = datetime.now(UTC)  # items without `at` are priced at one instant, so the batch is consistent
     data: list[schemas.BatchItem] = []
@@ -43,7 +49,7 @@ def estimate_batch(
     for index, item in enumerate(items):
         try:
             request = read_item(item)
-            body, result, price_id = estimate_one(snapshot, request, now, seen)
+            body, result, price_id = price_one(snapshot, request, now, seen)
         except InputError as exc:
             data.append(schemas.BatchItem(ok=False, error=_item_problem(index, problem_of(exc))))
             continue

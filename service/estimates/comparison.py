@@ -11,10 +11,12 @@ from service.estimates.compute import (
     Priced,
     applied_of,
     charge,
+    corrections_in,
     cost_of,
     instants_of,
     kind_of,
     price_at,
+    refuse_known_at,
     retry_factor_of,
     usage_of,
     window_warning,
@@ -29,6 +31,7 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 def compare_models(
     snapshot: CatalogSnapshot, request: schemas.CompareRequest
 ) -> Priced[schemas.CompareResult]:
+    refuse_known_at(request.known_at)
     at, requested_at = instants_of(request)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
@@ -63,7 +66,11 @@ def compare_models(
         for row in compare(baseline, estimates)
     ]
     ids = sorted({found.period.id for found in prices.values()})
-    return Priced(schemas.CompareResult(baseline=baseline, at=at, rows=rows), ids)
+    result = schemas.CompareResult(baseline=baseline, at=at, rows=rows)
+    corrections = corrections_in(snapshot, ((name, at, None) for name in prices), instant=True)
+    if corrections:  # priced on corrected data; without any, the answer keeps its bytes
+        result.corrections = corrections
+    return Priced(result, ids)
 
 
 def _offers(found: EffectivePrice | None, kind: str | None) -> bool:

@@ -5,21 +5,25 @@ Each function returns the response body and the ids of the price rows it used (f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, localcontext
 from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
+import msgspec
+
 from service.api.instants import parse_instant
 from service.api.problems import ProblemError, not_found
 from service.catalog import render
+from service.catalog.schemas import CorrectionRef
 from service.estimates import schemas
 from service.pricing.charging import charged_at
 from service.pricing.errors import InvalidValue, VariantNotOffered
 from service.pricing.estimate import Estimate, SessionCost, check_retry_factor, estimate
 from service.pricing.money import MONEY_CONTEXT, format_decimal, parse_decimal
 from service.pricing.rules import Charged, variant_kind
-from service.pricing.timeline import EffectivePrice
+from service.pricing.timeline import CorrectionNote, EffectivePrice
 from service.pricing.usage import MoreUsage, Usage
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
@@ -177,6 +181,38 @@ class _Looked(NamedTuple):
 PricesSeen = dict[tuple[str, datetime], _Looked]
 
 
+def _marked(
+    rendered: schemas.EffectivePriceOut, corrections: tuple[CorrectionNote, ...], at: datetime
+) -> schemas.EffectivePriceOut:
+    """The price, naming the corrections of the model's past that cover `at`: it was priced on corrected data.
+    A model never corrected (nearly all) costs one test of an empty tuple; no correction, no field, same bytes."""
+    if not corrections:
+        return rendered
+    covering = [CorrectionRef(id=c.id, reason=c.reason) for c in corrections if c.covers(at)]
+    return msgspec.structs.replace(rendered, corrections=covering) if covering else rendered
+
+
+def corrections_in(
+    snapshot: CatalogSnapshot, models_and_stretches: Iterable[tuple[str, datetime, datetime | None]], instant: bool
+) -> list[CorrectionRef]:
+    """The corrections of the snapshot's models covering each instant `start` (instant) or meeting each stretch
+    `[start, end)`, each once, oldest first: what an answer priced on corrected data names. Empty for most."""
+    found: dict[int, CorrectionRef] = {}
+    for model, start, end in models_and_stretches:
+        for c in snapshot.timelines[model].corrections:
+            if c.covers(start) if instant else c.meets(start, end):
+                found[c.id] = CorrectionRef(id=c.id, reason=c.reason)
+    return [found[key] for key in sorted(found)]
+
+
+def refuse_known_at(known_at: str | None) -> None:
+    """The snapshot knows only the present: an estimate asked with `known_at` that reaches it is refused rather than
+    answered for now. The routes that read it (service.estimates.as_of) take it off before they get here."""
+    if known_at is not None:
+        raise InvalidValue("known_at is read by the estimate routes (docs/history.md), not yet by a quote",
+                           "known_at")
+
+
 def estimate_one(
     snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime | None = None,
     seen: PricesSeen | None = None,
@@ -185,9 +221,7 @@ def estimate_one(
 
     `seen` keeps the prices already looked up and rendered, by model and instant, across a batch's items.
     """
-    if request.known_at is not None:  # the snapshot knows only the present: refuse rather than answer for now
-        raise InvalidValue("known_at is read by POST /v1/estimate alone (docs/history.md), not yet in a batch, "
-                           "a quote or any other estimate", "known_at")
+    refuse_known_at(request.known_at)
     at, requested_at = instants_of(request, now)
     usage = estimate_usage_of(request)
     factor = retry_factor_of(request.retry_factor)
@@ -195,7 +229,8 @@ def estimate_one(
     if looked is None:
         model = snapshot.resolve(request.model, at)
         effective = price_at(snapshot, model, at)
-        looked = _Looked(model, effective, render.effective_price(model, at, effective))
+        looked = _Looked(model, effective, _marked(render.effective_price(model, at, effective),
+                                                   snapshot.timelines[model].corrections, at))
         if seen is not None:
             seen[(request.model, at)] = looked
     model, effective, rendered = looked

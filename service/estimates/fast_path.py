@@ -18,12 +18,13 @@ from service.api.decoding import body_limit
 from service.estimates.answers import (
     Answering,
     AsOf,
+    AsOfBatch,
     AsyncAnswering,
     answer_batch_off_loop,
     answer_estimate,
     body_too_large,
 )
-from service.estimates.as_of import answer_as_of
+from service.estimates.as_of import answer_as_of, answer_batch_as_of
 from service.snapshot.keeper import SnapshotKeeper
 
 
@@ -58,7 +59,9 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
         else:  # a batch: the limits are looked up here only, off the single estimate's path
             assert answering_off_loop is not None
             limits = scope["app"].state.work_limits
-            answer = await answering_off_loop(keeper.current, body, limits)  # type: ignore[arg-type]
+            batch = await answering_off_loop(keeper.current, body, limits)  # type: ignore[arg-type]
+            answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
+                scope["app"].state.sessionmaker, keeper.current, batch, limits)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 

@@ -16,8 +16,10 @@ from service.estimates.compute import (
     amount_of,
     applied_of,
     charge,
+    corrections_in,
     kind_of,
     price_at,
+    refuse_known_at,
     retry_factor_of,
     usage_of,
 )
@@ -60,6 +62,7 @@ class Prepared(NamedTuple):
 
 def prepared(request: schemas.MonthlyRequest) -> Prepared:
     """What every model of the request is priced with, checked: a fault here is the whole request's."""
+    refuse_known_at(request.known_at)
     if request.month is not None:
         month_window(request.month, request.timezone)
     return Prepared(usage_of(request), retry_factor_of(request.retry_factor), kind_of(request),
@@ -82,11 +85,16 @@ def monthly_estimate(
             periods += _over_month(snapshot, request, model, usage, sessions, factor, kind, hours, warnings)
     with localcontext(MONEY_CONTEXT):
         total = sum((Decimal(p.cost) for p in periods), Decimal(0))
-    return Priced(schemas.MonthlyResult(
+    result = schemas.MonthlyResult(
         month=request.month, timezone=request.timezone, sessions=request.sessions_per_month,
         total=format_decimal(total), periods=periods, warnings=list(dict.fromkeys(warnings)),
         distribution=request.distribution,
-    ), sorted({p.price_id for p in periods}))
+    )
+    # A stretch's `to` is None only for a month priced at the one instant `at`: then it is that instant's.
+    corrections = corrections_in(snapshot, ((p.model, p.from_, p.to) for p in periods), instant=request.month is None)
+    if corrections:  # priced on corrected data; without any, the answer keeps its bytes
+        result.corrections = corrections
+    return Priced(result, sorted({p.price_id for p in periods}))
 
 
 def _at_instant(

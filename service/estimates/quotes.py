@@ -22,7 +22,7 @@ from service.db.models import QuoteRow
 from service.estimates import schemas
 from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
-from service.estimates.compute import Priced, estimate_one
+from service.estimates.compute import Priced, estimate_one, refuse_known_at
 from service.estimates.limits import WorkLimits
 from service.estimates.monthly import monthly_estimate
 from service.estimates.project import project_estimate
@@ -86,6 +86,7 @@ def _compute(snapshot: CatalogSnapshot, request: msgspec.Struct, limits: WorkLim
         one = estimate_one(snapshot, request)
         return Priced(one.body, [one.price_id])
     if isinstance(request, schemas.BatchRequest):
+        refuse_known_at(request.known_at)  # an item's own is refused in its place, by estimate_one
         return estimate_batch(snapshot, request.items, limits=limits)
     if isinstance(request, schemas.CompareRequest):
         return compare_models(snapshot, request)

@@ -11,12 +11,22 @@ from litestar.di import Provide
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.caching import cache_control
 from service.api.conditional import NOT_MODIFIED, conditional
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import schemas
-from service.estimates.answers import Answering, AsOf, AsyncAnswering, answer_batch_off_loop, answer_estimate
-from service.estimates.as_of import answer_as_of
+from service.estimates.answers import (
+    Answer,
+    Answering,
+    AsOf,
+    AsOfBatch,
+    AsyncAnswering,
+    answer_batch_off_loop,
+    answer_estimate,
+)
+from service.estimates.as_of import answer_as_of, answer_batch_as_of
+from service.estimates.as_of_comparisons import compare_as_of, monthly_as_of, monthly_models_as_of
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -53,8 +63,10 @@ class EstimateController(Controller):
 
     @get("/", responses={**responses(*ESTIMATE_PROBLEMS), **NOT_MODIFIED},
          summary="Estimate a workload (cacheable GET form)",
-         description="Sends `Cache-Control` (cacheable for a minute when `at` is given) and an `ETag`; "
-                     "`If-None-Match` with the same ETag gets a 304.")
+         description="Sends an `ETag` (`If-None-Match` with the same ETag gets a 304) and `Cache-Control`: "
+                     "`no-cache` for now, a minute when `at` is given (a correction may still change it), a "
+                     "year and `immutable` when `known_at` is over an hour old and `at` is not after it "
+                     "(docs/history.md, Caching).")
     async def estimate_get(
         self, request: Request, model: Annotated[str, Parameter(max_length=201)],
         input_tokens: TokensQuery, output_tokens: TokensQuery, cached_input_tokens: TokensQuery = 0,
@@ -66,15 +78,24 @@ class EstimateController(Controller):
             description="batch: the price's batch rate")] = "standard",
         service_tier: Annotated[Literal["standard", "flex", "priority"], Parameter(
             description="flex or priority: that variant's rate")] = "standard",
+        known_at: Annotated[str | None, Parameter(max_length=64, description=(
+            "price as the catalog said at this record time, before later corrections (docs/history.md)"))] = None,
     ) -> Response[schemas.EstimateResult]:
         body = schemas.EstimateRequest(
             model=model, input_tokens=input_tokens, output_tokens=output_tokens,
             cached_input_tokens=cached_input_tokens, cache_write_tokens=cache_write_tokens, sessions=sessions,
             retry_factor=_decimal_query("retry_factor", retry_factor), at=at, requested_at=requested_at,
-            processing=processing, service_tier=service_tier,
+            processing=processing, service_tier=service_tier, known_at=known_at,
         )
         fixed = at is not None or requested_at is not None  # "now" must not be cached
-        return _cacheable(request, estimate_one(current_snapshot(request), body).body, cache_for=60 if fixed else 0)
+        if known_at is None:
+            result = estimate_one(current_snapshot(request), body).body
+            return _cacheable(request, msgspec.json.encode(result), cache_control(fixed, result.at, None))
+        answer = await answer_as_of(request.app.state.sessionmaker, current_snapshot(request), AsOf(body))
+        if answer.status != 200:
+            return _as_response(answer)
+        result = msgspec.json.decode(answer.body, type=schemas.EstimateResult)
+        return _cacheable(request, answer.body, cache_control(fixed, result.at, result.price.known_at))
 
     @idempotent_post("/batch", dependencies={"documented_body": Provide(_batch_body)}, status_code=HTTP_200_OK,
                      responses=responses(400, 413, 422, 503),
@@ -87,11 +108,15 @@ class EstimateController(Controller):
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
     async def compare(self, request: Request, data: JSONBody[schemas.CompareRequest]) -> schemas.CompareResult:
+        if data.known_at is not None:  # from the database; every other comparison is the snapshot's alone
+            return await compare_as_of(request.app.state.sessionmaker, current_snapshot(request), data)
         return compare_models(current_snapshot(request), data).body
 
     @idempotent_post("/monthly", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="A month of sessions, spread over a calendar month and priced stretch by stretch")
     async def monthly(self, request: Request, data: JSONBody[schemas.MonthlyRequest]) -> schemas.MonthlyResult:
+        if data.known_at is not None:
+            return await monthly_as_of(request.app.state.sessionmaker, current_snapshot(request), data)
         return monthly_estimate(current_snapshot(request), data).body
 
     @idempotent_post("/monthly/models", status_code=HTTP_200_OK, responses=responses(400, 413, 422, 503),
@@ -104,6 +129,9 @@ class EstimateController(Controller):
     async def monthly_models(
         self, request: Request, data: JSONBody[schemas.MonthlyModelsRequest]
     ) -> schemas.MonthlyModelsResult:
+        if data.known_at is not None:
+            return await monthly_models_as_of(
+                request.app.state.sessionmaker, current_snapshot(request), data, _limits(request))
         return monthly_for_models(current_snapshot(request), data, _limits(request)).body
 
     @idempotent_post("/self-host", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
@@ -129,7 +157,13 @@ async def _answered(request: Request, answering: Answering | None,
             request.app.state.sessionmaker, snapshot, answered)
     else:
         assert answering_off_loop is not None
-        answer = await answering_off_loop(snapshot, body, _limits(request))
+        batch = await answering_off_loop(snapshot, body, _limits(request))
+        answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
+            request.app.state.sessionmaker, snapshot, batch, _limits(request))
+    return _as_response(answer)
+
+
+def _as_response(answer: Answer) -> Response[Any]:
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in answer.headers}
     return Response(answer.body, status_code=answer.status, headers=headers)
 
@@ -138,6 +172,6 @@ def _decimal_query(field: str, value: str) -> Decimal:
     return parse_decimal(value, field=field)
 
 
-def _cacheable(request: Request, result: schemas.EstimateResult, cache_for: int) -> Response[schemas.EstimateResult]:
-    headers = {"Cache-Control": f"public, max-age={cache_for}" if cache_for else "no-cache", "Vary": "Origin"}
-    return conditional(request, msgspec.json.encode(result), "application/json", headers)  # type: ignore[return-value]
+def _cacheable(request: Request, body: bytes, cache: str) -> Response[schemas.EstimateResult]:
+    headers = {"Cache-Control": cache, "Vary": "Origin"}
+    return conditional(request, body, "application/json", headers)  # type: ignore[return-value]

@@ -7,11 +7,18 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from litestar.params import KwargDefinition
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from service.api.problems import Problem
 from service.api.structs import MONEY_IN_PATTERN, DecimalText, ModelId, ModelRef, Money, Schema
-from service.catalog.schemas import Clock, ClockEnd, DayName, EffectivePriceOut, TokenPricesOut
+from service.catalog.schemas import (
+    Clock,
+    ClockEnd,
+    CorrectionRefs,
+    DayName,
+    EffectivePriceOut,
+    TokenPricesOut,
+)
 from service.pricing.usage import MAX_TOKENS
 
 Tokens = Annotated[int, Meta(ge=0, le=MAX_TOKENS, description="a token count")]
@@ -29,9 +36,10 @@ _AMOUNT = KwargDefinition(description="a decimal string from 0 to 10^12 with at 
                           schema_extra={"pattern": MONEY_IN_PATTERN})
 Amount = Annotated[Decimal, _AMOUNT]
 At = Annotated[str, Meta(max_length=64, description="RFC 3339 instant with offset, or a date; default now")] | None
+KnownAtValue = Annotated[str, Meta(max_length=64)]
 KnownAt = Annotated[str, Meta(max_length=64, description=(
     "price as the catalog said at this record time (RFC 3339 with offset, or a date), before later corrections; "
-    "read from the database, and only by POST /v1/estimate (docs/history.md). Default: what is known now"))] | None
+    "read from the database (docs/history.md). Default: what is known now"))] | None
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}$", examples=["2026-05"])]
 Timezone = Annotated[str, Meta(max_length=64, examples=["UTC", "Europe/Berlin"])]
 RequestedAt = Annotated[str, Meta(
@@ -134,6 +142,8 @@ _ITEMS = KwargDefinition(
 class BatchRequest(Schema):
     # Items stay undecoded here so that a bad item becomes that item's problem, not the whole batch's.
     items: Annotated[list[Any], _ITEMS]
+    known_at: Annotated[KnownAtValue | None, Meta(description=(
+        "every item's `known_at` unless the item has its own: the items priced as the catalog said then"))] = None
 
 
 class BatchItem(Schema, omit_defaults=True):
@@ -166,6 +176,7 @@ class CompareRequest(Schema):
     requested_at: RequestedAt = None
     processing: Processing = "standard"
     service_tier: ServiceTier = "standard"
+    known_at: KnownAt = None
 
 
 class CompareRow(Schema):
@@ -179,10 +190,19 @@ class CompareRow(Schema):
     warnings: list[str]
 
 
+# Present only on an answer asked with `known_at` (docs/history.md): UNSET fields are left out of the JSON, so
+# every other answer keeps its bytes.
+KnownAtOut = Annotated[datetime | UnsetType, Meta(description="the record time the answer was priced as known at")]
+CorrectionsOut = Annotated[CorrectionRefs | UnsetType, Meta(description=(
+    "with `known_at`: the corrections known then that cover what was priced, each with its id and reason"))]
+
+
 class CompareResult(Schema):
     baseline: ModelId
     at: datetime
     rows: list[CompareRow]
+    known_at: KnownAtOut = UNSET
+    corrections: CorrectionsOut = UNSET
 
 
 class MixItem(Schema):
@@ -235,6 +255,7 @@ class MonthlyUsage(Schema):
         "the month; {kind: office_hours, timezone} over Monday to Friday 09:00-17:00; {kind: hours, days, start, "
         "end, timezone} over those local hours. Each stretch is priced at its own rates, time windows included"
     ))] = None
+    known_at: KnownAt = None
 
 
 class MonthlyRequest(MonthlyUsage, kw_only=True):
@@ -268,6 +289,8 @@ class MonthlyResult(Schema):
     periods: list[MonthlyPeriodOut]
     warnings: list[str]
     distribution: Distribution | None = None
+    known_at: KnownAtOut = UNSET
+    corrections: CorrectionsOut = UNSET
 
 
 class MonthlyModelItem(Schema, omit_defaults=True):

@@ -12,7 +12,8 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.openapi.spec import Schema as OpenAPISchema
 from litestar.params import Parameter
 
-from service.api.conditional import NOT_MODIFIED, matches
+from service.api.caching import settled
+from service.api.conditional import NOT_MODIFIED, conditional, matches
 from service.api.instants import parse_instant
 from service.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from service.api.structs import SLUG_PATTERN
@@ -22,10 +23,13 @@ from service.feeds import litellm, schemas
 from service.feeds.cache import FeedBody, FeedCache, chosen_encoding, next_price_change
 from service.feeds.changes import changes_after
 from service.feeds.price_feed import CSV_COLUMNS, as_csv, price_feed, price_feed_json
-from service.snapshot.catalog_snapshot import CatalogSnapshot
+from service.snapshot.catalog_snapshot import CatalogSnapshot, snapshot_known_at
 from service.snapshot.keeper import current_snapshot
 
 At = Annotated[str | None, Parameter(max_length=64, description="RFC 3339 instant or a date; default now")]
+KnownAt = Annotated[str | None, Parameter(max_length=64, description=(
+    "the feed as the catalog said at this record time, before later corrections, read from the database "
+    "(docs/history.md); not cached by the service"))]
 
 
 @dataclass
@@ -53,14 +57,32 @@ async def _feed_response(
 
     feed = _FEEDS.body(snapshot, key, instant, made)
     encoding = chosen_encoding(request.headers.get("accept-encoding", ""))
-    # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
-    headers = {"Cache-Control": "private, max-age=300" if asked else "private, no-cache",
+    headers = {"Cache-Control": _cache_control(asked),
                "Vary": "Accept, Accept-Encoding, Authorization", "ETag": feed.etag(encoding)}
     if matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(b"", status_code=304, headers=headers)
     if encoding != "identity":
         headers["Content-Encoding"] = encoding
     return Response(await feed.encoded(encoding), media_type=media_type, headers=headers)
+
+
+async def _known_then_response(
+    request: Request, snapshot: CatalogSnapshot, known_at: datetime, instant: datetime, asked: datetime | None,
+    media_type: str, render: Callable[[CatalogSnapshot], bytes],
+) -> Response[bytes]:
+    """The feed as known at `known_at`, from the database: cached for good by clients only once nothing can change
+    it any more (service.api.caching), like any past instant's feed otherwise."""
+    async with request.app.state.sessionmaker() as session, session.begin():
+        then = await snapshot_known_at(session, snapshot, known_at)
+    fixed = asked is not None and settled(asked, known_at)
+    cache = "private, max-age=31536000, immutable" if fixed else _cache_control(asked)
+    return conditional(request, render(then), media_type,
+                       {"Cache-Control": cache, "Vary": "Accept, Accept-Encoding, Authorization"})
+
+
+def _cache_control(asked: datetime | None) -> str:
+    # A past instant's answer only changes if history is corrected; "now" must be revalidated each time.
+    return "private, max-age=300" if asked else "private, no-cache"
 
 
 class FeedController(Controller):
@@ -74,17 +96,21 @@ class FeedController(Controller):
     async def prices(
         self, request: Request, at: At = None,
         format: Annotated[Literal["json", "csv"] | None, Parameter(description="overrides Accept")] = None,
+        known_at: KnownAt = None,
     ) -> Response[schemas.PriceFeed]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
         wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
         media_type = "text/csv" if wants_csv else "application/json"
 
-        def render() -> bytes:
+        def render(catalog: CatalogSnapshot = snapshot) -> bytes:
             if wants_csv:
-                return as_csv(price_feed(snapshot, instant, asked))
-            return price_feed_json(snapshot, instant, asked)
+                return as_csv(price_feed(catalog, instant, asked))
+            return price_feed_json(catalog, instant, asked)
 
+        if known_at is not None:
+            return await _known_then_response(  # type: ignore[return-value]
+                request, snapshot, parse_instant(known_at, field="known_at"), instant, asked, media_type, render)
         # The declared type documents the body; the body itself is encoded once per snapshot (service.feeds.cache).
         return await _feed_response(  # type: ignore[return-value]
             request, snapshot, ("prices", media_type, asked), instant, asked, media_type, render)
@@ -120,9 +146,17 @@ class FeedController(Controller):
     async def litellm_feed(
         self, request: Request, at: At = None,
         prefix: Annotated[str | None, Parameter(max_length=50, pattern=SLUG_PATTERN)] = None,
+        known_at: KnownAt = None,
     ) -> Response[dict[str, dict[str, object]]]:
         snapshot, instant = current_snapshot(request), parse_instant(at)
         asked = instant if at else None
+
+        def render(catalog: CatalogSnapshot = snapshot) -> bytes:
+            return litellm.encode(litellm.litellm_map(catalog, instant, prefix))
+
+        if known_at is not None:
+            return await _known_then_response(  # type: ignore[return-value]
+                request, snapshot, parse_instant(known_at, field="known_at"), instant, asked, "application/json",
+                render)
         return await _feed_response(  # type: ignore[return-value]
-            request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json",
-            lambda: litellm.encode(litellm.litellm_map(snapshot, instant, prefix)))
+            request, snapshot, ("litellm", prefix, asked), instant, asked, "application/json", render)

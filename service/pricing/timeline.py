@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
+from typing import NamedTuple
 
 from service.pricing.prices import TokenPrices, apply_discounts
 from service.pricing.rules import FLAT, PriceRules
@@ -41,6 +42,22 @@ class Discount:
             raise ValueError(f"discount {self.id}: percent_off must be more than 0 and at most 100")
 
 
+class CorrectionNote(NamedTuple):
+    """A correction of the model's past: it replaced what the catalog said about [valid_from, valid_to), because."""
+
+    id: int
+    reason: str
+    valid_from: datetime
+    valid_to: datetime | None
+
+    def covers(self, at: datetime) -> bool:
+        return _covers(self.valid_from, self.valid_to, at)
+
+    def meets(self, start: datetime, end: datetime | None) -> bool:
+        """Whether it shares an instant with [start, end); None for open-ended."""
+        return (end is None or self.valid_from < end) and (self.valid_to is None or start < self.valid_to)
+
+
 @dataclass(frozen=True, slots=True, weakref_slot=True)  # weak: renderings of it are kept only while it lives
 class EffectivePrice:
     """The list price (period.prices), the discounts in force, and the prices after them."""
@@ -65,9 +82,12 @@ class ModelTimeline:
     Discounts may overlap (they then stack); price periods may not.
     """
 
-    __slots__ = ("_prices", "_starts")
+    __slots__ = ("_prices", "_starts", "corrections")
 
-    def __init__(self, periods: Iterable[PricePeriod], discounts: Iterable[Discount] = ()) -> None:
+    def __init__(self, periods: Iterable[PricePeriod], discounts: Iterable[Discount] = (),
+                 corrections: Iterable[CorrectionNote] = ()) -> None:
+        # The corrections of the model's past, oldest first; an answer at an instant one covers names it.
+        self.corrections = tuple(corrections)
         ordered = sorted(periods, key=lambda period: period.valid_from)
         _check_no_overlap(ordered)
         offers = sorted(discounts, key=lambda offer: (offer.valid_from, offer.id))

@@ -170,6 +170,13 @@ async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
                            assumptions=await load_assumption_history(session))
 
 
+async def snapshot_known_at(session: AsyncSession, snapshot: CatalogSnapshot, known_at: datetime) -> CatalogSnapshot:
+    """`snapshot` with every model's history and corrections as the catalog recorded them at `known_at`
+    (docs/history.md); names, aliases and the rest stay today's."""
+    _, timelines = await load_timelines(session, known_at=known_at)
+    return replace(snapshot, timelines=timelines)
+
+
 def model_part(model_id: str) -> str:
     """What was released: `x` of both `x` and `together/x`."""
     return model_id.rpartition("/")[2]

@@ -110,15 +110,6 @@ async def test_an_estimate_without_known_at_never_touches_the_database(client, a
     assert "known_at" not in answer.json()["price"] and "corrections" not in answer.json()["price"]
 
 
-async def test_known_at_is_refused_in_a_batch_rather_than_ignored(client, session):
-    now = await session.scalar(select(func.now()))
-    answer = await client.post("/v1/estimate/batch", json={"items": [_estimate(now), _estimate()]})
-    assert answer.status_code == 200, answer.text
-    items = answer.json()["data"]
-    assert not items[0]["ok"] and items[0]["error"]["errors"][0]["field"] == "known_at", items[0]
-    assert items[1]["result"]["cost"]["total"] == "0.035"
-
-
 async def test_known_at_is_refused_in_a_quote_rather_than_ignored(client, session):
     now = await session.scalar(select(func.now()))
     answer = await client.post("/v1/quotes", json={"kind": "estimate", "request": _estimate(now)})

@@ -10,7 +10,7 @@ import pytest
 PAGE_BUDGET_BYTES = 100_000
 # The only API calls the page may make: the public, browser-open reads and estimates.
 ALLOWED_API_PATHS = {"/v1/models", "/v1/providers", "/v1/estimate/compare", "/v1/estimate/monthly/models",
-                     "/v1/estimate/batch", "/v1/promotions?model="}
+                     "/v1/estimate/batch", "/v1/promotions?model=", "/v1/corrections?model="}
 
 
 async def page_and_assets(client) -> tuple[str, dict[str, bytes]]:

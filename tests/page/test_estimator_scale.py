@@ -88,7 +88,7 @@ async def test_ten_thousand_models_are_searched_filtered_paged_and_sorted_a_page
     assert calls.paths[MONTHLY_ONE] == 0, "a monthly request per model"
     assert calls.paths["/v1/estimate/compare"] == 1
     assert calls.lists() == 2  # one page of models, one of providers
-    assert sum(calls.paths.values()) <= 6  # and the baseline's price history: its prices and promotions
+    assert sum(calls.paths.values()) <= 7  # and the baseline's price history: its prices, promotions, corrections
 
     # A search finds one model among 10,000; the baseline stays in view, the ratios being relative to it.
     wanted = large_model_id(4321)  # vendor22-model-04321: $5.4 and $21.6 per 1M tokens

@@ -202,6 +202,18 @@ window.EstimatorCharts = (() => {
         el("text", { x: from + 3, y: m.top + 12, class: "promo-label" }, svg, `−${promo.percent_off}%`);
       }
     }
+    // Corrected stretches: the reason shows on hover (title) and, for the keyboard, on focus (the label after it).
+    for (const fix of history.corrections || []) {
+      const from = x(Date.parse(fix.valid_from));
+      const to = x(fix.valid_to ? Date.parse(fix.valid_to) : t1);
+      const said = `Corrected ${fix.valid_from.slice(0, 10)} to ${fix.valid_to ? fix.valid_to.slice(0, 10) : "now"}: `
+        + fix.reason;
+      const rect = el("rect", { x: from, y: m.top, width: Math.max(2, to - from), height: plotH, class: "corrected",
+        tabindex: 0, role: "img", "aria-label": said, "data-correction": fix.id }, svg);
+      el("title", {}, rect, said);
+      el("text", { x: Math.min(from + 3, width - m.right - 150), y: m.top + plotH - 6, class: "corrected-label" },
+        svg, fix.reason);
+    }
     if (marker && marker.to > marker.from) {
       const from = x(marker.from);
       el("rect", { x: from, y: m.top, width: x(marker.to) - from, height: plotH, class: "at-band" }, svg);

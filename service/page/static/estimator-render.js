@@ -285,7 +285,9 @@
         + `input $${p.input_per_mtok}, output $${p.output_per_mtok} per 1M tokens`
         + rulesText(p.rules).map((rule) => `; ${rule}`).join("") })),
       ...data.promotions.map((p) => make("li", { textContent: `${p.name}: ${p.percent_off}% off `
-        + `from ${day(p.valid_from)} to ${day(p.valid_to, "further notice")}` })));
+        + `from ${day(p.valid_from)} to ${day(p.valid_to, "further notice")}` })),
+      ...(data.corrections || []).map((c) => make("li", { className: "corrected-text", textContent: `Corrected `
+        + `from ${day(c.valid_from)} to ${day(c.valid_to, "now")}: ${c.reason}` })));
   }
 
   // The rules of the history model's price at the chosen date (or the month's start), where it has any.

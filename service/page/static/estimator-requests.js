@@ -17,7 +17,7 @@
   let controller = null;
   let timer = null;
   let historyGeneration = 0;
-  const historyCache = new Map(); // model id -> promise of {model, prices, promotions}
+  const historyCache = new Map(); // model id -> promise of {model, prices, promotions, corrections}
   let pageReady = Promise.resolve();
   let pageGeneration = 0;
   let pageController = null;
@@ -223,8 +223,9 @@
   function loadHistory(id) {
     if (!historyCache.has(id)) {
       const path = encodeURIComponent(id);
-      const promise = Promise.all([allPages(`/v1/models/${path}/prices`), allPages(`/v1/promotions?model=${path}`)])
-        .then(([prices, promotions]) => ({ id, prices, promotions }));
+      const promise = Promise.all([allPages(`/v1/models/${path}/prices`), allPages(`/v1/promotions?model=${path}`),
+        allPages(`/v1/corrections?model=${path}`)])
+        .then(([prices, promotions, corrections]) => ({ id, prices, promotions, corrections }));
       promise.catch(() => historyCache.delete(id)); // a failure is not remembered: the next change retries
       historyCache.set(id, promise);
     }
