@@ -17,17 +17,20 @@ from service.api.instants import parse_instant
 from service.estimates import schemas
 from service.estimates.comparison import compare_models
 from service.estimates.limits import WorkLimits
-from service.estimates.monthly import monthly_estimate
+from service.estimates.monthly import mixed_names, models_named, monthly_estimate
 from service.estimates.monthly_models import monthly_for_models
 from service.snapshot.catalog_snapshot import CatalogSnapshot, snapshot_known_at
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def _catalog_then(sessionmaker: Sessions, snapshot: CatalogSnapshot, known_at: datetime) -> CatalogSnapshot:
-    """Today's names, and every model's history and corrections as known at `known_at`."""
+async def _catalog_then(
+    sessionmaker: Sessions, snapshot: CatalogSnapshot, known_at: datetime, model_ids: set[str] | None = None
+) -> CatalogSnapshot:
+    """Today's names, and the history and corrections of `model_ids` (default: every model, which a compare over
+    the whole catalog needs) as known at `known_at`."""
     async with sessionmaker() as session, session.begin():
-        return await snapshot_known_at(session, snapshot, known_at)
+        return await snapshot_known_at(session, snapshot, known_at, model_ids)
 
 
 async def compare_as_of(
@@ -44,7 +47,7 @@ async def monthly_as_of(
     sessionmaker: Sessions, snapshot: CatalogSnapshot, request: schemas.MonthlyRequest
 ) -> schemas.MonthlyResult:
     known_at = parse_instant(request.known_at, field="known_at")
-    then = await _catalog_then(sessionmaker, snapshot, known_at)
+    then = await _catalog_then(sessionmaker, snapshot, known_at, models_named(snapshot, mixed_names(request)))
     result = monthly_estimate(then, msgspec.structs.replace(request, known_at=None)).body
     _mark(result, known_at)
     return result
@@ -54,7 +57,7 @@ async def monthly_models_as_of(
     sessionmaker: Sessions, snapshot: CatalogSnapshot, request: schemas.MonthlyModelsRequest, limits: WorkLimits
 ) -> schemas.MonthlyModelsResult:
     known_at = parse_instant(request.known_at, field="known_at")
-    then = await _catalog_then(sessionmaker, snapshot, known_at)
+    then = await _catalog_then(sessionmaker, snapshot, known_at, models_named(snapshot, request.models))
     result = monthly_for_models(then, msgspec.structs.replace(request, known_at=None), limits).body
     for item in result.data:
         if item.result is not None:

@@ -69,6 +69,23 @@ def prepared(request: schemas.MonthlyRequest) -> Prepared:
                     _distribution(request))
 
 
+def models_named(snapshot: CatalogSnapshot, names: list[str]) -> set[str]:
+    """The stored ids that monthly_estimate prices for these names, by the same resolution; a name that does not
+    resolve is left out (its estimate fails with its own problem when it is priced)."""
+    found = set()
+    for name in names:
+        try:
+            found.add(snapshot.resolve(name))
+        except (InputError, ProblemError):
+            continue
+    return found
+
+
+def mixed_names(request: schemas.MonthlyRequest) -> list[str]:
+    """The model names a monthly request prices: its `model`, or its mix's."""
+    return [request.model] if request.model is not None else [item.model for item in request.mix or []]
+
+
 def monthly_estimate(
     snapshot: CatalogSnapshot, request: schemas.MonthlyRequest
 ) -> Priced[schemas.MonthlyResult]:

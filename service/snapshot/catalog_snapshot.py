@@ -7,7 +7,7 @@ sequence number), so that the next one can be made from it by applying only what
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -170,10 +170,13 @@ async def load_snapshot(session: AsyncSession, seq: int = 0) -> CatalogSnapshot:
                            assumptions=await load_assumption_history(session))
 
 
-async def snapshot_known_at(session: AsyncSession, snapshot: CatalogSnapshot, known_at: datetime) -> CatalogSnapshot:
-    """`snapshot` with every model's history and corrections as the catalog recorded them at `known_at`
-    (docs/history.md); names, aliases and the rest stay today's."""
-    _, timelines = await load_timelines(session, known_at=known_at)
+async def snapshot_known_at(
+    session: AsyncSession, snapshot: CatalogSnapshot, known_at: datetime, model_ids: Collection[str] | None = None
+) -> CatalogSnapshot:
+    """`snapshot` with the history and corrections of `model_ids` (default: every model) as the catalog recorded
+    them at `known_at` (docs/history.md); names, aliases and the rest stay today's. Only those models can be priced
+    on it: a request that names its models reads theirs, not the whole catalog's."""
+    _, timelines = await load_timelines(session, model_ids, known_at=known_at)
     return replace(snapshot, timelines=timelines)
 
 
