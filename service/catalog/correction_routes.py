@@ -57,16 +57,19 @@ class CorrectionController(Controller):
 
     @get("/corrections", responses=responses(404, 422, 503), summary="List corrections, oldest first",
          description="Filters combine: `model` (one model's or offering's), `since` and `until` (recorded at or "
-                     "after, and before, these instants).")
+                     "after, and before, these instants), `known_at` (those known at that record time: recorded at "
+                     "or before it, docs/history.md).")
     async def list_corrections(
         self, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         model: Annotated[str | None, Parameter(max_length=201, description="only this model's")] = None,
         since: Annotated[str | None, Parameter(max_length=64, description=f"recorded at or after: {_INSTANT}")] = None,
         until: Annotated[str | None, Parameter(max_length=64, description=f"recorded before: {_INSTANT}")] = None,
+        known_at: listing.KnownAt = None,
     ) -> CorrectionPage:
         found = await corrections.list_corrections(
             session, model=model, since=listing.instant_or_none(since, "since"),
-            until=listing.instant_or_none(until, "until"), after=decode_cursor(cursor, int), limit=limit)
+            until=listing.instant_or_none(until, "until"), after=decode_cursor(cursor, int), limit=limit,
+            known_at=listing.instant_or_none(known_at, "known_at"))
         page, next_cursor = page_of(found, limit, "id")
         return CorrectionPage(data=[_out(item) for item in page], next_cursor=next_cursor)
 

@@ -124,9 +124,11 @@ async def get_correction(session: AsyncSession, correction_id: int) -> Corrected
 
 async def list_corrections(
     session: AsyncSession, *, model: str | None, since: datetime | None, until: datetime | None, after: int | None,
-    limit: int,
+    limit: int, known_at: datetime | None = None,
 ) -> list[Corrected]:
     query = select(CorrectionRow).order_by(CorrectionRow.id).limit(limit + 1)
+    if known_at is not None:
+        query = query.where(CorrectionRow.recorded_at <= known_at)
     if model is not None:
         query = query.where(CorrectionRow.model_id == (await get_model(session, model)).id)
     if since is not None:

@@ -30,6 +30,7 @@ class PromotionFilters(NamedTuple):
     provider: str | None = None
     q: str | None = None
     active_at: datetime | None = None
+    known_at: datetime | None = None  # as the catalog said at this record time (docs/history.md); None: now
 
 
 def covers(
@@ -85,7 +86,7 @@ def models_query(filters: ModelFilters, *, after: str | None, limit: int) -> Sel
 
 
 def promotions_query(filters: PromotionFilters, *, after: int | None, limit: int) -> Select[PromotionRow]:
-    query = select(PromotionRow).where(PromotionRow.superseded_at.is_(None)).order_by(PromotionRow.id).limit(limit + 1)
+    query = select(PromotionRow).where(known(PromotionRow, filters.known_at)).order_by(PromotionRow.id).limit(limit + 1)
     if after is not None:
         query = query.where(PromotionRow.id > after)
     if filters.model is not None:
@@ -96,7 +97,7 @@ def promotions_query(filters: PromotionFilters, *, after: int | None, limit: int
     if filters.q:
         query = query.where(or_(_contains(PromotionRow.name, filters.q), _contains(PromotionRow.model_id, filters.q)))
     if filters.active_at is not None:
-        query = query.where(covers(PromotionRow, filters.active_at))
+        query = query.where(covers(PromotionRow, filters.active_at, filters.known_at))
     return query
 
 

@@ -65,3 +65,12 @@ def not_modified(request: Request[Any, Any, Any], etag: str) -> Response[Any] | 
 
 def page(body: Any, etag: str) -> Response[Any]:
     return Response(body, headers={**LIST_HEADERS, "ETag": etag})
+
+
+# The `known_at` query parameter of the catalog's reads (docs/history.md).
+KnownAt = Annotated[
+    str | None,
+    Parameter(description="answer as the catalog said at this record time (RFC 3339 with offset, or a date): "
+                          "what was known then, before later corrections (docs/history.md); default now",
+              max_length=64),
+]

@@ -27,12 +27,6 @@ At = Annotated[
     str | None,
     Parameter(description="RFC 3339 instant with offset, or a date (midnight UTC); default now", max_length=64),
 ]
-KnownAt = Annotated[
-    str | None,
-    Parameter(description="answer as the catalog said at this record time (RFC 3339 with offset, or a date): "
-                          "what was known then, before later corrections (docs/history.md); default now",
-              max_length=64),
-]
 
 
 class ModelController(Controller):
@@ -90,7 +84,7 @@ class ModelController(Controller):
          description="As the catalog says now, or as it said at the record time `known_at` (docs/history.md).")
     async def list_prices(
         self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, limit: Limit = 50,
-        cursor: Cursor = None, known_at: KnownAt = None,
+        cursor: Cursor = None, known_at: listing.KnownAt = None,
     ) -> schemas.PricePeriodPage:
         rows = await price_queries.list_prices(
             read_session, offering_id(provider_id, model_id), after=decode_cursor(cursor, int), limit=limit,
@@ -113,7 +107,7 @@ class ModelController(Controller):
     @get(_PRICE, responses=responses(*READ), summary="The effective price at an instant")
     async def effective_price(
         self, read_session: DbSession, model_id: SlugPath, provider_id: ProviderPath = None, at: At = None,
-        known_at: KnownAt = None,
+        known_at: listing.KnownAt = None,
     ) -> schemas.EffectivePriceOut:
         instant = parse_instant(at)
         known = listing.instant_or_none(known_at, "known_at")

@@ -23,7 +23,8 @@ class PromotionController(Controller):
 
     @get("/", **listing.LIST_ROUTE, summary="List promotions", description=listing.describe(
         "Filters combine: `model`, `provider`, `q` (case-insensitive text in the name or the model's id) and "
-        "`active_at` (only promotions in force at that instant)."))
+        "`active_at` (only promotions in force at that instant); `known_at` lists them as the catalog said at that "
+        "record time (docs/history.md), before later corrections."))
     async def list_promotions(
         self, request: Request, list_session: DbSession, limit: Limit = 50, cursor: Cursor = None,
         model: Annotated[str | None, Parameter(max_length=100, description="only this model's")] = None,
@@ -34,9 +35,11 @@ class PromotionController(Controller):
         active_at: Annotated[str | None, Parameter(
             max_length=64, description="only promotions in force at this instant: RFC 3339 with offset, or a "
                                        "date (midnight UTC)")] = None,
+        known_at: listing.KnownAt = None,
     ) -> Response[schemas.PromotionPage]:
         filters = list_queries.PromotionFilters(model, provider, q or None,
-                                                listing.instant_or_none(active_at, "active_at"))
+                                                listing.instant_or_none(active_at, "active_at"),
+                                                listing.instant_or_none(known_at, "known_at"))
         after = decode_cursor(cursor, int)
         etag = listing.list_etag(request, "promotions", after, limit, filters)
         if unchanged := listing.not_modified(request, etag):

@@ -28,7 +28,7 @@ from service.estimates.answers import (
     problem_answer,
     read_item,
 )
-from service.estimates.batch import PriceOne, estimate_batch
+from service.estimates.batch import PriceOne, estimate_batch, item_model
 from service.estimates.compute import EstimatedOne, PricesSeen, estimate_one, instants_of
 from service.estimates.limits import WorkLimits
 from service.pricing.errors import InputError
@@ -101,8 +101,7 @@ def _asked_then(
     """The item's record time (its own `known_at`, else the batch's; None for neither) and model id."""
     request = read_item(item)
     asked = request.known_at if request.known_at is not None else batch_known_at
-    at, _ = instants_of(request, now)
-    model = snapshot.resolve(request.model, at)
+    model = item_model(snapshot, request, now)
     return (None if asked is None else parse_instant(asked, field="known_at")), model
 
 

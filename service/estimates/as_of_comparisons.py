@@ -1,8 +1,10 @@
 """Compare and monthly estimates with `known_at`: priced on the whole catalog as it was recorded then.
 
 The same code prices them as without `known_at` (service.estimates.comparison and .monthly); only the catalog it
-is given differs: today's snapshot with every model's history replaced by the history known at that record time,
-read in one transaction. Names are resolved by today's names, as for POST /v1/estimate with `known_at`.
+is given differs: today's snapshot with the history of the models the request prices replaced by their history known
+at that record time, read in one transaction. The models are resolved once, by today's names (as for POST
+/v1/estimate with `known_at`), by the functions that price them (comparison.compare_plan, monthly.models_named):
+only a comparison of the whole catalog reads every model's history.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from service.api.instants import parse_instant
 from service.estimates import schemas
-from service.estimates.comparison import compare_models
+from service.estimates.comparison import compare_models, compare_plan
 from service.estimates.limits import WorkLimits
 from service.estimates.monthly import mixed_names, models_named, monthly_estimate
 from service.estimates.monthly_models import monthly_for_models
@@ -27,8 +29,8 @@ Sessions = async_sessionmaker[AsyncSession]
 async def _catalog_then(
     sessionmaker: Sessions, snapshot: CatalogSnapshot, known_at: datetime, model_ids: set[str] | None = None
 ) -> CatalogSnapshot:
-    """Today's names, and the history and corrections of `model_ids` (default: every model, which a compare over
-    the whole catalog needs) as known at `known_at`."""
+    """Today's names, and the history and corrections of `model_ids` (default: every model, which only a compare
+    over the whole catalog needs) as known at `known_at`."""
     async with sessionmaker() as session, session.begin():
         return await snapshot_known_at(session, snapshot, known_at, model_ids)
 
@@ -37,8 +39,10 @@ async def compare_as_of(
     sessionmaker: Sessions, snapshot: CatalogSnapshot, request: schemas.CompareRequest
 ) -> schemas.CompareResult:
     known_at = parse_instant(request.known_at, field="known_at")
-    then = await _catalog_then(sessionmaker, snapshot, known_at)
-    result = compare_models(then, msgspec.structs.replace(request, known_at=None)).body
+    request = msgspec.structs.replace(request, known_at=None)
+    plan = compare_plan(snapshot, request)  # the models compared, resolved once, by today's names
+    then = await _catalog_then(sessionmaker, snapshot, known_at, plan.model_ids())
+    result = compare_models(then, request, plan).body
     _mark(result, known_at)
     return result
 

@@ -11,7 +11,7 @@ import msgspec
 from service.api.decoding import convert_strict
 from service.api.problems import Problem, ProblemError, problem_of
 from service.estimates import schemas
-from service.estimates.compute import EstimatedOne, Priced, PricesSeen, estimate_one, total_of
+from service.estimates.compute import EstimatedOne, Priced, PricesSeen, estimate_one, instants_of, total_of
 from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_batch
 from service.pricing.errors import InputError
 from service.pricing.estimate import Estimate
@@ -63,3 +63,9 @@ def estimate_batch(
         data=data, total=format_decimal(total_of(results)), succeeded=len(results),
         failed=len(data) - len(results),
     ), sorted(price_ids))
+
+
+def item_model(snapshot: CatalogSnapshot, request: schemas.EstimateRequest, now: datetime) -> str:
+    """The stored id an item prices, resolved by today's names at its instant (`now` for an item without one)."""
+    at, _ = instants_of(request, now)
+    return snapshot.resolve(request.model, at)

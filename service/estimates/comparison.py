@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from service.api.problems import invalid
 from service.catalog import render
@@ -25,32 +27,61 @@ from service.pricing.compare import compare
 from service.pricing.estimate import estimate
 from service.pricing.money import format_decimal
 from service.pricing.timeline import EffectivePrice
+from service.pricing.usage import Usage
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 
-def compare_models(
-    snapshot: CatalogSnapshot, request: schemas.CompareRequest
-) -> Priced[schemas.CompareResult]:
+class ComparePlan(NamedTuple):
+    """A comparison's request, checked, and the models it prices, resolved once by today's names."""
+
+    at: datetime
+    requested_at: datetime
+    usage: Usage
+    factor: Decimal
+    kind: str | None
+    baseline: str  # a stored id
+    named: tuple[str, ...]  # the stored ids of `models`, or the offerings of `offerings_of`
+    every_model: bool  # neither was sent: every model of the catalog priced at `at` is compared
+    priced_only: bool  # a set (offerings, the catalog): its models without a price or the variant are left out
+
+    def model_ids(self) -> set[str] | None:
+        """The models whose history the comparison prices; None: the whole catalog's."""
+        return None if self.every_model else {self.baseline, *self.named}
+
+
+def compare_plan(snapshot: CatalogSnapshot, request: schemas.CompareRequest) -> ComparePlan:
+    """Checks the request and resolves its models: the one resolution of a comparison's set, whether it is then
+    priced on the snapshot, on the catalog as known at a record time, or on today's history (a repriced quote)."""
     refuse_known_at(request.known_at)
     at, requested_at = instants_of(request)
     usage = usage_of(request)
     factor = retry_factor_of(request.retry_factor)
     kind = kind_of(request)
     baseline = snapshot.resolve(request.baseline, at)
-    baseline_price = price_at(snapshot, baseline, at)
     if request.models is not None and request.offerings_of is not None:
         raise invalid("offerings_of", "send `models` or `offerings_of`, not both")
     if request.offerings_of is not None:
         # Every offering of that model priced at `at`: its id names its model (docs/offerings.md).
         offerings = snapshot.offerings[snapshot.model_named(request.offerings_of, at)]
-        names = [baseline, *(m for m in offerings if _offers(snapshot.timelines[m].price_at(at), kind))]
-    elif request.models is None:
-        # Every model priced at that instant (and offering the variant asked for): a model not yet launched,
-        # or one without a batch rate when batch is asked for, simply is not compared.
-        names = [baseline, *(m for m, timeline in snapshot.timelines.items()
-                             if _offers(timeline.price_at(at), kind))]
-    else:
-        names = [baseline, *(snapshot.resolve(m, at) for m in request.models)]
+        return ComparePlan(at, requested_at, usage, factor, kind, baseline, offerings, False, True)
+    if request.models is None:
+        return ComparePlan(at, requested_at, usage, factor, kind, baseline, (), True, True)
+    named = tuple(snapshot.resolve(m, at) for m in request.models)
+    return ComparePlan(at, requested_at, usage, factor, kind, baseline, named, False, False)
+
+
+def compare_models(
+    snapshot: CatalogSnapshot, request: schemas.CompareRequest, plan: ComparePlan | None = None
+) -> Priced[schemas.CompareResult]:
+    """The comparison, of the models `plan` resolved (by default, resolved here from the request)."""
+    at, requested_at, usage, factor, kind, baseline, named, every_model, priced_only = (
+        plan or compare_plan(snapshot, request))
+    baseline_price = price_at(snapshot, baseline, at)
+    # Every model of the catalog (or offering) priced at that instant and offering the variant asked for: a model
+    # not yet launched, or one without a batch rate when batch is asked for, simply is not compared.
+    candidates = snapshot.timelines if every_model else named
+    names = [baseline, *(m for m in candidates
+                         if not priced_only or _offers(snapshot.timelines[m].price_at(at), kind))]
     prices = {name: baseline_price if name == baseline else price_at(snapshot, name, at)
               for name in dict.fromkeys(names)}
     charged = {name: charge(found, name, usage, kind, requested_at) for name, found in prices.items()}

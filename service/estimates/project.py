@@ -12,14 +12,14 @@ from operator import itemgetter
 from typing import TypeVar
 
 from service.api.instants import parse_instant
-from service.api.problems import invalid
+from service.api.problems import ProblemError, invalid
 from service.catalog.assumption_schemas import AssumptionUsed
 from service.estimates import project_schemas as wire
 from service.estimates.compute import Priced, price_at
 from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_models
 from service.estimates.project_answers import Formatter
 from service.estimates.project_assumptions import AssumptionSet, Used, assumptions_in_force
-from service.pricing.errors import InvalidAmount
+from service.pricing.errors import InputError, InvalidAmount
 from service.pricing.money import parse_decimal
 from service.pricing.project import (
     Attempts,
@@ -140,6 +140,28 @@ def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
         field = "provider" if request.provider is not None else "all_models"
         raise invalid(field, f"no offering of this set has a price at {at.isoformat()}")
     return priced, unpriced
+
+
+def project_models(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest, at: datetime) -> set[str] | None:
+    """The stored ids whose prices a project estimate reads, resolved as estimate_project resolves them (the set of
+    `models`, or of `provider`, and every strategy's models); None: the whole catalog's (`all_models`). A name that
+    does not resolve is left out: its estimate fails with its own problem when it is priced."""
+    if request.all_models:
+        return None
+    names = list(request.models or [])
+    for strategy in request.strategies:
+        if isinstance(strategy, wire.HybridStrategy):
+            names += [strategy.draft, strategy.review]
+        elif (profile := assumptions_in_force(snapshot.assumptions, at).self_host.get(strategy.profile)) is not None:
+            names.append(profile.value.model)
+    found = {name for name, info in snapshot.models.items() if info.provider == request.provider} \
+        if request.provider is not None else set()
+    for name in names:
+        try:
+            found.add(snapshot.resolve(name, at))
+        except (InputError, ProblemError):
+            continue
+    return found
 
 
 def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, request: wire.ProjectEstimateRequest,

@@ -72,9 +72,16 @@ class QuoteController(Controller):
         body = await get_quote(session, quote_id)
         return Response(body, media_type="application/json")  # type: ignore[arg-type]
 
-    @get("/{quote_id:str}/repriced", responses=responses(404, 422, 503),
-         summary="A stored estimate quote priced again on what the catalog knows now",
-         description="Both totals, the difference (now minus then) and the corrections recorded since the quote's "
-                     "`known_at` whose stretch covers its instant (docs/history.md). The quote itself is unchanged.")
+    @get("/{quote_id:str}/repriced", responses=responses(404, 410, 422, 503),
+         summary="A stored quote priced again on what the catalog knows now",
+         description=('A quote of any kind (estimate, batch, compare, monthly, self-host, project): the same request, '
+                      "at the same instants, priced on the history the catalog holds now. Each of the answer's totals "
+                      "then and now, with the difference (now minus then), in `totals`: an estimate's `cost.total`, a "
+                      "batch's and a month's `total`, each compared model's `rows[].cost.total`, each project model's "
+                      "`models[].cost.expected`, a self-host comparison's `compare_with.api_per_mtok` (and "
+                      '`api_monthly_cost`). A kind with one total repeats it in `total_then`, `total_now` and '
+                      "`difference`. `corrections`: those recorded after the quote's `known_at` that meet a stretch of "
+                      'valid time either answer priced (docs/history.md). The quote itself is unchanged; a request that'
+                      " today's catalog cannot price is answered with that problem."))
     async def repriced(self, session: DbSession, state: State, quote_id: SlugPath) -> RepricedQuote:
-        return await reprice(session, state.snapshot_keeper.current, quote_id)
+        return await reprice(session, state.snapshot_keeper.current, quote_id, state.work_limits)

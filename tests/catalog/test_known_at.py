@@ -114,3 +114,21 @@ async def test_known_at_is_refused_in_a_quote_rather_than_ignored(client, sessio
     now = await session.scalar(select(func.now()))
     answer = await client.post("/v1/quotes", json={"kind": "estimate", "request": _estimate(now)})
     assert_problem(answer, 422, field="known_at")
+
+
+async def test_the_promotions_and_corrections_lists_as_known_before_a_correction_and_after_it(client, session):
+    correction, now = await _end_the_discount_a_day_earlier(client, session)
+
+    async def listed(path: str, known_at: datetime | None) -> list[dict]:
+        params = {"model": SEEDED} if known_at is None else {"model": SEEDED, "known_at": known_at.isoformat()}
+        response = await client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    ends = {p["valid_to"] for p in await listed("/v1/promotions", now - TICK)}
+    assert ends == {"2026-05-05T00:00:00Z"}  # the launch discount as it was said before the correction
+    assert {p["valid_to"] for p in await listed("/v1/promotions", None)} == {"2026-05-04T00:00:00Z"}
+    assert await listed("/v1/promotions", now) == await listed("/v1/promotions", None)
+    assert await listed("/v1/corrections", now - TICK) == []
+    assert [c["id"] for c in await listed("/v1/corrections", now)] == [correction["id"]]
+    assert_problem(await client.get("/v1/promotions", params={"known_at": "soon"}), 422, field="known_at")

@@ -7,6 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
+from service.estimates import as_of_comparisons
+from service.snapshot.catalog_snapshot import snapshot_known_at
 from tests.catalog.test_known_at import SEEDED, THE_DAY, TICK, _end_the_discount_a_day_earlier
 from tests.problems import assert_problem
 
@@ -89,3 +93,41 @@ async def test_a_quote_of_a_batch_with_known_at_is_refused_rather_than_ignored(c
     request = {"known_at": now.isoformat(), "items": [{**USAGE, "model": SEEDED, "at": THE_DAY}]}
     answer = await client.post("/v1/quotes", json={"kind": "batch", "request": request})
     assert_problem(answer, 422, field="known_at")
+
+
+class _Asked:
+    """snapshot_known_at as the routes call it, recording which models each call asked for (None: every model)."""
+
+    def __init__(self) -> None:
+        self.model_ids: list[set[str] | None] = []
+
+    def __call__(self, session, snapshot, known_at, model_ids=None):
+        self.model_ids.append(None if model_ids is None else set(model_ids))
+        return snapshot_known_at(session, snapshot, known_at, model_ids)
+
+
+async def test_a_comparison_as_known_then_reads_only_the_models_it_compares(client, session, monkeypatch):
+    asked = _Asked()
+    known_at = (await session.scalar(select(func.now()))).isoformat()  # the seed is known then
+    monkeypatch.setattr(as_of_comparisons, "snapshot_known_at", asked)
+    named = await client.post("/v1/estimate/compare", json={
+        **USAGE, "baseline": SEEDED, "models": ["deepseek-v4-pro", SEEDED], "at": THE_DAY, "known_at": known_at})
+    offerings = await client.post("/v1/estimate/compare", json={
+        **USAGE, "baseline": SEEDED, "offerings_of": SEEDED, "at": THE_DAY, "known_at": known_at})
+    catalog = await client.post("/v1/estimate/compare", json={**USAGE, "baseline": SEEDED, "at": THE_DAY,
+                                                               "known_at": known_at})
+    assert (named.status_code, offerings.status_code, catalog.status_code) == (200, 200, 200), named.text
+    assert {row["model"] for row in named.json()["rows"]} == {SEEDED, "deepseek-v4-pro"}
+    offered = {row["model"] for row in offerings.json()["rows"]}
+    assert asked.model_ids == [{SEEDED, "deepseek-v4-pro"}, offered, None]  # only the whole catalog's compare reads all
+
+
+async def test_a_month_as_known_then_reads_only_the_models_of_its_mix(client, session, monkeypatch):
+    asked = _Asked()
+    known_at = (await session.scalar(select(func.now()))).isoformat()  # the seed is known then
+    monkeypatch.setattr(as_of_comparisons, "snapshot_known_at", asked)
+    mix = [{"model": SEEDED, "share": "0.5"}, {"model": "deepseek-v4-pro", "share": "0.5"}]
+    answer = await client.post("/v1/estimate/monthly", json={**MONTH, "mix": mix, "month": "2026-05",
+                                                             "known_at": known_at})
+    assert answer.status_code == 200, answer.text
+    assert asked.model_ids == [{SEEDED, "deepseek-v4-pro"}]

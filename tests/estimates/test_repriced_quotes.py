@@ -7,7 +7,6 @@ import asyncio
 import time
 
 from tests.factories import committed_model_and_key
-from tests.problems import assert_problem
 
 THE_DAY = "2026-05-04T12:00:00Z"
 USAGE = {"input_tokens": 1_000_000, "output_tokens": 0, "at": THE_DAY}
@@ -52,11 +51,3 @@ async def test_the_launch_discount_corrected_a_day_earlier_old_new_and_repriced(
     assert (repriced["total_then"], repriced["total_now"], repriced["difference"]) == ("0.035", "0.14", "0.105")
     assert repriced["corrections"] == [{"id": correction.json()["id"], "reason": "the discount ended on May 4"}]
     assert repriced["known_at"] == quote["known_at"]
-
-
-async def test_only_estimate_quotes_are_repriced_yet(client):
-    created = await client.post("/v1/quotes", json={"kind": "compare", "request": {
-        "baseline": "deepseek-v4-flash", "models": ["gpt-4.1"], "input_tokens": 1000, "output_tokens": 1000}})
-    assert created.status_code == 201, created.text
-    assert_problem(await client.get(f"/v1/quotes/{created.json()['id']}/repriced"), 422, field="quote_id")
-    assert_problem(await client.get("/v1/quotes/q_nosuchquote/repriced"), 404, type="not-found")

@@ -262,6 +262,21 @@
     renderTable();
   }
 
+  /* ---- as known at, and the corrections an answer names ---- */
+
+  // Said above the table: the record time the figures are as known at (the one the API answered with, once it
+  // has), and the corrections the answers were priced on. Nothing is shown for today's uncorrected prices.
+  function showAsOf(state) {
+    const { knownAt, corrections } = view;
+    const known = knownAt || state.known_at;
+    $("known-note").textContent = known
+      ? `As known at ${known}: every figure is what the catalog said then, before any later correction.`
+      : "Priced on corrected data: the catalog's prices for these dates were corrected.";
+    $("answer-corrections").replaceChildren(...[...corrections].sort((a, b) => a[0] - b[0]).map(([id, reason]) =>
+      make("li", { className: "answer-correction", textContent: `Correction ${id}: ${reason}` })));
+    $("asof").hidden = !known && !corrections.size;
+  }
+
   /* ---- price history ---- */
 
   let lastHistory = null; // {data, marker}: redrawn on resize and once the catalog's names are in
@@ -278,6 +293,9 @@
 
   function showHistory(data, state) {
     lastHistory = { data, marker: marker(state) };
+    $("history-known").hidden = !data.known;
+    $("history-known").textContent = data.known ? `As known at ${data.known}: the prices, promotions and `
+      + "corrections the catalog held then." : "";
     drawHistory();
     const day = (instant, open) => (instant ? instant.slice(0, 10) : open);
     $("history-text").replaceChildren(
@@ -310,6 +328,6 @@
 
   Estimator.render = {
     renderTable, renderSoon, showPager, drawBars, markSort, sortBy, showProblems, setBusy, showHistory, drawHistory,
-    variantOf,
+    variantOf, showAsOf,
   };
 })();

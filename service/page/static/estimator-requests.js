@@ -5,7 +5,8 @@
 
 (() => {
   const { $, names, nameOf, ensureOption, readForm, writeUrl, markPreset, view, problems, list } = Estimator;
-  const { renderTable, renderSoon, setBusy, showProblems, showHistory, drawHistory, variantOf, showPager } = Estimator.render;
+  const { renderTable, renderSoon, setBusy, showProblems, showHistory, drawHistory, variantOf, showPager, showAsOf } =
+    Estimator.render;
   const DEBOUNCE_MS = 250;
   const MAX_PROVIDERS = 2000; // the provider filter's list stops there (four pages of 500)
   // A model that has no price at the instant, or not the variant asked for, or is gone: the compare request
@@ -137,7 +138,12 @@
     const spread = state.spread === "office" ? { distribution: { kind: "office_hours", timezone: "UTC" } } : {};
     const when = state.mode === "month" ? { month: state.month, ...spread } : { at: requestedAt || state.at };
     const asked = variantOf(state);
-    const session = { ...usage, at, ...requested, ...variant }; // one session, at the comparison's instant
+    // As known at: sent with every request that prices, so every figure is the catalog's of then.
+    const asOf = state.known_at ? { known_at: state.known_at } : {};
+    view.knownAt = null;
+    view.corrections.clear();
+    showAsOf(state);
+    const session = { ...usage, at, ...requested, ...variant, ...asOf }; // one session, at the comparison's instant
     // The estimates are for the models shown, so they wait for the page of the list (at once when it is in).
     return pageReady.then(() => {
       if (gen !== generation) return null;
@@ -149,6 +155,7 @@
           if (gen !== generation) return;
           view.rows = body.rows;
           view.at = body.at;
+          noteAnswer(body);
           view.variant = asked;
           view.cached = usage.cached_input_tokens > 0;
           renderSoon();
@@ -156,10 +163,11 @@
         .catch((error) => failed(gen, error));
       // One request prices the month on every model shown, each on its own.
       const monthly = api("/v1/estimate/monthly/models",
-        { models: shown, ...usage, sessions_per_month: sessions, ...variant, ...when }, signal)
+        { models: shown, ...usage, sessions_per_month: sessions, ...variant, ...when, ...asOf }, signal)
         .then((body) => {
           if (gen !== generation) return;
           body.data.forEach((item, index) => monthlyItem(gen, item, index, asked));
+          body.data.forEach((item) => item.ok && noteAnswer(item.result));
           renderSoon();
         })
         .catch((error) => failed(gen, error));
@@ -169,6 +177,7 @@
       if (gen !== generation) return;
       setBusy(false);
       renderSoon();
+      showAsOf(state);
       showProblems();
       // The table first, then the history chart further down: its requests would only slow the table's.
       updateHistory(state);
@@ -210,6 +219,13 @@
     return failed(gen, new Problem(error.status, missing, error.type, error.errors || []));
   }
 
+  // An answer priced as known at a record time says which (`known_at`); one priced on corrected data names the
+  // corrections (`corrections`, id and reason), with or without known_at.
+  function noteAnswer(body) {
+    if (body.known_at) view.knownAt = body.known_at;
+    for (const correction of body.corrections || []) view.corrections.set(correction.id, correction.reason);
+  }
+
   function failed(gen, error) {
     if (gen !== generation || error.name === "AbortError") return;
     const detail = error instanceof Problem ? error.detail : String(error);
@@ -220,23 +236,28 @@
 
   /* ---- price history ---- */
 
-  function loadHistory(id) {
-    if (!historyCache.has(id)) {
+  // A model's history as known now, or as known at `known` (its prices, promotions and corrections of then).
+  function loadHistory(id, known) {
+    const key = `${known}\n${id}`;
+    if (!historyCache.has(key)) {
       const path = encodeURIComponent(id);
-      const promise = Promise.all([allPages(`/v1/models/${path}/prices`), allPages(`/v1/promotions?model=${path}`),
-        allPages(`/v1/corrections?model=${path}`)])
-        .then(([prices, promotions, corrections]) => ({ id, prices, promotions, corrections }));
-      promise.catch(() => historyCache.delete(id)); // a failure is not remembered: the next change retries
-      historyCache.set(id, promise);
+      const asOf = known ? `known_at=${encodeURIComponent(known)}` : "";
+      const prices = `/v1/models/${path}/prices`;
+      const promise = Promise.all([allPages(asOf ? `${prices}?${asOf}` : prices),
+        allPages(`/v1/promotions?model=${path}${asOf && "&" + asOf}`),
+        allPages(`/v1/corrections?model=${path}${asOf && "&" + asOf}`)])
+        .then(([prices, promotions, corrections]) => ({ id, prices, promotions, corrections, known }));
+      promise.catch(() => historyCache.delete(key)); // a failure is not remembered: the next change retries
+      historyCache.set(key, promise);
     }
-    return historyCache.get(id);
+    return historyCache.get(key);
   }
 
   async function updateHistory(state) {
     const gen = ++historyGeneration;
     const id = state.hist || state.baseline;
     try {
-      const data = await loadHistory(id);
+      const data = await loadHistory(id, state.known_at);
       if (gen !== historyGeneration) return;
       problems.history = [];
       showHistory(data, state);

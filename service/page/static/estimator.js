@@ -18,10 +18,11 @@
   const make = (tag, props) => Object.assign(document.createElement(tag), props);
   const DEFAULTS = { in: "50000", out: "20000", cache: "0", retry: "1", spm: "1000", at: "2026-05-10",
     month: "", baseline: "deepseek-v4-flash", mode: "at", hist: "", log: false,
-    requested: "", processing: "standard", tier: "standard", spread: "uniform" };
+    requested: "", processing: "standard", tier: "standard", spread: "uniform", known_at: "" };
   // The pricing-rule inputs: in the URL only when not the default, so links made before them stay the same.
   const RULE_FIELDS = ["requested", "processing", "tier", "spread"];
-  const FIELDS = ["in", "out", "cache", "retry", "spm", "at", "month", "baseline", ...RULE_FIELDS];
+  // known_at: every answer as the catalog said at that record time (docs/history.md); empty, today's knowledge.
+  const FIELDS = ["in", "out", "cache", "retry", "spm", "at", "month", "baseline", ...RULE_FIELDS, "known_at"];
   const COLUMNS = ["model", "per_session", "monthly", "input_ratio", "output_ratio", "total_ratio", "rates"];
 
   const names = new Map(); // model id -> display name, from the catalog
@@ -36,8 +37,10 @@
     list: { q: "", provider: "", cursor: null, page: 1, back: [], size: 50, ids: [], next: null, loaded: false },
     sort: { key: "per_session", order: "asc" }, // the API's own order: cheapest first
     // What the table shows: the last compare answer (and the variant and cache share it was asked with) and the
-    // monthly result per model ({total, periods} or {missing, note}).
-    view: { rows: null, at: null, variant: null, cached: false, monthly: new Map() },
+    // monthly result per model ({total, periods} or {missing, note}); the record time the answers were priced as
+    // known at (null: today's knowledge), and the corrections they name, by id.
+    view: { rows: null, at: null, variant: null, cached: false, monthly: new Map(), knownAt: null,
+      corrections: new Map() },
     problems: { catalog: [], providers: [], estimate: [], history: [] }, // shown together in the alert region
   };
 
@@ -100,6 +103,7 @@
     else query.set("at", state.at);
     query.set("baseline", state.baseline);
     for (const key of RULE_FIELDS) if (state[key] !== DEFAULTS[key]) query.set(key, state[key]);
+    if (state.known_at) query.set("known_at", state.known_at); // like the rules: only when chosen
     if (state.hist) query.set("hist", state.hist);
     if (state.log) query.set("log", "1");
     const { sort, list } = Estimator;
