@@ -1,5 +1,6 @@
 """Corrections: `POST /v1/models/{id}/corrections` replaces what the catalog says about a past stretch, audited;
-`GET /v1/corrections` lists them (docs/history.md)."""
+`POST /v1/promotions/{id}/corrections` corrects one promotion by its id; `GET /v1/corrections` lists them
+(docs/history.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from service.catalog.correction_schemas import (
     CorrectionCreate,
     CorrectionOut,
     CorrectionPage,
+    PromotionCorrection,
 )
+from service.catalog.promotion_corrections import correct_promotion
 from service.db.engine import DbSession
 
 _PATHS = ["/models/{model_id:str}/corrections", "/models/{provider_id:str}/{model_id:str}/corrections"]
@@ -54,6 +57,22 @@ class CorrectionController(Controller):
     ) -> CorrectionOut:
         key_id = int(request.scope["state"]["api_key_id"])  # set by service.http.access once the key is checked
         return _out(await corrections.correct(session, offering_id(provider_id, model_id), data, key_id))
+
+    @idempotent_post("/promotions/{promotion_id:int}/corrections", **CORRECT_ROUTE,
+                     summary="Correct one promotion's past",
+                     description="What one promotion really was: the fields given replace its own, or "
+                                 "`withdrawn: true` says it never was. Made as a correction of its model over the "
+                                 "stretch the promotion covered before or covers after (the same audit, record "
+                                 "time and answer as `POST /v1/models/{id}/corrections`); the model's other "
+                                 "promotions in that stretch are recorded again as they were. A promotion that a "
+                                 "later write superseded is a 409 naming where its current rows are listed. Needs "
+                                 "the scope `catalog:correct`.")
+    async def correct_promotion(
+        self, request: Request[Any, Any, Any], session: DbSession, promotion_id: IdPath,
+        data: JSONBody[PromotionCorrection],
+    ) -> CorrectionOut:
+        key_id = int(request.scope["state"]["api_key_id"])  # set by service.http.access once the key is checked
+        return _out(await correct_promotion(session, promotion_id, data, key_id))
 
     @get("/corrections", responses=responses(404, 422, 503), summary="List corrections, oldest first",
          description="Filters combine: `model` (one model's or offering's), `since` and `until` (recorded at or "

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from service.api.problems import invalid
 from service.api.structs import Instant, ModelId, Name, Schema, Source
-from service.catalog.schemas import PercentOff, PricePeriodCreate, PricePeriodOut, PromotionOut, check_percent
+from service.catalog.schemas import (
+    PercentOff,
+    PercentOffOrUnset,
+    PricePeriodCreate,
+    PricePeriodOut,
+    PromotionOut,
+    check_percent,
+)
 from service.pricing.errors import InvalidValue
 
 Reason = Annotated[str, Meta(min_length=1, max_length=2000, description="why the past is corrected")]
@@ -88,3 +95,28 @@ class CorrectionOut(Schema):
 class CorrectionPage(Schema):
     data: list[CorrectionOut]
     next_cursor: str | None
+
+
+class PromotionCorrection(Schema):
+    """What one promotion really was. The fields given replace the promotion's own; `withdrawn: true` says it never
+    was. The model's correction endpoint does the work (docs/history.md), over the stretch the promotion covered
+    before and after."""
+
+    reason: Reason
+    name: Name | UnsetType = UNSET
+    percent_off: PercentOffOrUnset = UNSET
+    valid_from: Instant | UnsetType = UNSET
+    valid_to: Instant | UnsetType | None = UNSET
+    source: Source | UnsetType = UNSET
+    withdrawn: Annotated[bool, Meta(description="the promotion never was: it is removed from its whole period")] = False
+
+    def __post_init__(self) -> None:
+        changed = [name for name in ("name", "percent_off", "valid_from", "valid_to", "source")
+                   if getattr(self, name) is not UNSET]
+        if self.withdrawn and changed:
+            raise invalid(changed[0], "a withdrawn promotion takes no other field: it never was")
+        if not self.withdrawn and not changed:
+            raise invalid("withdrawn", "give the fields that were wrong (name, percent_off, valid_from, valid_to, "
+                                       "source), or withdrawn: true if the promotion never was")
+        if self.percent_off is not UNSET:
+            self.percent_off = check_percent(self.percent_off)
