@@ -184,6 +184,7 @@ async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update:
 
 
 async def _superseded(session: AsyncSession, promotion: PromotionRow) -> ProblemError:
+    assert promotion.superseded_at is not None  # only superseded promotions come here
     replacement = await session.scalar(select(PromotionRow.id).where(PromotionRow.replaces == promotion.id))
     if replacement is None and promotion.superseded_by is not None:
         how = f"was corrected (correction {promotion.superseded_by}): list the model's promotions"
@@ -192,7 +193,7 @@ async def _superseded(session: AsyncSession, promotion: PromotionRow) -> Problem
     else:
         how = f"was changed: it is now promotion {replacement}"
     return ProblemError(404, "not-found", "Not found",
-                        f"promotion '{promotion.id}' {how} (at {promotion.superseded_at})")
+                        f"promotion '{promotion.id}' {how} (at {promotion.superseded_at.isoformat()})")
 
 
 async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate) -> PromotionRow:

@@ -114,3 +114,12 @@ async def test_known_at_is_refused_in_a_quote_rather_than_ignored(client, sessio
     now = await session.scalar(select(func.now()))
     answer = await client.post("/v1/quotes", json={"kind": "estimate", "request": _estimate(now)})
     assert_problem(answer, 422, field="known_at")
+
+
+async def test_a_promotion_a_correction_superseded_answers_404_naming_the_correction(client, session):
+    listed = (await client.get("/v1/promotions", params={"model": SEEDED})).json()["data"]
+    discount = next(p for p in listed if p["name"] == "V4-Flash launch discount")
+    correction, _ = await _end_the_discount_a_day_earlier(client, session)
+    gone = await client.get(f"/v1/promotions/{discount['id']}")
+    assert_problem(gone, 404, type="not-found")
+    assert f"was corrected (correction {correction['id']})" in gone.json()["detail"]
