@@ -65,8 +65,8 @@ class CorrectionController(Controller):
                                  "stretch the promotion covered before or covers after (the same audit, record "
                                  "time and answer as `POST /v1/models/{id}/corrections`); the model's other "
                                  "promotions in that stretch are recorded again as they were. A promotion that a "
-                                 "later write superseded is a 409 naming where its current rows are listed. Needs "
-                                 "the scope `catalog:correct`.")
+                                 "later write superseded is a 404 naming what replaced it. Needs the scope "
+                                 "`catalog:correct`.")
     async def correct_promotion(
         self, request: Request[Any, Any, Any], session: DbSession, promotion_id: IdPath,
         data: JSONBody[PromotionCorrection],

@@ -7,12 +7,16 @@ same rule with the same instant, so the two never disagree, and a test can write
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, literal, select
+from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.problems import ProblemError
-from service.db.models import PriceRow
+from service.db.models import PriceRow, PromotionRow
+from service.pricing.prices import MORE_PRICES
+
+RowT = TypeVar("RowT", PriceRow, PromotionRow)
 
 
 async def write_time(session: AsyncSession) -> datetime:
@@ -50,3 +54,33 @@ async def refuse_past_discount(
     if await priced_between(session, model_id, valid_from, end):
         raise past_is_fixed(model_id, f"the promotion would start at {valid_from.isoformat()}, before now "
                                       f"({now.isoformat()}), where model '{model_id}' had a price")
+
+
+async def supersede(session: AsyncSession, row: RowT, *, withdrawn: bool = False) -> RowT:
+    """Supersede `row` at the time of the write: the one change the database lets a stored row have (migration
+    0019). Its replacement, if any, is inserted next and names it (`replaces`); a promotion gone for good is
+    `withdrawn`, and the change log calls that a delete."""
+    table = type(row)
+    values: dict[str, Any] = {"superseded_at": func.now()}
+    if withdrawn:
+        values["withdrawn"] = True
+    await session.execute(update(table).where(table.id == row.id).values(**values))
+    await session.refresh(row)
+    return row
+
+
+def continued_price(row: PriceRow, valid_to: datetime | None) -> PriceRow:
+    """A superseded period again, with another end: the same price from the same start."""
+    return PriceRow(model_id=row.model_id, valid_from=row.valid_from, valid_to=valid_to, currency=row.currency,
+                    input_per_mtok=row.input_per_mtok, output_per_mtok=row.output_per_mtok,
+                    cache_read_per_mtok=row.cache_read_per_mtok, cache_write_per_mtok=row.cache_write_per_mtok,
+                    source=row.source, rules=row.rules, replaces=row.id,
+                    **{name: getattr(row, name) for name in MORE_PRICES})
+
+
+def changed_promotion(row: PromotionRow, changes: dict[str, Any]) -> PromotionRow:
+    """A superseded promotion again, with `changes`: created when it was, changed now (its ETag changes)."""
+    fields = {name: getattr(row, name) for name in ("model_id", "name", "percent_off", "valid_from", "valid_to",
+                                                    "source")}
+    return PromotionRow(**{**fields, **changes}, created_at=row.created_at, updated_at=func.clock_timestamp(),
+                        replaces=row.id)

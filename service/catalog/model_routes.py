@@ -97,7 +97,8 @@ class ModelController(Controller):
           description="A period starting inside the open-ended current period closes it at its start, which "
                       "may not be before the time of the write (409 `history-is-fixed`); any other overlap is "
                       "refused with 409. A period in a past gap, where the model had no price, is a backfill. "
-                      "Stored prices are never changed.")
+                      "Stored prices are never changed: the closed period is superseded and recorded again with "
+                      "its end (a new id), so reads with `known_at` before the write still see it open.")
     async def add_price(
         self, session: DbSession, model_id: SlugPath, data: JSONBody[schemas.PricePeriodCreate],
         provider_id: ProviderPath = None,

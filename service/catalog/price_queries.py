@@ -8,16 +8,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.api.preconditions import require_match
 from service.api.problems import ProblemError, conflict, invalid, not_found
 from service.catalog import schemas
-from service.catalog.history import past_is_fixed, refuse_past_discount, write_time
+from service.catalog.history import (
+    changed_promotion,
+    continued_price,
+    past_is_fixed,
+    refuse_past_discount,
+    supersede,
+    write_time,
+)
 from service.catalog.list_queries import covers, known
 from service.catalog.period_queries import more_prices
-from service.catalog.queries import apply_changes, changes_of, get_model, insert_row
+from service.catalog.queries import changes_of, get_model, insert_row
 from service.catalog.rules import from_document, to_document
 from service.catalog.rules import from_request as rules_from_request
 from service.db.models import CorrectionRow, ModelRow, PriceRow, PromotionRow
@@ -41,7 +48,8 @@ async def list_prices(
 
 async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePeriodCreate) -> PriceRow:
     """Insert a period; one that starts inside the open-ended current period closes it at its start, which may not be
-    before now. A period in a past gap, where the model had no price, is a backfill (docs/security.md, History)."""
+    before now: the open period is superseded and recorded again with that end (docs/history.md). A period in a past
+    gap, where the model had no price, is a backfill (docs/security.md, History)."""
     # Writers of one model's prices take turns on the model row; without that, two writers waiting on each
     # other's exclusion-constraint check and open-period lock deadlock. Other models are not held up.
     rules = rules_from_request(data.rules)  # a 422 before any lock is taken
@@ -54,7 +62,8 @@ async def add_price(session: AsyncSession, model_id: str, data: schemas.PricePer
         if data.valid_from < now:
             raise past_is_fixed(model_id, f"the new period would close price {open_period.id} at "
                                           f"{data.valid_from.isoformat()}, before now ({now.isoformat()})")
-        await session.execute(update(PriceRow).where(PriceRow.id == open_period.id).values(valid_to=data.valid_from))
+        # Not closed in place: what the catalog said about the future until now stays readable with known_at.
+        await insert_row(session, continued_price(await supersede(session, open_period), data.valid_from))
     elif open_period is not None and open_period.valid_from == data.valid_from:
         raise conflict(f"price {open_period.id} already starts at {data.valid_from.isoformat()}")
     return await insert_row(session, PriceRow(
@@ -165,10 +174,26 @@ def to_discount(promotion: PromotionRow) -> Discount:
 
 
 async def get_promotion(session: AsyncSession, promotion_id: int, *, for_update: bool = False) -> PromotionRow:
+    """A promotion the catalog says now. A superseded one is gone: a 404 that names its replacement, if any."""
     promotion = await session.get(PromotionRow, promotion_id, with_for_update=for_update or None)
     if promotion is None:
         raise not_found("promotion", promotion_id)
+    if promotion.superseded_at is not None:
+        raise await _superseded(session, promotion)
     return promotion
+
+
+async def _superseded(session: AsyncSession, promotion: PromotionRow) -> ProblemError:
+    assert promotion.superseded_at is not None  # only superseded promotions come here
+    replacement = await session.scalar(select(PromotionRow.id).where(PromotionRow.replaces == promotion.id))
+    if replacement is None and promotion.superseded_by is not None:
+        how = f"was corrected (correction {promotion.superseded_by}): list the model's promotions"
+    elif replacement is None:
+        how = "was deleted"
+    else:
+        how = f"was changed: it is now promotion {replacement}"
+    return ProblemError(404, "not-found", "Not found",
+                        f"promotion '{promotion.id}' {how} (at {promotion.superseded_at.isoformat()})")
 
 
 async def create_promotion(session: AsyncSession, data: schemas.PromotionCreate) -> PromotionRow:
@@ -196,8 +221,11 @@ async def update_promotion(
     if valid_to is not None and valid_to <= valid_from:
         raise invalid("valid_to", "valid_to must be later than valid_from: periods are half-open")
     await _refuse_past_change(session, promotion, changes, valid_from, valid_to)
-    await apply_changes(session, promotion, changes)
-    return promotion
+    if all(value == getattr(promotion, name) for name, value in changes.items()):
+        return promotion  # nothing to record
+    # Not changed in place: superseded, and recorded again as changed (a new id), so known_at before now still
+    # reads what the catalog said about the future then.
+    return await insert_row(session, changed_promotion(await supersede(session, promotion), changes))
 
 
 async def delete_promotion(session: AsyncSession, promotion_id: int, if_match: str | None = None) -> None:
@@ -207,8 +235,7 @@ async def delete_promotion(session: AsyncSession, promotion_id: int, if_match: s
     if promotion.valid_from < now:
         raise past_is_fixed(promotion.model_id, f"promotion {promotion.id} started at "
                                                 f"{promotion.valid_from.isoformat()}: it cannot be deleted")
-    await session.delete(promotion)
-    await session.flush()
+    await supersede(session, promotion, withdrawn=True)  # never deleted: known_at before now still reads it
 
 
 async def _refuse_past_change(

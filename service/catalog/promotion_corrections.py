@@ -13,9 +13,10 @@ from msgspec import UNSET
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.api.problems import conflict, invalid, not_found
+from service.api.problems import invalid
 from service.catalog.correction_schemas import CorrectedPromotion, CorrectionCreate, PromotionCorrection
 from service.catalog.corrections import Corrected, correct
+from service.catalog.price_queries import get_promotion
 from service.catalog.queries import get_model
 from service.db.models import PromotionRow
 
@@ -23,18 +24,12 @@ from service.db.models import PromotionRow
 async def correct_promotion(
     session: AsyncSession, promotion_id: int, data: PromotionCorrection, key_id: int | None
 ) -> Corrected:
-    found = await session.get(PromotionRow, promotion_id)
-    if found is None:
-        raise not_found("promotion", promotion_id)
-    # The model's lock first, as every correction takes it, then the row read again under it: a correction that
-    # committed meanwhile has superseded it.
+    found = await get_promotion(session, promotion_id)  # a 404 for a superseded one names what replaced it
+    # The model's lock first, as every correction takes it, then the row read again under it: a write that committed
+    # meanwhile may have superseded it.
     await get_model(session, found.model_id, for_update=True)
-    row = await session.get(PromotionRow, promotion_id, populate_existing=True)
-    assert row is not None  # rows are never deleted
-    if row.superseded_at is not None:
-        raise conflict(f"promotion {promotion_id} is no longer what the catalog says: it was superseded at "
-                       f"{row.superseded_at.isoformat()}; correct the rows that replaced it "
-                       f"(GET /v1/promotions?model={row.model_id})")
+    await session.refresh(found)
+    row = await get_promotion(session, promotion_id)
     corrected = None if data.withdrawn else CorrectedPromotion(
         name=row.name if data.name is UNSET else data.name,
         percent_off=row.percent_off if data.percent_off is UNSET else data.percent_off,

@@ -60,7 +60,11 @@ class PromotionController(Controller):
     ) -> schemas.PromotionOut:
         return render.promotion(await price_queries.create_promotion(session, data))
 
-    @patch("/{promotion_id:int}", **CHANGE_ROUTE, summary="Change a promotion")
+    @patch("/{promotion_id:int}", **CHANGE_ROUTE, summary="Change a promotion", description=(
+        "A promotion is never changed in place: it is superseded and the changed one recorded as a new promotion, "
+        "whose id (and ETag) the answer carries; the old id then answers 404 naming the new one, and reads with "
+        "`known_at` before the change still see the old one. Only the future changes: a promotion that has "
+        "started may only have its end moved, to now or later (or its source corrected)."))
     async def update_promotion(
         self, session: DbSession, promotion_id: IdPath, data: JSONBody[schemas.PromotionUpdate],
         if_match: IfMatch = None,
@@ -68,7 +72,8 @@ class PromotionController(Controller):
         row = await price_queries.update_promotion(session, promotion_id, data, if_match)
         return with_etag(render.promotion(row), row)
 
-    @delete("/{promotion_id:int}", **DELETE_ROUTE,
-            summary="Delete a promotion")
+    @delete("/{promotion_id:int}", **DELETE_ROUTE, summary="Delete a promotion", description=(
+        "Only a promotion still to come. It is superseded, not erased: reads with `known_at` before the delete "
+        "still see it, and the change feed logs it as `promotion.deleted`."))
     async def delete_promotion(self, session: DbSession, promotion_id: IdPath, if_match: IfMatch = None) -> None:
         await price_queries.delete_promotion(session, promotion_id, if_match)

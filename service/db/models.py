@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Computed, ForeignKey, Numeric, String, Text, func, text
+from sqlalchemy import BigInteger, Computed, FetchedValue, ForeignKey, Numeric, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,7 +44,7 @@ class ModelRow(Base):
 
 
 class PriceRow(Base):
-    """One effective-dated price period. Rows are inserted, and only ever changed to close an open period."""
+    """One effective-dated price period. Rows are inserted, and only ever superseded, once (migration 0019)."""
 
     __tablename__ = "prices"
 
@@ -70,8 +70,11 @@ class PriceRow(Base):
     superseded_at: Mapped[datetime | None]
     superseded_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
     correction_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
-    # A period that starts before it was recorded filled a past gap (migration 0018).
-    backfill: Mapped[bool] = mapped_column(Computed("valid_from < recorded_at", persisted=True))
+    # The row an ordinary write superseded and this one continues (migration 0019).
+    replaces: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("prices.id"))
+    # A period that starts before it was recorded filled a past gap; a replacement keeps its row's (set by the
+    # database on insert, migration 0019).
+    backfill: Mapped[bool] = mapped_column(server_default=FetchedValue())
     # Context tiers, time windows and variants (service.catalog.rules); empty lists mean a flat rate.
     rules: Mapped[dict] = mapped_column(
         JSONB, server_default=text("""'{"context_tiers": [], "time_windows": [], "variants": []}'::jsonb""")
@@ -94,6 +97,9 @@ class PromotionRow(Base):
     superseded_at: Mapped[datetime | None]
     superseded_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
     correction_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("corrections.id"))
+    replaces: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("promotions.id"))
+    # Superseded by an ordinary delete, with no replacement (migration 0019).
+    withdrawn: Mapped[bool] = mapped_column(server_default=text("false"))
     backfill: Mapped[bool] = mapped_column(Computed("valid_from < created_at", persisted=True))
 
 

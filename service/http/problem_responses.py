@@ -133,6 +133,9 @@ def _title(status: int) -> str:
 
 CONFLICT_MESSAGES = {
     "prices_only_grow": "price history only grows: stored prices cannot be changed or deleted",
+    "promotions_only_grow": "promotion history only grows: a stored promotion is superseded, never changed in place "
+                            "or deleted",
+    "history_replaces": "a replacement row must replace a row of its model that the same write superseded",
     "prices_no_overlap": "the price period overlaps a stored period of this model",
     "promotions_no_overlap": "the promotion overlaps another promotion of this model",
     "providers_pkey": "a provider with this id already exists",
@@ -146,6 +149,7 @@ _CORRECT = "ordinary writes only change the future; correct the past with POST /
 PAST_IS_FIXED = {
     "prices_past_is_fixed": f"a price period cannot be closed before the time of the write: {_CORRECT}",
     "promotions_past_is_fixed": f"the change would alter a promotion before the time of the write: {_CORRECT}",
+    "history_replaced": f"a row superseded by an ordinary write must be recorded again: {_CORRECT}",
 }
 
 EXCEPTION_HANDLERS = {

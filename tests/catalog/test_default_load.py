@@ -153,7 +153,8 @@ def _imported_offering(catalog: DefaultCatalog) -> OfferingDoc:
 
 async def _history(session: AsyncSession, model_id: str) -> list[tuple[datetime, datetime | None, str]]:
     rows = await session.execute(select(PriceRow.valid_from, PriceRow.valid_to, PriceRow.input_per_mtok)
-                                 .where(PriceRow.model_id == model_id).order_by(PriceRow.valid_from))
+                                 .where(PriceRow.model_id == model_id, PriceRow.superseded_at.is_(None))
+                                 .order_by(PriceRow.valid_from))
     return [(row.valid_from, row.valid_to, format_decimal(row.input_per_mtok)) for row in rows]
 
 

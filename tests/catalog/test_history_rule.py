@@ -137,6 +137,7 @@ async def test_a_running_promotion_may_end_at_now_or_later_but_not_before(client
                         model.id)
     later = await client.patch(url, json={"valid_to": "2030-01-01T00:00:00Z"}, headers=writer)
     assert later.status_code == 200, later.text
+    url = f"/v1/promotions/{later.json()['id']}"  # the change is recorded as a promotion of its own
     at_now = await client.patch(url, json={"valid_to": now.isoformat(), "source": "ended early"}, headers=writer)
     assert at_now.status_code == 200, at_now.text
     assert at_now.json()["valid_to"] == now.isoformat().replace("+00:00", "Z")
@@ -146,8 +147,9 @@ async def test_a_promotion_still_to_come_may_change_or_go_but_not_move_into_the_
     created = await client.post("/v1/promotions", json=promotion(SEEDED, "2030-01-01T00:00:00Z"), headers=writer)
     url = f"/v1/promotions/{created.json()['id']}"
     _refused_as_history(await client.patch(url, json={"valid_from": "2026-06-01T00:00:00Z"}, headers=writer), SEEDED)
-    assert (await client.patch(url, json={"percent_off": "20"}, headers=writer)).status_code == 200
-    assert (await client.delete(url, headers=writer)).status_code == 204
+    changed = await client.patch(url, json={"percent_off": "20"}, headers=writer)
+    assert changed.status_code == 200, changed.text
+    assert (await client.delete(f"/v1/promotions/{changed.json()['id']}", headers=writer)).status_code == 204
 
 
 async def test_the_seed_is_loaded_as_a_backfill(client):

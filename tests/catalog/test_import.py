@@ -25,6 +25,8 @@ from service.pricing.prices import TokenPrices
 from service.pricing.rules import FLAT, ContextTier, PriceRules, TimeWindow, Variant
 from service.pricing.windows import DailyWindow
 
+CURRENT = PriceRow.superseded_at.is_(None)  # the rows the catalog says now (migration 0019)
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 EVERY_DAY = frozenset(range(7))
@@ -66,7 +68,7 @@ async def test_an_import_adds_new_models_and_only_changed_prices_and_a_reimport_
     # closing its period before then would change answers already given.
     written = await session.scalar(select(func.now()))
     assert f"~ model gpt-4.1: new period from {written.isoformat()} at 1.8/8 per 1M (in/out)" in report.changes
-    query = select(PriceRow).where(PriceRow.model_id == "gpt-4.1").order_by(PriceRow.valid_from)
+    query = select(PriceRow).where(PriceRow.model_id == "gpt-4.1", CURRENT).order_by(PriceRow.valid_from)
     history = list(await session.scalars(query))
     assert [(p.input_per_mtok, p.valid_to, p.source) for p in history] == [
         (Decimal(2), written, history[0].source), (Decimal("1.8"), None, "import:litellm_small.json")]
@@ -82,7 +84,7 @@ async def test_a_genai_prices_import_schedules_future_prices_and_reimports_clean
     report = await apply_import(session, parsed, "import:genai_prices_small.json", NOW)
     assert report.providers_created == 0 and report.models_created == 4 and report.unchanged == 1
     future = list(await session.scalars(
-        select(PriceRow).where(PriceRow.model_id == "claude-future").order_by(PriceRow.valid_from)))
+        select(PriceRow).where(PriceRow.model_id == "claude-future", CURRENT).order_by(PriceRow.valid_from)))
     assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in future] == [
         (NOW, datetime(2099, 1, 1, tzinfo=UTC), Decimal(4)), (datetime(2099, 1, 1, tzinfo=UTC), None, Decimal(2))]
     again = await apply_import(session, parsed, "import:genai_prices_small.json", NOW.replace(hour=14))
@@ -251,7 +253,7 @@ async def test_rules_are_stored_a_reimport_changes_nothing_and_a_changed_tier_is
     third = await apply_import(session, parse_litellm(changed), "import:litellm_rules.json", later)
     assert (third.prices_added, third.unchanged, third.refused) == (1, 3, [])
     history = list(await session.scalars(
-        select(PriceRow).where(PriceRow.model_id == "gpt-ruled").order_by(PriceRow.valid_from)))
+        select(PriceRow).where(PriceRow.model_id == "gpt-ruled", CURRENT).order_by(PriceRow.valid_from)))
     written = await session.scalar(select(func.now()))  # not `later`, which is past: the change starts at the write
     assert [(p.valid_from, p.valid_to, p.input_per_mtok) for p in history] == [
         (NOW, written, Decimal("2.5")), (written, None, Decimal("2.5"))]

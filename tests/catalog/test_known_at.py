@@ -132,3 +132,12 @@ async def test_the_promotions_and_corrections_lists_as_known_before_a_correction
     assert await listed("/v1/corrections", now - TICK) == []
     assert [c["id"] for c in await listed("/v1/corrections", now)] == [correction["id"]]
     assert_problem(await client.get("/v1/promotions", params={"known_at": "soon"}), 422, field="known_at")
+
+
+async def test_a_promotion_a_correction_superseded_answers_404_naming_the_correction(client, session):
+    listed = (await client.get("/v1/promotions", params={"model": SEEDED})).json()["data"]
+    discount = next(p for p in listed if p["name"] == "V4-Flash launch discount")
+    correction, _ = await _end_the_discount_a_day_earlier(client, session)
+    gone = await client.get(f"/v1/promotions/{discount['id']}")
+    assert_problem(gone, 404, type="not-found")
+    assert f"was corrected (correction {correction['id']})" in gone.json()["detail"]

@@ -15,6 +15,7 @@ async def _overlapping_pairs(engine, model_id: str) -> int:
             SELECT count(*) FROM prices a JOIN prices b
               ON a.model_id = b.model_id AND a.id < b.id
              AND tstzrange(a.valid_from, a.valid_to, '[)') && tstzrange(b.valid_from, b.valid_to, '[)')
+             AND tstzrange(a.recorded_at, a.superseded_at, '[)') && tstzrange(b.recorded_at, b.superseded_at, '[)')
             WHERE a.model_id = :model"""), {"model": model_id})
 
 

@@ -116,8 +116,8 @@ async def test_promotion_corrections_refuse_what_they_cannot_do(client, session,
     done = await client.post(url, json={"reason": "half off was 40 off", "percent_off": "40"}, headers=corrector)
     assert done.status_code == 201, done.text
     again = await client.post(url, json={"reason": "and again", "percent_off": "30"}, headers=corrector)
-    detail = assert_problem(again, 409, type="conflict")["detail"]
-    assert f"GET /v1/promotions?model={model.id}" in detail
+    detail = assert_problem(again, 404, type="not-found")["detail"]
+    assert f"was corrected (correction {done.json()['id']})" in detail
     [current] = done.json()["promotions"]["new"]
     fixed = await client.post(f"/v1/promotions/{current['id']}/corrections",
                               json={"reason": "and again", "percent_off": "30"}, headers=corrector)

@@ -44,10 +44,16 @@ async def test_a_promotion_can_be_changed_and_deleted(client, session, writer):
     changed = await client.patch(url, json={"valid_to": "2030-02-10T00:00:00Z", "percent_off": "20"}, headers=writer)
     assert changed.status_code == 200, changed.text
     assert changed.json()["percent_off"] == "20" and changed.json()["valid_to"] == "2030-02-10T00:00:00Z"
+    # Superseded and recorded again: the change has an id of its own, and the old id says where it went.
+    assert changed.json()["id"] != created["id"]
+    gone = await client.get(url)
+    assert gone.status_code == 404 and f"it is now promotion {changed.json()['id']}" in gone.json()["detail"]
+    url = f"/v1/promotions/{changed.json()['id']}"
+    assert (await client.get(url)).json() == changed.json()
     backwards = await client.patch(url, json={"valid_to": "2030-01-01T00:00:00Z"}, headers=writer)
     assert backwards.status_code == 422
     assert (await client.delete(url, headers=writer)).status_code == 204
-    assert (await client.get(url)).status_code == 404
+    assert "was deleted" in (await client.get(url)).json()["detail"]
 
 
 async def test_a_promotion_percent_must_be_above_0_and_at_most_100(client, session, writer):

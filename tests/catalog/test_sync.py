@@ -17,6 +17,8 @@ from service.settings import Settings
 from tests.catalog.upstream import UpstreamServer, genai_prices_file, litellm_file
 from tests.factories import make_model, make_provider
 
+CURRENT = PriceRow.superseded_at.is_(None)  # the rows the catalog says now (migration 0019)
+
 LITELLM = litellm_file()
 GENAI = genai_prices_file()
 
@@ -74,7 +76,7 @@ async def test_a_changed_price_in_the_real_genai_prices_data_becomes_one_new_per
         f"~ model {model['id']}: new period from {changed.run.started_at.isoformat()} at "
         f"{model['prices']['input_mtok']}/123 per 1M (in/out)"]
     periods = list(await session.scalars(
-        select(PriceRow).where(PriceRow.model_id == model["id"]).order_by(PriceRow.valid_from)))
+        select(PriceRow).where(PriceRow.model_id == model["id"], CURRENT).order_by(PriceRow.valid_from)))
     assert [p.valid_to for p in periods] == [changed.run.started_at, None]  # the old one closed, history kept
     assert periods[-1].output_per_mtok == 123 and periods[-1].source == f"sync:{source.url}"
 

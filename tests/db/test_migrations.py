@@ -93,9 +93,13 @@ def test_the_database_refuses_what_would_corrupt_price_history(database_url, sta
 
 @pytest.mark.parametrize("closed_at", ["now()", "'2030-03-01Z'"])
 def test_the_database_allows_closing_an_open_period_at_or_after_the_time_of_the_write(database_url, closed_at):
+    # Superseded, and recorded again with its end (migration 0019): never changed in place.
     asyncio.run(_execute_in_rolled_back(
         database_url, *SETUP, PRICE.format(from_="'2026-01-01Z'", to="NULL", input="1"),
-        f"UPDATE prices SET valid_to = {closed_at} WHERE model_id = 'db-test-model'",
+        "UPDATE prices SET superseded_at = now() WHERE model_id = 'db-test-model'",
+        "INSERT INTO prices (model_id, valid_from, valid_to, input_per_mtok, output_per_mtok, source, replaces) "
+        f"SELECT model_id, valid_from, {closed_at}, input_per_mtok, output_per_mtok, source, id FROM prices "
+        "WHERE model_id = 'db-test-model'", "SET CONSTRAINTS ALL IMMEDIATE",
     ))
 
 

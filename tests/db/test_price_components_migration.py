@@ -27,13 +27,23 @@ def test_the_database_refuses_a_bad_value_of_each_new_price(database_url, column
         asyncio.run(_execute_in_rolled_back(database_url, *SETUP, PRICED.format(column=column, value=value)))
 
 
+def _closed(column: str, end: str) -> list[str]:
+    """The open period superseded and recorded again with `end`, every price kept."""
+    ours = "model_id = 'db-test-model'"
+    return [f"UPDATE prices SET superseded_at = now() WHERE {ours} AND valid_to IS NULL AND superseded_at IS NULL",
+            "INSERT INTO prices (model_id, valid_from, valid_to, input_per_mtok, output_per_mtok, source, "
+            f"{column}, replaces) SELECT model_id, valid_from, {end}, input_per_mtok, output_per_mtok, source, "
+            f"{column}, id FROM prices WHERE id = (SELECT max(id) FROM prices WHERE {ours} "
+            "AND superseded_at IS NOT NULL)"]
+
+
 @pytest.mark.parametrize("column", NEW_COLUMNS)
 def test_the_database_keeps_a_new_price_to_its_twelve_decimals_and_accepts_zero_and_unknown(database_url, column):
     asyncio.run(_execute_in_rolled_back(
         database_url, *SETUP, PRICED.format(column=column, value="0.000000000001"),
-        "UPDATE prices SET valid_to = '2030-03-01Z' WHERE model_id = 'db-test-model'",  # closing is allowed
+        *_closed(column, "'2030-03-01Z'"),  # closing is allowed: superseded, and recorded again with its end
         PRICED.format(column=column, value="0").replace("2026-01-01Z", "2030-03-01Z"),
-        "UPDATE prices SET valid_to = '2031-01-01Z' WHERE valid_from = '2030-03-01Z'",
+        *_closed(column, "'2031-01-01Z'"),
         PRICED.format(column=column, value="NULL").replace("2026-01-01Z", "2031-01-01Z"),
     ))
 

@@ -1,5 +1,6 @@
-"""Record time in the database (migration 0018): rows are only ever superseded, once, by a correction, at the time of
-its write; the exclusion constraints keep the overlap rules for each record time."""
+"""Record time in the database (migrations 0018, 0019): rows are only ever superseded, once, by a correction or by
+an ordinary write that records their replacement, at the time of its write; the exclusion constraints keep the
+overlap rules for each record time."""
 
 from __future__ import annotations
 
@@ -48,7 +49,9 @@ def test_two_current_rows_still_may_not_overlap(database_url):
                                 "(SELECT max(id) FROM corrections), input_per_mtok = 5" + OURS]),
     ("superseded-at-another-time", [OPEN_PRICE, CORRECTION, "UPDATE prices SET superseded_at = now() + interval "
                                     "'1 day', superseded_by = (SELECT max(id) FROM corrections)" + OURS]),
-    ("superseded-without-a-correction", [OPEN_PRICE, "UPDATE prices SET superseded_at = now()" + OURS]),
+    # Allowed by an ordinary write only with a replacement, checked at commit (migration 0019).
+    ("superseded-without-a-correction", [OPEN_PRICE, "UPDATE prices SET superseded_at = now()" + OURS,
+                                         "SET CONSTRAINTS ALL IMMEDIATE"]),
     ("recorded-at-another-time", [PRICE.format(from_="'2026-01-01Z'", to="NULL", input="1").replace(
         "source)", "source, recorded_at)").replace("'test')", "'test', '2026-01-01Z')")]),
     ("promotion-superseded-twice", [PROMOTION.format(from_="'2030-01-01Z'", to="NULL"), CORRECTION,

@@ -58,8 +58,12 @@ async def test_a_delete_logs_the_old_row_and_a_statement_that_changes_nothing_ta
     await session.execute(text("UPDATE providers SET name = 'x' WHERE id = 'no-such-provider'"))
     await session.execute(text("DELETE FROM promotions WHERE id = -1"))
     assert await _last_seq(session) == start
-    await session.execute(text("DELETE FROM promotions WHERE id = :id"), {"id": promotion["id"]})
-    assert await _entries_after(session, start) == [(start + 1, "promotion.deleted", promotion)]
+    # A promotion is never deleted (migration 0019): withdrawn, it is superseded, and logged as a delete.
+    withdrawn = (await session.execute(text(
+        "UPDATE promotions SET superseded_at = now(), withdrawn = true WHERE id = :id RETURNING to_jsonb(promotions)"),
+        {"id": promotion["id"]})).scalar_one()
+    assert withdrawn["withdrawn"] and withdrawn["superseded_at"] is not None
+    assert await _entries_after(session, start) == [(start + 1, "promotion.deleted", withdrawn)]
 
 
 async def test_an_import_logs_what_it_adds_row_by_row_in_the_files_order(session):
