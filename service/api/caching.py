@@ -17,14 +17,14 @@ def cache_control(fixed: bool, at: datetime, known_at: datetime | None, now: dat
     """`fixed`: the request named its instant (`at` or `requested_at`); "now" must be revalidated each time.
 
     Without `known_at`, a past instant's answer changes when a correction is recorded: a minute, never forever.
-    With a settled `known_at` and `at` not after it, nothing can change the answer: corrections are recorded later
-    than `known_at`, and the changes still made in place (a promotion still to come, an open period closed at a
-    future instant) touch only instants after their write, so after `known_at`."""
+    With a settled `known_at`, nothing can change the answer, whatever `at` is: corrections are recorded later than
+    `known_at`, and since migration 0019 no write changes a row in place (every change supersedes and records
+    anew), so what the catalog said at `known_at` about any instant stays as it was."""
     if not fixed:
         return NOW
-    return FOREVER if known_at is not None and settled(at, known_at, now) else A_MINUTE
+    return FOREVER if known_at is not None and settled(known_at, now) else A_MINUTE
 
 
-def settled(at: datetime, known_at: datetime, now: datetime | None = None) -> bool:
-    """Whether nothing can change what the catalog said at `known_at` about the instant `at` any more."""
-    return at <= known_at <= (now or datetime.now(UTC)) - SETTLED_AFTER
+def settled(known_at: datetime, now: datetime | None = None) -> bool:
+    """Whether nothing can change what the catalog said at `known_at` any more, about any instant."""
+    return known_at <= (now or datetime.now(UTC)) - SETTLED_AFTER

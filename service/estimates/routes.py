@@ -65,7 +65,7 @@ class EstimateController(Controller):
          summary="Estimate a workload (cacheable GET form)",
          description="Sends an `ETag` (`If-None-Match` with the same ETag gets a 304) and `Cache-Control`: "
                      "`no-cache` for now, a minute when `at` is given (a correction may still change it), a "
-                     "year and `immutable` when `known_at` is over an hour old and `at` is not after it "
+                     "year and `immutable` when `known_at` is over an hour old, whatever `at` is "
                      "(docs/history.md, Caching).")
     async def estimate_get(
         self, request: Request, model: Annotated[str, Parameter(max_length=201)],

@@ -74,7 +74,7 @@ async def _known_then_response(
     it any more (service.api.caching), like any past instant's feed otherwise."""
     async with request.app.state.sessionmaker() as session, session.begin():
         then = await snapshot_known_at(session, snapshot, known_at)
-    fixed = asked is not None and settled(asked, known_at)
+    fixed = asked is not None and settled(known_at)
     cache = "private, max-age=31536000, immutable" if fixed else _cache_control(asked)
     return conditional(request, render(then), media_type,
                        {"Cache-Control": cache, "Vary": "Accept, Accept-Encoding, Authorization"})
