@@ -9,16 +9,19 @@ flood paused, its batches in flight finished, then resumed), so that both see th
 machine; each figure is over all the stretches of its kind.
 
 Side by side, one server each: BATCH_PROCESSES=0 ("thread": batches priced on a thread of the serving process) and
-BATCH_PROCESSES=1 ("process": big batches priced in a batch process, service/estimates/batch_process.py). And for
-each, the flooding clients at their normal priority, then at `nice` 10: on this machine they share the server's
-cores, where real flooders would be on machines of their own; the first figure is the one the goal is judged on.
+BATCH_PROCESSES=1 ("process": big batches priced in a batch process, service/estimates/batch_process.py); and
+"elsewhere", the floor: the flood goes to a second server (BATCH_PROCESSES=1) on the same machine, so the victim's
+server sees none of it and only the shared cores slow the victim. For each, the flooding clients at their normal
+priority, then at `nice` 10: on this machine they share the server's cores, where real flooders would be on machines
+of their own; the first figure is the one the goal is judged on.
 
 `python -m bench.anonymous_flood` (BENCH_SECONDS=10 alone and 10 flooded, BENCH_ROUNDS=5, FLOOD_CLIENTS=4,
-BATCH_ITEMS=10000, BENCH_MODES=thread,process, FLOOD_NICE=0,10 by default)
+BATCH_ITEMS=10000, BENCH_MODES=thread,process,elsewhere, FLOOD_NICE=0,10 by default)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -36,8 +39,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 FLOOD_CLIENTS = int(os.environ.get("FLOOD_CLIENTS", "4"))
 BATCH_ITEMS = int(os.environ.get("BATCH_ITEMS", "10000"))
-MODES = {"thread": "0", "process": "1"}  # BATCH_PROCESSES of each
-ASKED_MODES = os.environ.get("BENCH_MODES", "thread,process").split(",")
+MODES = {"thread": "0", "process": "1", "elsewhere": "1"}  # BATCH_PROCESSES of each
+ASKED_MODES = os.environ.get("BENCH_MODES", "thread,process,elsewhere").split(",")
 FLOOD_NICE = [int(nice) for nice in os.environ.get("FLOOD_NICE", "0,10").split(",")]
 WHOLE = b'"succeeded":%d,"failed":0}' % BATCH_ITEMS
 ESTIMATE = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
@@ -91,12 +94,12 @@ def p99(times: list[float]) -> float:
     return statistics.quantiles(times, n=100)[98]
 
 
-def measured(port: int, nice: int) -> tuple[list[float], int, list[float], int, int, int]:
-    """The victim's latencies and failures alone and under the flood, in alternating stretches, and the flood's
-    batches answered whole (200) and otherwise."""
+def measured(port: int, flood_port: int, nice: int) -> tuple[list[float], int, list[float], int, int, int]:
+    """The victim's latencies and failures alone and under a flood of `flood_port`, in alternating stretches, and the
+    flood's batches answered whole (200) and otherwise."""
     value = multiprocessing.Value
     shared = Flood(multiprocessing.Event(), multiprocessing.Event(), value("i", 0), value("i", 0), value("i", 0))
-    flooders = [multiprocessing.Process(target=flood, args=(port, shared, nice)) for _ in range(FLOOD_CLIENTS)]
+    flooders = [multiprocessing.Process(target=flood, args=(flood_port, shared, nice)) for _ in range(FLOOD_CLIENTS)]
     for process in flooders:
         process.start()
     alone: list[float] = []
@@ -129,10 +132,14 @@ def main() -> None:
     with seeded_database() as url:
         for mode in ASKED_MODES:
             port = free_port()
-            with served(uvicorn_command(port), port, app_env(url, BATCH_PROCESSES=MODES[mode])):
+            flood_port = free_port() if mode == "elsewhere" else port
+            env = app_env(url, BATCH_PROCESSES=MODES[mode])
+            with served(uvicorn_command(port), port, env), contextlib.ExitStack() as other:
+                if flood_port != port:
+                    other.enter_context(served(uvicorn_command(flood_port), flood_port, env))
                 victim(port, 2)  # warm up
                 for nice in FLOOD_NICE:
-                    alone, failed_alone, under, failed_under, answered, refused = measured(port, nice)
+                    alone, failed_alone, under, failed_under, answered, refused = measured(port, flood_port, nice)
                     failures = f", victim not 200: {failed_alone} / {failed_under}" if failed_alone or failed_under \
                         else ""
                     print(f"| {mode} | {nice} | {p99(alone):.2f} ms ({statistics.median(alone):.2f}) | "
