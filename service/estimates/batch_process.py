@@ -23,6 +23,7 @@ import ctypes
 import gc
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import threading

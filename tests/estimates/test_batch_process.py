@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import signal
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -118,3 +120,20 @@ def test_apps_made_in_code_start_no_batch_process_and_served_apps_one():
     assert Settings().batch_processes == 0
     assert Settings.from_env({}).batch_processes == 1
     assert Settings.from_env({"BATCH_PROCESSES": "0"}).batch_processes == 0
+
+
+async def test_a_batch_process_that_dies_is_replaced_and_its_batch_priced_in_process(database_url, snapshot_keeper):
+    before = _children()
+    process = BatchProcess(_settings(database_url))
+    try:
+        await _until_loaded(process)
+        (child,) = _children() - before
+        os.kill(child, signal.SIGKILL)
+        body = msgspec.json.encode({"items": ITEMS})
+        assert await process.answer(snapshot_keeper.current, body, LIMITS) is None  # the caller prices it
+        await _until_loaded(process)  # a new one
+        there = await process.answer(snapshot_keeper.current, body, LIMITS)
+        assert there == answer_batch(snapshot_keeper.current, body, LIMITS)
+    finally:
+        await process.stop()
+    assert not _children() - before
