@@ -102,7 +102,8 @@ class Settings:
     # Processes that price big batches outside the serving process's interpreter lock, at `nice` more than it
     # (service/estimates/batch_process.py); 0 prices every batch in the serving process. A Settings made in code
     # (tests) has none, so that an app does not start a process; the environment's default (`serve`, `make run`)
-    # is 1. Batch bodies smaller than batch_process_min_bytes (about 600 items) stay in process.
+    # is 1. Batch bodies smaller than batch_process_min_bytes (about 600 items) stay in process: a size in bytes,
+    # not items, because counting items would mean decoding the body in the serving process, the work moved out.
     batch_processes: int = 0
     batch_process_nice: int = 10
     batch_process_min_bytes: int = 65_536
