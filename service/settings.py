@@ -31,6 +31,12 @@ def _count(name: str, value: str | None, most: int) -> int:
     return int(value)
 
 
+def _whole(name: str, value: str, least: int, most: int) -> int:
+    if not value.strip().isdigit() or not least <= int(value) <= most:
+        raise ValueError(f"{name}: {value!r} is not a whole number from {least} to {most}")
+    return int(value)
+
+
 CATALOGS = ("default", "seed")
 POOL_MODES = ("session", "transaction")
 
@@ -93,6 +99,14 @@ class Settings:
     # project estimate; at most 10,000 each.
     estimate_max_batch_items: int = 10_000
     estimate_max_models: int = 10_000
+    # Processes that price big batches outside the serving process's interpreter lock, at `nice` more than it
+    # (service/estimates/batch_process.py); 0 prices every batch in the serving process. A Settings made in code
+    # (tests) has none, so that an app does not start a process; the environment's default (`serve`, `make run`)
+    # is 1. Batch bodies smaller than batch_process_min_bytes (about 600 items) stay in process: a size in bytes,
+    # not items, because counting items would mean decoding the body in the serving process, the work moved out.
+    batch_processes: int = 0
+    batch_process_nice: int = 10
+    batch_process_min_bytes: int = 65_536
     # Unknown or revoked API keys an address may send per window before it is refused with 429.
     rate_limit_auth_failures: str = "10/minute"
     # What one connection may cost (service/http/server.py): header bytes and count, seconds for a request's
@@ -139,6 +153,10 @@ class Settings:
             trusted_proxies=_csv(env.get("TRUSTED_PROXIES") or ""),
             estimate_max_batch_items=_count("ESTIMATE_MAX_BATCH_ITEMS", env.get("ESTIMATE_MAX_BATCH_ITEMS"), 10_000),
             estimate_max_models=_count("ESTIMATE_MAX_MODELS", env.get("ESTIMATE_MAX_MODELS"), 10_000),
+            batch_processes=_whole("BATCH_PROCESSES", env.get("BATCH_PROCESSES") or "1", 0, 64),
+            batch_process_nice=_whole("BATCH_PROCESS_NICE", env.get("BATCH_PROCESS_NICE") or "10", 0, 19),
+            batch_process_min_bytes=_whole("BATCH_PROCESS_MIN_BYTES", env.get("BATCH_PROCESS_MIN_BYTES") or "65536",
+                                           0, 2**40),
             http_max_header_bytes=int(env.get("HTTP_MAX_HEADER_BYTES") or 65_536),
             http_max_headers=int(env.get("HTTP_MAX_HEADERS") or 100),
             http_header_timeout=float(env.get("HTTP_HEADER_TIMEOUT") or 10),

@@ -11,7 +11,7 @@ by that first pass and decoded one by one, so that each fails alone, with its ow
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple, TypeVar
 
@@ -63,7 +63,6 @@ class AsOfBatch(NamedTuple):
 
 
 Answering = Callable[[CatalogSnapshot, bytes], Answer | AsOf]
-AsyncAnswering = Callable[[CatalogSnapshot, bytes, WorkLimits], Awaitable[Answer | AsOfBatch]]
 
 
 _ESTIMATE = msgspec.json.Decoder(schemas.EstimateRequest)
@@ -91,7 +90,7 @@ def answer_batch(snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits | No
     `limits.batch_items` is a 413. A batch that names `known_at` is handed back, its items decoded, as an AsOfBatch."""
     try:
         batch = decoded(body, _BATCH, schemas.BatchRequest)
-        if _KNOWN_AT in body:  # one scan of the bytes keeps the present's batches as they were
+        if KNOWN_AT in body:  # one scan of the bytes keeps the present's batches as they were
             check_batch(len(batch.items), limits or DEFAULT_LIMITS)
             return AsOfBatch(batch, [_decoded_or_raw(item) for item in batch.items])
         result = estimate_batch(snapshot, batch.items, read_item, limits or DEFAULT_LIMITS).body
@@ -116,7 +115,8 @@ def encoded_in_slices(result: schemas.BatchResult) -> bytes:
     return b'{"data":[' + b",".join(parts) + b"]" + rest[len(_EMPTY_DATA):]
 
 
-# Batches are answered on one thread of their own, one at a time. A 10,000-item batch is ~0.1-0.3 s of CPU; on the
+# Batches that no batch process answers (service/estimates/batch_process.py) are answered on one thread of their
+# own, one at a time. A 10,000-item batch is ~0.1-0.3 s of CPU; on the
 # event loop it held every other request for that long, and a flood of them queued each estimate behind several
 # (bench.anonymous_flood: a victim's p99 went from 7 ms to 1.2 s). On this thread the loop gets the interpreter back
 # at every switch interval (5 ms) or at the end of the longest single C call (decoding the body), whichever comes
@@ -137,7 +137,7 @@ async def off_loop(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_BATCH_THREAD, work, *args)
 
 
-_KNOWN_AT = b'"known_at"'
+KNOWN_AT = b'"known_at"'
 
 
 def read_item(item: schemas.EstimateRequest | msgspec.Raw) -> schemas.EstimateRequest:

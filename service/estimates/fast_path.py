@@ -19,12 +19,11 @@ from service.estimates.answers import (
     Answering,
     AsOf,
     AsOfBatch,
-    AsyncAnswering,
-    answer_batch_off_loop,
     answer_estimate,
     body_too_large,
 )
 from service.estimates.as_of import answer_as_of, answer_batch_as_of
+from service.estimates.batch_process import answer_batch_anywhere
 from service.snapshot.keeper import SnapshotKeeper
 
 
@@ -33,14 +32,14 @@ async def estimate(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def batch(scope: Scope, receive: Receive, send: Send) -> None:
-    await _answer(scope, receive, send, None, answer_batch_off_loop)  # off the event loop: see answers.py
+    await _answer(scope, receive, send, None)  # off the event loop: see batch_process.py
 
 
 ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch}
 
 
-async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None,
-                  answering_off_loop: AsyncAnswering | None = None) -> None:
+async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None) -> None:
+    """`answering` answers the body; None: a batch, answered off the event loop."""
     try:
         body = await _read(receive, body_limit(scope))
     except _TooLarge:
@@ -57,9 +56,10 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
             answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
                 scope["app"].state.sessionmaker, keeper.current, answered)  # type: ignore[arg-type]
         else:  # a batch: the limits are looked up here only, off the single estimate's path
-            assert answering_off_loop is not None
-            limits = scope["app"].state.work_limits
-            batch = await answering_off_loop(keeper.current, body, limits)  # type: ignore[arg-type]
+            state = scope["app"].state
+            limits = state.work_limits
+            batch = await answer_batch_anywhere(
+                state.get("batch_process"), keeper.current, body, limits)  # type: ignore[arg-type]
             answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
                 scope["app"].state.sessionmaker, keeper.current, batch, limits)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})

@@ -21,12 +21,11 @@ from service.estimates.answers import (
     Answering,
     AsOf,
     AsOfBatch,
-    AsyncAnswering,
-    answer_batch_off_loop,
     answer_estimate,
 )
 from service.estimates.as_of import answer_as_of, answer_batch_as_of
 from service.estimates.as_of_comparisons import compare_as_of, monthly_as_of, monthly_models_as_of
+from service.estimates.batch_process import answer_batch_anywhere
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -103,7 +102,7 @@ class EstimateController(Controller):
                      description="At most `ESTIMATE_MAX_BATCH_ITEMS` items (10,000 by default, the most it may be "
                                  "set to); more is a 413 `batch-too-large` that names the limit.")
     async def batch(self, request: Request) -> Response[schemas.BatchResult]:
-        return await _answered(request, None, answer_batch_off_loop)
+        return await _answered(request, None)
 
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
@@ -147,17 +146,16 @@ def _limits(request: Request) -> WorkLimits:
     return limits
 
 
-async def _answered(request: Request, answering: Answering | None,
-                    answering_off_loop: AsyncAnswering | None = None) -> Response[Any]:
-    """The answer of a POST whose body `answering` decodes and prices itself, problems included."""
+async def _answered(request: Request, answering: Answering | None) -> Response[Any]:
+    """The answer of a POST whose body `answering` decodes and prices itself, problems included; None: a batch,
+    answered off the event loop (service/estimates/batch_process.py)."""
     body, snapshot = await request.body(), current_snapshot(request)
     if answering is not None:
         answered = answering(snapshot, body)
         answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
             request.app.state.sessionmaker, snapshot, answered)
     else:
-        assert answering_off_loop is not None
-        batch = await answering_off_loop(snapshot, body, _limits(request))
+        batch = await answer_batch_anywhere(request.app.state.get("batch_process"), snapshot, body, _limits(request))
         answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
             request.app.state.sessionmaker, snapshot, batch, _limits(request))
     return _as_response(answer)

@@ -31,6 +31,7 @@ from service.db.engine import (
 )
 from service.db.replicas import ReplicaSet
 from service.estimates import fast_path
+from service.estimates.batch_process import BatchProcess
 from service.estimates.limits import WorkLimits
 from service.estimates.offering_routes import OfferingController
 from service.estimates.project_routes import ProjectEstimateController
@@ -79,6 +80,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.snapshot_keeper = SnapshotKeeper(settings.listen_url or "", app.state.sessionmaker,
                                                    replicas=app.state.get("replicas"))
         await app.state.snapshot_keeper.start()
+        if settings.batch_processes:
+            app.state.batch_process = BatchProcess(settings)
         if sync_sources:
             # The run itself, a bulk import in a child process, goes over the direct connection like other loads.
             app.state.sync_scheduler = SyncScheduler(settings.listen_url or "", app.state.sessionmaker,
@@ -96,12 +99,14 @@ def create_app(settings: Settings) -> Litestar:
         gc.collect()
         gc.freeze()
         gc.set_threshold(10_000, 20, 20)
-        # Batches run on a thread of their own (service/estimates/answers.py); the event loop gets the interpreter
-        # back from it every switch interval. 1 ms instead of 5 keeps the other requests' waits short
-        # (bench.anonymous_flood).
+        # Batches that no batch process answers run on a thread of their own (service/estimates/answers.py); the
+        # event loop gets the interpreter back from it every switch interval. 1 ms instead of 5 keeps the other
+        # requests' waits short (bench.anonymous_flood).
         sys.setswitchinterval(0.001)
 
     async def close_database(app: Litestar) -> None:
+        if (batch_process := app.state.get("batch_process")) is not None:
+            await batch_process.stop()
         if (scheduler := app.state.get("sync_scheduler")) is not None:
             await scheduler.stop()
         if (pool := app.state.get("webhook_pool")) is not None:

@@ -1,0 +1,163 @@
+"""Big batches priced in a process of their own, at a lower CPU priority, from that process's own catalog snapshot.
+
+Why a process: a 10,000-item batch is 0.1-0.3 s of CPU. On a thread of the serving process it holds the
+interpreter lock against the event loop, and every other client's request waits for it at each step
+(bench.anonymous_flood: a victim's p99 went 3-12x up under a flood of batches). In a process of its own it shares
+no lock with the event loop, and at a lower priority (`BATCH_PROCESS_NICE`) the kernel runs the serving process
+first whenever both want a core. The serving process only moves bytes: the body goes in, the answer's bytes come
+back, and both are made by answers.answer_batch, the same function that prices a batch in process, so the answers
+are the same bytes (tests/estimates/test_batch_process.py).
+
+The process keeps its own snapshot current as every uvicorn worker does (service.snapshot.keeper: a load at start,
+then LISTEN/NOTIFY), on a thread of its own. A batch carries the serving process's snapshot `seq`, and is priced
+only from a snapshot at least that new: the process waits up to FRESH_WAIT for its keeper to catch up, and
+otherwise answers None, and the serving process prices the batch itself. So is a batch while the process is still
+loading its first snapshot, and a batch that names `known_at` (it reads the database: service.estimates.as_of).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import gc
+import logging
+import multiprocessing
+import multiprocessing.util
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from service.db.engine import make_engine, make_sessionmaker
+from service.estimates.answers import KNOWN_AT, Answer, AsOfBatch, answer_batch, answer_batch_off_loop
+from service.estimates.limits import WorkLimits
+from service.settings import Settings
+from service.snapshot.catalog_snapshot import CatalogSnapshot
+from service.snapshot.keeper import SnapshotKeeper
+
+log = logging.getLogger("service.estimates")
+# How long a batch waits in the process for its snapshot to reach the serving process's; a commit reaches both by
+# the same NOTIFY, within milliseconds, so this is only hit when the process's listener is down.
+FRESH_WAIT = 1.0
+
+
+class BatchProcess:
+    """The pool of batch processes of one serving process (BATCH_PROCESSES of them), from start to shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.min_bytes = settings.batch_process_min_bytes
+        self.answered = 0  # batches the processes answered (the rest fell back to the batch thread)
+        self._pool = self._started()
+
+    def _started(self) -> ProcessPoolExecutor:
+        # spawn, not fork: a fork of the serving process would copy its event loop, its threads' locks and its
+        # database connections mid-use.
+        pool = ProcessPoolExecutor(self._settings.batch_processes, multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker, initargs=(self._settings,))
+        for _ in range(self._settings.batch_processes):
+            pool.submit(_loaded)  # start them now, so their snapshots load before the first batch
+        return pool
+
+    async def answer(self, snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits) -> Answer | None:
+        """The batch answered in a batch process from a snapshot at least as new as `snapshot`; None when it has
+        none in time."""
+        try:
+            answer = await asyncio.get_running_loop().run_in_executor(
+                self._pool, _answer_there, body, snapshot.seq, limits)
+        except BrokenProcessPool:  # a batch process died (killed, out of memory): start again, and answer here
+            log.warning("a batch process died; starting the batch processes again")
+            broken, self._pool = self._pool, self._started()
+            broken.shutdown(wait=False, cancel_futures=True)
+            return None
+        self.answered += answer is not None
+        return answer
+
+    async def loaded(self) -> bool:
+        """Whether a batch process has loaded its first snapshot (it answers None until then)."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _loaded)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
+
+
+async def answer_batch_anywhere(process: BatchProcess | None, snapshot: CatalogSnapshot, body: bytes,
+                                limits: WorkLimits) -> Answer | AsOfBatch:
+    """A batch's answer: from a batch process when there is one and the body is big, else on the batch thread."""
+    if process is not None and len(body) >= process.min_bytes and KNOWN_AT not in body:
+        answer = await process.answer(snapshot, body, limits)
+        if answer is not None:
+            return answer
+    return await answer_batch_off_loop(snapshot, body, limits)
+
+
+# What follows runs in the batch process.
+_keeper: SnapshotKeeper | None = None
+_stopping: tuple[asyncio.AbstractEventLoop, asyncio.Event, threading.Thread] | None = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_worker(settings: Settings) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the serving process stops us
+    with contextlib.suppress(OSError, AttributeError):  # Linux: gone with the serving process, even after a SIGKILL
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    os.nice(settings.batch_process_nice)
+    gc.set_threshold(10_000, 20, 20)  # as the serving process (service.http.app.settle_memory)
+    started = threading.Event()
+    thread = threading.Thread(target=asyncio.run, args=(_keep_current(settings, started),), name="snapshot-keeper",
+                              daemon=True)
+    thread.start()
+    started.wait()
+    multiprocessing.util.Finalize(None, _stop_keeping, exitpriority=10)
+
+
+async def _keep_current(settings: Settings, started: threading.Event) -> None:
+    global _keeper, _stopping
+    stop = asyncio.Event()
+    _stopping = asyncio.get_running_loop(), stop, threading.current_thread()
+    started.set()
+    engine = make_engine(settings.database_url or "", pool_size=1, pool_mode=settings.database_pool_mode)
+    keeper = SnapshotKeeper(settings.listen_url or "", make_sessionmaker(engine))
+    try:
+        while not stop.is_set():
+            try:
+                await keeper.start()
+                break
+            except Exception as exc:  # the database is not there yet: batches are priced in process meanwhile
+                log.warning("batch process could not load the catalog (%r); retrying in 1 s", exc)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(1):
+                        await stop.wait()
+        _keeper = keeper
+        await stop.wait()
+    finally:
+        await keeper.stop()
+        await engine.dispose()
+
+
+def _stop_keeping() -> None:
+    if _stopping is not None:
+        loop, stop, thread = _stopping
+        with contextlib.suppress(RuntimeError):  # its loop has ended already
+            loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=5)
+
+
+def _loaded() -> bool:
+    return _keeper is not None
+
+
+def _answer_there(body: bytes, seq: int, limits: WorkLimits) -> Answer | None:
+    keeper = _keeper
+    if keeper is None or keeper.current is None:
+        return None
+    deadline = time.monotonic() + FRESH_WAIT
+    while keeper.current.seq < seq:
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.002)
+    answer = answer_batch(keeper.current, body, limits)
+    return answer if isinstance(answer, Answer) else None
