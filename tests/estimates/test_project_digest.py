@@ -69,6 +69,7 @@ def test_an_answer_over_hundreds_of_offerings_keeps_its_bytes(tooling, size, bre
     body = msgspec.json.encode(estimate_project(SNAPSHOT, assumptions_in_force(SNAPSHOT.assumptions, AT), request,
                                                 AT).body)
     assert hashlib.sha256(body).hexdigest() == CASES[(tooling, size, breakdown)]
+    assert _as_the_structs_encode(body) == body
 
 
 def _shared_snapshot(count: int) -> CatalogSnapshot:
@@ -116,3 +117,10 @@ def test_offerings_that_share_a_price_keep_their_bytes(tooling, size, breakdown)
     body = msgspec.json.encode(estimate_project(SHARED, assumptions_in_force(SHARED.assumptions, AT), request,
                                                 AT).body)
     assert hashlib.sha256(body).hexdigest() == SHARED_CASES[(tooling, size, breakdown)]
+    assert _as_the_structs_encode(body) == body
+
+
+def _as_the_structs_encode(body: bytes) -> bytes:
+    """The answer read back into the wire structs (every field, none unknown) and encoded again: the models and
+    plans spliced from shared JSON must be exactly what the structs give, field for field."""
+    return msgspec.json.encode(msgspec.json.decode(body, type=wire.ProjectEstimateResult))
