@@ -194,7 +194,8 @@ def served_under_load(duration: str = "10s") -> None:
                           f"own): p50 {found.p50_ms:5.2f} ms, p99 {found.p99_ms:6.2f} ms from due; p50 "
                           f"{found.p50_sent_ms:5.2f}, p99 {found.p99_sent_ms:6.2f} ms from sent; achieved "
                           f"{found.achieved:6.0f}/s, send lag p99 {found.p99_lag_ms:4.2f} ms, "
-                          f"{found.connections} connections, {found.errors} errors", flush=True)
+                          f"client CPU {found.client_cpu:.0%}, {found.connections} connections, {found.errors} errors",
+                          flush=True)
 
 
 def _wrk(port: int, path: str, body: bytes, connections: int, duration: str) -> tuple[float, float]:
