@@ -1,14 +1,22 @@
 """POST /v1/estimate/project: over every priced offering of a large catalog, and over the article's six models with
 one hybrid under load.
 
-Run: `python -m bench.project_estimate` (needs `wrk`). It prints figures; it asserts nothing.
-- In process: the estimate over every offering of a synthetic snapshot (N offerings, flat prices, a context tier
-  on every third), with the seed's assumptions, body encoded; no database, as the route prices from the snapshot.
-  The garbage collector is set as a served process sets it (the snapshot frozen, a higher young threshold).
-- Served: one uvicorn worker on an embedded, seeded PostgreSQL; wrk with 32 connections posts the article's six
-  models with the V4-Flash-then-Opus hybrid. The route makes no query: assumptions and prices are in process.
+Run: `python -m bench.project_estimate [--before COMMIT]` (needs `wrk`). It prints figures; it asserts nothing.
+Environment: BENCH_SIZES (default 1000,3000,10000), BENCH_DURATION (default 10s), BENCH_PARTS (default
+in-process,served), BENCH_PRICES=alone for a catalog whose every price differs (the earlier rounds' catalog).
+- The default catalog (the one `make run` serves) is read first: how many of its offerings share each distinct price
+  (what a session's cost depends on: input, output and cache-read rates and rules).
+- In process: the estimate over every offering of a synthetic snapshot of N offerings that share prices as the
+  default catalog's do (its sharing, cycled in a fixed shuffled order), a context tier on every third distinct price,
+  with the seed's assumptions, body encoded; no database, as the route prices from the snapshot. The garbage
+  collector is set as a served process sets it (the snapshot frozen, a higher young threshold). With --before, each
+  figure is measured on COMMIT's code (`git archive`, with this checkout's bench) and on this checkout's, taking
+  turns, each in a fresh process, and the two answers' bytes are compared.
+- Served: one uvicorn worker each for ours (the article's six models with the V4-Flash-then-Opus hybrid; the route
+  makes no query) and the bare endpoint (bench/bare_app.py), on an embedded, seeded PostgreSQL. First wrk -c32 (a
+  closed loop: its p99 is mostly the queue of 32 requests it keeps) and -c1 for each, then an open loop
+  (bench/open_loop.py) at fixed rates of 25, 50 and 75 % of our -c32 throughput, the same rates for both.
 """
-
 from __future__ import annotations
 
 import contextlib

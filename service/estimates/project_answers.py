@@ -113,17 +113,17 @@ class Formatter:
             tail = b',"cost":%b%b,"per_session":%b,"by_complexity":%b,"warnings":%b}' % (
                 self.bounds_json(cost.cost), self._by_retry(cost).json, session.per_session,
                 _encode(self._breakdown(cost)) if breakdown else b"[]", session.warnings)
-            found = self._models[id(cost)] = _Kept(cost, tail)
+            found = self._models[id(cost)] = _new(_Kept, (cost, tail))
         return found.part
 
     def _session_json(self, session: SessionCosts) -> _SessionJson:
         found = self._sessions.get(id(session))
         if found is None:
             tier = session.context_tier
-            found = self._sessions[id(session)] = _SessionJson(session, _SESSION % (
+            found = self._sessions[id(session)] = _new(_SessionJson, (session, _SESSION % (
                 self._bounds_bytes(session.cost), session.input_tokens,
                 self._counts_bytes(session.cached_input_tokens), session.output_tokens,
-                b"null" if tier is None else b"%d" % tier), _encode(session.warnings))
+                b"null" if tier is None else b"%d" % tier), _encode(session.warnings)))
         return found
 
     def _counts_bytes(self, values: tuple[int, int, int]) -> bytes:
@@ -142,7 +142,7 @@ class Formatter:
         """kept_bounds() in JSON, remembered the same way."""
         found = self._bounds_json.get(id(bounds))
         if found is None:
-            found = self._bounds_json[id(bounds)] = _Kept(bounds, self._bounds_bytes(bounds))
+            found = self._bounds_json[id(bounds)] = _new(_Kept, (bounds, self._bounds_bytes(bounds)))
         return found.part
 
     def _bounds_bytes(self, bounds: Bounds) -> bytes:
@@ -162,7 +162,7 @@ class Formatter:
             times, at_least = self._ratios(*ratios)
             tail = b',"kind":"model","cost":%b,"times_baseline":%b,"at_least_times_baseline":%b}' % (
                 self.bounds_json(cost), _encode(times), _encode(at_least))
-            found = self._plans[id(cost)] = _Kept(cost, tail)
+            found = self._plans[id(cost)] = _new(_Kept, (cost, tail))
         return found.part
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
@@ -206,6 +206,8 @@ class Formatter:
 
 
 _encode = msgspec.json.Encoder().encode
+# tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per distinct cost.
+_new = tuple.__new__
 # The JSON of wire.BoundsOut and wire.SessionOut, their fields in the structs' order.
 _BOUNDS = b'{"low":"%b","expected":"%b","high":"%b"}'
 _SESSION = b'{"cost":%b,"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'
