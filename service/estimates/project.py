@@ -29,7 +29,6 @@ from service.pricing.project import (
     Bounds,
     ModelCost,
     ProjectShape,
-    SessionCosts,
     Tooling,
     attempts_of,
     price_key,
@@ -112,30 +111,32 @@ class _Project:
         Resellers often charge the maker's price: a session is priced once per distinct price (price_key), and a
         model's cost made once per distinct price and retry factors, then shared by every offering that has them.
         """
-        costs, prices, key_for = self.costs, self.prices, self.retry_keys.key_for
-        by_price: dict[object, SessionCosts] = {}
-        groups: dict[tuple[str, object], tuple[ModelCost, list[Member]]] = {}  # by retry key and price_key
+        key_for = self.retry_keys.key_for
+        # By price, then by retry key: one hash of a price per offering (a price's key is a tuple of Decimals, or of
+        # rules, hashed anew each time), the retry key's text hashing once.
+        by_price: dict[object, dict[str, list[Member]]] = {}
         for item in models:
-            model, found = item
-            key = (key_for(model), price_key(found))
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = (self._shared_cost(key[0], found, key[1], by_price), [])
-            group[1].append(item)
-            costs[model] = group[0]
-            prices[model] = found
-        return list(groups.values())
+            by_price.setdefault(price_key(item[1]), {}).setdefault(key_for(item[0]), []).append(item)
+        costs, prices = self.costs, self.prices
+        groups = []
+        for by_retry in by_price.values():
+            per_session = None
+            for retry_key, members in by_retry.items():
+                if per_session is None:
+                    per_session = shaped_session_costs(members[0][1], self.session, self.at)
+                cost = ModelCost(self._attempts_for(retry_key), per_session)
+                for model, found in members:
+                    costs[model] = cost
+                    prices[model] = found
+                groups.append((cost, members))
+        return groups
 
-    def _shared_cost(self, retry_key: str, found: EffectivePrice, price: object,
-                     by_price: dict[object, SessionCosts]) -> ModelCost:
+    def _attempts_for(self, retry_key: str) -> Attempts:
         attempts = self.attempts.get(retry_key)
         if attempts is None:
             retries = self._take(self.assumptions.retries, retry_key, "models", "retry factor")
             attempts = self.attempts[retry_key] = attempts_of(self.counts, retries)
-        per_session = by_price.get(price)
-        if per_session is None:
-            per_session = by_price[price] = shaped_session_costs(found, self.session, self.at)
-        return ModelCost(attempts, per_session)
+        return attempts
 
     def priced(self, ref: str) -> tuple[str, ModelCost]:
         model = self.snapshot.resolve(ref, self.at)

@@ -53,8 +53,6 @@ class Formatter:
         self._counts: dict[tuple[int, int, int], wire.BoundsOut] = {}
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
         self._sessions: dict[int, _SessionJson] = {}
-        self._models: dict[int, _Kept] = {}
-        self._plans: dict[int, _Kept] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -106,15 +104,13 @@ class Formatter:
 
     def model_tail(self, cost: ModelCost, breakdown: bool) -> bytes:
         """A model's answer in JSON after its `model` and `price_id`: the same for every offering of one ModelCost
-        (project.cost_all shares it between offerings at one price with the same retry factors)."""
-        found = self._models.get(id(cost))
-        if found is None:
-            session = self._session_json(cost.per_session)
-            tail = b',"cost":%b%b,"per_session":%b,"by_complexity":%b,"warnings":%b}' % (
-                self.bounds_json(cost.cost), self._by_retry(cost).json, session.per_session,
-                _encode(self._breakdown(cost)) if breakdown else b"[]", session.warnings)
-            found = self._models[id(cost)] = _new(_Kept, (cost, tail))
-        return found.part
+        (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
+        of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them)."""
+        session = self._session_json(cost.per_session)
+        return b"".join((b',"cost":', self.bounds_json(cost.cost), self._by_retry(cost).json, b',"per_session":',
+                         session.per_session, b',"by_complexity":',
+                         _encode(self._breakdown(cost)) if breakdown else b"[]", b',"warnings":', session.warnings,
+                         b"}"))
 
     def _session_json(self, session: SessionCosts) -> _SessionJson:
         found = self._sessions.get(id(session))
@@ -150,20 +146,16 @@ class Formatter:
         low, expected, high = bounds
         if low == high:
             text = format_decimal(low).encode()
-            return _BOUNDS % (text, text, text)
-        return _BOUNDS % (format_decimal(low).encode(), format_decimal(expected).encode(),
-                          format_decimal(high).encode())
+            return b"".join((b'{"low":"', text, b'","expected":"', text, b'","high":"', text, b'"}'))
+        return b"".join((b'{"low":"', format_decimal(low).encode(), b'","expected":"',
+                         format_decimal(expected).encode(), b'","high":"', format_decimal(high).encode(), b'"}'))
 
     def plan_tail(self, cost: Bounds, ratios: tuple[Decimal | None, Decimal | None]) -> bytes:
         """A model plan's answer in JSON after its `plan` (the model's id): the same for every offering of one cost,
-        whose ratios are the same."""
-        found = self._plans.get(id(cost))
-        if found is None:
-            times, at_least = self._ratios(*ratios)
-            tail = b',"kind":"model","cost":%b,"times_baseline":%b,"at_least_times_baseline":%b}' % (
-                self.bounds_json(cost), _encode(times), _encode(at_least))
-            found = self._plans[id(cost)] = _new(_Kept, (cost, tail))
-        return found.part
+        whose ratios are the same. Made once per run, as model_tail."""
+        times, at_least = self._ratios(*ratios)
+        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', _encode(times),
+                         b',"at_least_times_baseline":', _encode(at_least), b"}"))
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
@@ -208,6 +200,5 @@ class Formatter:
 _encode = msgspec.json.Encoder().encode
 # tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per distinct cost.
 _new = tuple.__new__
-# The JSON of wire.BoundsOut and wire.SessionOut, their fields in the structs' order.
-_BOUNDS = b'{"low":"%b","expected":"%b","high":"%b"}'
+# The JSON of wire.SessionOut, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
 _SESSION = b'{"cost":%b,"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'
