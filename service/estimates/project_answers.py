@@ -52,7 +52,6 @@ class Formatter:
         # Cache reads per session: the same on every flat price, so formatted once per distinct three.
         self._counts: dict[tuple[int, int, int], wire.BoundsOut] = {}
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
-        self._sessions: dict[int, _SessionJson] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -113,14 +112,11 @@ class Formatter:
                          b"}"))
 
     def _session_json(self, session: SessionCosts) -> _SessionJson:
-        found = self._sessions.get(id(session))
-        if found is None:
-            tier = session.context_tier
-            found = self._sessions[id(session)] = _new(_SessionJson, (session, _SESSION % (
-                self._bounds_bytes(session.cost), session.input_tokens,
-                self._counts_bytes(session.cached_input_tokens), session.output_tokens,
-                b"null" if tier is None else b"%d" % tier), _encode(session.warnings)))
-        return found
+        # Once per cost: a session shared by several retry factors is written again, the same.
+        tier = session.context_tier
+        return _new(_SessionJson, (session, _SESSION % (
+            self._bounds_bytes(session.cost), session.input_tokens, self._counts_bytes(session.cached_input_tokens),
+            session.output_tokens, b"null" if tier is None else b"%d" % tier), _encode(session.warnings)))
 
     def _counts_bytes(self, values: tuple[int, int, int]) -> bytes:
         found = self._counts_json.get(values)

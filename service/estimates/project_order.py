@@ -17,6 +17,7 @@ from service.pricing.project_plans import Plan
 from service.pricing.timeline import EffectivePrice
 
 Member = tuple[str, EffectivePrice]  # an offering of the set and its price at `at`
+_new = tuple.__new__  # skips a NamedTuple's Python-level constructor, once per distinct cost
 
 
 class Run(NamedTuple):
@@ -38,7 +39,7 @@ def runs_in_order(groups: Iterable[tuple[ModelCost, list[Member]]]) -> list[Run]
         while end < len(by_cost) and by_cost[end][0].cost.expected == expected:
             end += 1
         if end == index + 1:
-            runs.append(Run(cost, sorted(members, key=itemgetter(0)) if len(members) > 1 else members))
+            runs.append(_new(Run, (cost, sorted(members, key=itemgetter(0)) if len(members) > 1 else members)))
         else:  # several costs of one expected value: their offerings take turns by name
             tagged = sorted(((name, found, group_cost) for group_cost, group in by_cost[index:end]
                              for name, found in group), key=itemgetter(0))
