@@ -1,32 +1,50 @@
 """POST /v1/estimate/project: over every priced offering of a large catalog, and over the article's six models with
 one hybrid under load.
 
-Run: `python -m bench.project_estimate` (needs `wrk`). It prints figures; it asserts nothing.
-- In process: the estimate over every offering of a synthetic snapshot (N offerings, flat prices, a context tier
-  on every third), with the seed's assumptions, body encoded; no database, as the route prices from the snapshot.
-  The garbage collector is set as a served process sets it (the snapshot frozen, a higher young threshold).
-- Served: one uvicorn worker on an embedded, seeded PostgreSQL; wrk with 32 connections posts the article's six
-  models with the V4-Flash-then-Opus hybrid. The route makes no query: assumptions and prices are in process.
+Run: `python -m bench.project_estimate [--before COMMIT]` (needs `wrk`). It prints figures; it asserts nothing.
+Environment: BENCH_SIZES (default 1000,3000,10000), BENCH_DURATION (default 10s), BENCH_PARTS (default
+in-process,served), BENCH_PRICES=alone for a catalog whose every price differs (the earlier rounds' catalog).
+- The default catalog (the one `make run` serves) is read first: how many of its offerings share each distinct price
+  (what a session's cost depends on: input, output and cache-read rates and rules).
+- In process: the estimate over every offering of a synthetic snapshot of N offerings that share prices as the
+  default catalog's do (its sharing, cycled in a fixed shuffled order), a context tier on every third distinct price,
+  with the seed's assumptions, body encoded; no database, as the route prices from the snapshot. The garbage
+  collector is set as a served process sets it (the snapshot frozen, a higher young threshold). With --before, each
+  figure is measured on COMMIT's code (`git archive`, with this checkout's bench) and on this checkout's, taking
+  turns, each in a fresh process, and the two answers' bytes are compared.
+- Served: one uvicorn worker each for ours (the article's six models with the V4-Flash-then-Opus hybrid; the route
+  makes no query) and the bare endpoint (bench/bare_app.py), on an embedded, seeded PostgreSQL. First wrk -c32 (a
+  closed loop: its p99 is mostly the queue of 32 requests it keeps) and -c1 for each, then an open loop
+  (bench/open_loop.py) at fixed rates of 25, 50 and 75 % of our -c32 throughput, the same rates for both.
 """
-
 from __future__ import annotations
 
+import contextlib
 import gc
+import hashlib
 import json
 import os
+import random
 import re
+import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import cycle
 from pathlib import Path
 
 import msgspec
 
-from bench.harness import app_env, free_port, seeded_database, served, uvicorn_command
+from bench.harness import ROOT, app_env, free_port, seeded_database, served, uvicorn_command
+from bench.open_loop import fixed_rate, post_bytes
 from service.catalog.assumption_seed import assumption_document
+from service.catalog.default.document import PriceDoc, decode, packaged_bytes
 from service.db.models import AssumptionRow
 from service.estimates import project_schemas as wire
 from service.estimates.project import estimate_project
@@ -39,20 +57,56 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 AT = datetime(2026, 5, 10, tzinfo=UTC)
 SIX = ["deepseek-v4-flash", "deepseek-v4-pro", "gpt-4.1", "claude-sonnet-4.6", "claude-opus-4.7", "gpt-5.5"]
 HYBRID = {"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "claude-opus-4.7"}
+LOAD_SHARES = (0.25, 0.5, 0.75)
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,3000,10000").split(",")]
 
 
-def synthetic_snapshot(count: int) -> CatalogSnapshot:
+def default_sharing() -> list[int]:
+    """How many offerings of the default catalog (the one `make run` serves) share each distinct price: what a
+    project session's cost depends on (input, output and cache-read rates, and rules), of the price each offering
+    has last. In an order shuffled once (a fixed seed), so that any first part of it shares about as the whole
+    does."""
+    catalog = decode(packaged_bytes())
+    groups = Counter(_price_text(offering.prices[-1]) for offering in catalog.offerings if offering.prices)
+    sizes = list(groups.values())
+    random.Random(19).shuffle(sizes)
+    return sizes
+
+
+def _price_text(price: PriceDoc) -> str:
+    return json.dumps([price.input_per_mtok, price.output_per_mtok, price.cache_read_per_mtok, price.rules],
+                      sort_keys=True)
+
+
+def synthetic_snapshot(count: int, sharing: list[int] | None = None) -> CatalogSnapshot:
+    """`count` offerings whose prices are shared as the default catalog's are (`sharing`: offerings per distinct
+    price, cycled; None: every price differs, as the earlier rounds measured): the maker's own offering, then
+    resellers under other providers at the same price. A context tier on every third distinct price, flat rates
+    otherwise; the prices differ from one distinct price to the next."""
     models, timelines = {}, {}
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    for number in range(count):
-        model = f"bench-{number:05d}" if number % 4 else f"p{number % 50}/bench-{number:05d}"
-        prices = TokenPrices(Decimal(number % 97 + 1) / 10, Decimal(number % 89 + 2) / 5, Decimal("0.01"))
+    sizes = cycle(sharing or [1])
+    number = kind = 0
+    while number < count:
+        prices = TokenPrices(Decimal(kind % 97 + 1) / 10, Decimal(kind % 89 + 2) / 5 + Decimal(kind // 97) / 1000,
+                             Decimal("0.01"))
         tiers = (ContextTier(100_000, TokenPrices(prices.input_per_mtok * 2, prices.output_per_mtok * 2)),)
-        rules = PriceRules(tiers=tiers) if number % 3 == 0 else PriceRules()
-        models[model] = ModelInfo(model, model.partition("/")[0] if "/" in model else "bench", model, None)
-        timelines[model] = ModelTimeline([PricePeriod(number + 1, start, None, prices, rules)], [])
+        rules = PriceRules(tiers=tiers) if kind % 3 == 0 else PriceRules()
+        for _ in range(min(next(sizes), count - number)):
+            model = f"bench-{number:05d}" if number % 4 else f"p{number % 50}/bench-{number:05d}"
+            models[model] = ModelInfo(model, model.partition("/")[0] if "/" in model else "bench", model, None)
+            timelines[model] = ModelTimeline([PricePeriod(number + 1, start, None, prices, rules)], [])
+            number += 1
+        kind += 1
     return CatalogSnapshot(models=models, timelines=timelines, loaded_at=datetime.now(UTC))
+
+
+def distinct_prices(snapshot: CatalogSnapshot) -> int:
+    """Distinct prices at AT as the estimate tells them apart (service.pricing.project.price_key)."""
+    from service.pricing.project import price_key  # here: the code of an earlier commit, measured beside, lacks it
+
+    return len({price_key(found) for timeline in snapshot.timelines.values()
+                if (found := timeline.price_at(AT)) is not None})
 
 
 def seed_assumptions():  # type: ignore[no-untyped-def]
@@ -63,9 +117,10 @@ def seed_assumptions():  # type: ignore[no-untyped-def]
     return assumption_set(rows)
 
 
-def in_process(count: int, tooling: str, runs: int = 15, breakdown: bool = True) -> tuple[float, float, int]:
-    """Median wall and CPU milliseconds of one estimate, and the body's bytes."""
-    snapshot, assumptions = synthetic_snapshot(count), seed_assumptions()
+def in_process(count: int, tooling: str, runs: int = 15, breakdown: bool = True,
+               shared: bool = True) -> tuple[float, float, int, str]:
+    """Median wall and CPU milliseconds of one estimate, the body's bytes and their SHA-256."""
+    snapshot, assumptions = synthetic_snapshot(count, default_sharing() if shared else None), seed_assumptions()
     # As a served process does at start (settle_memory in service/http/app.py): the snapshot frozen out of the
     # collector's sight, and main() raised the young generation's threshold the same way.
     gc.collect()
@@ -74,36 +129,90 @@ def in_process(count: int, tooling: str, runs: int = 15, breakdown: bool = True)
                                "all_models": True, "breakdown": breakdown, "strategies": [
                                    {"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]},
                               wire.ProjectEstimateRequest)
-    times, cpu, size = [], [], 0
+    times, cpu, body = [], [], b""
     for _ in range(runs + 2):
         started, started_cpu = time.perf_counter(), time.process_time()
         body = msgspec.json.encode(estimate_project(snapshot, assumptions, request, AT).body)
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
-        size = len(body)
     # CPU time too: on a shared machine the wall time also counts the other processes' turns.
-    return statistics.median(times[2:]), statistics.median(cpu[2:]), size
+    return statistics.median(times[2:]), statistics.median(cpu[2:]), len(body), hashlib.sha256(body).hexdigest()
 
 
-def served_under_load(duration: str = "10s") -> tuple[float, float, float]:
-    body = {"project": {"size": "medium", "features": 40, "tooling": "ide-assistant"}, "models": SIX,
-            "at": "2026-05-10", "strategies": [HYBRID]}
+def _measure_in(tree: Path, count: int, tooling: str, breakdown: bool, shared: bool) -> dict:
+    """in_process() in a fresh process running the service code of `tree` (with this checkout's bench)."""
+    out = subprocess.run([sys.executable, "-P", "-m", "bench.project_estimate", "--one", str(count), tooling,
+                          str(int(breakdown)), str(int(shared))], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+@contextlib.contextmanager
+def _checkout(commit: str) -> Iterator[Path]:
+    """`commit`'s service package beside this checkout's bench, in a temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "archive", commit, "service"], cwd=ROOT, capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        shutil.copytree(ROOT / "bench", Path(folder) / "bench", ignore=shutil.ignore_patterns("__pycache__"))
+        yield Path(folder)
+
+
+def side_by_side(before: str, shared: bool) -> None:
+    """Every size and tooling measured on `before`'s code and on this checkout's, taking turns, each in a fresh
+    process; and whether the two answered the same bytes."""
+    with _checkout(before) as old:
+        for count in SIZES:
+            for tooling in ("chat", "autonomous-agent"):
+                for breakdown in (False, True):
+                    then = _measure_in(old, count, tooling, breakdown, shared)
+                    now = _measure_in(ROOT, count, tooling, breakdown, shared)
+                    same = "same bytes" if then["sha256"] == now["sha256"] else "BYTES DIFFER"
+                    print(f"  {count:6d} offerings, {tooling:17s}, breakdown {str(breakdown).lower():5s}: CPU "
+                          f"{then['cpu']:6.1f} -> {now['cpu']:6.1f} ms, wall {then['wall']:6.1f} -> {now['wall']:6.1f} "
+                          f"ms, body {now['size'] / 1e6:.1f} MB, {same}", flush=True)
+
+
+def served_under_load(duration: str = "10s") -> None:
+    """Ours (six models + the hybrid) and the bare endpoint, one uvicorn worker each: first each one's capacity under
+    wrk -c32 (a closed loop: its p99 is mostly the queue of 32), then open-loop fixed rates at 25, 50 and 75 % of our
+    capacity, the same rates for both, taking turns."""
+    seconds = float(duration.rstrip("s"))
+    body = msgspec.json.encode({"project": {"size": "medium", "features": 40, "tooling": "ide-assistant"},
+                                "models": SIX, "at": "2026-05-10", "strategies": [HYBRID]})
+    bare_body = msgspec.json.encode({"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000})
     with seeded_database() as url:
-        port = free_port()
-        with served(uvicorn_command(port), port, app_env(url)):
-            rps, p99 = _wrk(port, body, 32, duration)
-            _, p99_single = _wrk(port, body, 1, "5s")
-    return rps, p99, p99_single
+        ours, bare = free_port(), free_port()
+        env = app_env(url)
+        with served(uvicorn_command(ours), ours, env), \
+                served(uvicorn_command(bare, "bench.bare_app:app", factory=False), bare, env):
+            targets = {"ours": (ours, "/v1/estimate/project", body), "bare": (bare, "/v1/estimate", bare_body)}
+            capacity = {}
+            for name, (port, path, payload) in targets.items():
+                rps, p99 = _wrk(port, path, payload, 32, duration)
+                _, p99_single = _wrk(port, path, payload, 1, "5s")
+                capacity[name] = rps
+                print(f"  {name}: wrk -c32 {rps:6.0f} req/s, p99 {p99:6.2f} ms; wrk -c1 p99 {p99_single:5.2f} ms",
+                      flush=True)
+            for share in LOAD_SHARES:
+                rate = round(capacity["ours"] * share)
+                for name, (port, path, payload) in targets.items():
+                    found = fixed_rate(port, post_bytes(path, payload, port), rate, seconds)
+                    print(f"  {name}: {rate:5d} req/s fixed ({share:.0%} of ours, {rate / capacity[name]:.0%} of its "
+                          f"own): p50 {found.p50_ms:5.2f} ms, p99 {found.p99_ms:6.2f} ms from due; p50 "
+                          f"{found.p50_sent_ms:5.2f}, p99 {found.p99_sent_ms:6.2f} ms from sent; achieved "
+                          f"{found.achieved:6.0f}/s, send lag p99 {found.p99_lag_ms:4.2f} ms, "
+                          f"client CPU {found.client_cpu:.0%}, {found.connections} connections, {found.errors} errors",
+                          flush=True)
 
 
-def _wrk(port: int, body: dict, connections: int, duration: str) -> tuple[float, float]:
+def _wrk(port: int, path: str, body: bytes, connections: int, duration: str) -> tuple[float, float]:
     """Requests per second and p99 latency in ms."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\n'
+    script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(body.decode())}\n'
                       'wrk.headers["Content-Type"] = "application/json"\n')
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{port}/v1/estimate/project"], capture_output=True, text=True,
-                         check=True).stdout
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     script.unlink()
     if "Non-2xx" in out:
         raise RuntimeError(f"errors during the run:\n{out}")
@@ -112,22 +221,40 @@ def _wrk(port: int, body: dict, connections: int, duration: str) -> tuple[float,
     return rps, float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     gc.set_threshold(10_000, 20, 20)  # as service/http/app.py's settle_memory
+    if argv[:1] == ["--one"]:  # one measurement, for side_by_side
+        count, tooling, breakdown, shared = int(argv[1]), argv[2], argv[3] == "1", argv[4] == "1"
+        wall, cpu, size, digest = in_process(count, tooling, breakdown=breakdown, shared=shared)
+        print(json.dumps({"wall": wall, "cpu": cpu, "size": size, "sha256": digest}))
+        return
+    shared = os.environ.get("BENCH_PRICES", "shared") == "shared"
+    sharing = default_sharing()
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("In process, every offering, medium project of 40 features, one hybrid (median of 15, body encoded):")
+    print(f"Default catalog: {sum(sharing)} offerings, {len(sharing)} distinct prices "
+          f"({sum(1 for size in sharing if size == 1)} offerings priced alone, the most shared price by "
+          f"{max(sharing)})")
     for count in SIZES:
-        for tooling in ("chat", "autonomous-agent"):
-            wall, cpu, size = in_process(count, tooling)
-            print(f"  {count:6d} offerings, {tooling:17s}: wall {wall:6.1f} ms, CPU {cpu:6.1f} ms, "
-                  f"body {size / 1e6:.1f} MB")
-            wall, cpu, size = in_process(count, tooling, breakdown=False)
-            print(f"  {count:6d} offerings, {tooling:17s}, breakdown false: wall {wall:6.1f} ms, CPU {cpu:6.1f} ms, "
-                  f"body {size / 1e6:.1f} MB")
-    rps, p99, p99_single = served_under_load(os.environ.get("BENCH_DURATION", "10s"))
-    print(f"Served, six models + hybrid, 1 worker, wrk -c32: {rps:.0f} req/s, p99 {p99:.2f} ms; "
-          f"one connection: p99 {p99_single:.2f} ms")
+        snapshot = synthetic_snapshot(count, sharing if shared else None)
+        print(f"Synthetic catalog of {count} offerings: {distinct_prices(snapshot)} distinct prices")
+    parts = os.environ.get("BENCH_PARTS", "in-process,served").split(",")
+    if "in-process" in parts:
+        before = argv[argv.index("--before") + 1] if "--before" in argv else None
+        print("In process, every offering, medium project of 40 features, one hybrid (median of 15, body encoded):")
+        if before:
+            print(f"  ({before}'s code -> this checkout's, taking turns, each in a fresh process)")
+            side_by_side(before, shared)
+        else:
+            for count in SIZES:
+                for tooling in ("chat", "autonomous-agent"):
+                    for breakdown in (False, True):
+                        wall, cpu, size, _ = in_process(count, tooling, breakdown=breakdown, shared=shared)
+                        print(f"  {count:6d} offerings, {tooling:17s}, breakdown {str(breakdown).lower():5s}: "
+                              f"CPU {cpu:6.1f} ms, wall {wall:6.1f} ms, body {size / 1e6:.1f} MB", flush=True)
+    if "served" in parts:
+        print("Served, six models + the hybrid, against the bare endpoint (bench/bare_app.py), one worker each:")
+        served_under_load(os.environ.get("BENCH_DURATION", "10s"))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from operator import itemgetter
-from typing import TypeVar
+from typing import TypeVar, cast
+
+import msgspec
+from msgspec import Raw
 
 from service.api.instants import parse_instant
 from service.api.problems import ProblemError, invalid
@@ -19,26 +21,30 @@ from service.estimates.compute import Priced, price_at
 from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_models
 from service.estimates.project_answers import Formatter
 from service.estimates.project_assumptions import AssumptionSet, Used, assumptions_in_force
+from service.estimates.project_order import Member, Run, first_plan, named_plan, plans_in_order, runs_in_order
 from service.pricing.errors import InputError, InvalidAmount
 from service.pricing.money import parse_decimal
 from service.pricing.project import (
     Attempts,
+    Bounds,
     ModelCost,
     ProjectShape,
     Tooling,
     attempts_of,
+    price_key,
     session_shape,
     sessions_by_complexity,
     shaped_session_costs,
     turn_prompts,
 )
 from service.pricing.project_plans import (
+    Baseline,
     Plan,
+    Ranked,
     RetryKeys,
     check_shares,
     node_cost_per_mtok,
     project_tokens,
-    rank,
     review_cost,
     self_host_cost,
 )
@@ -98,19 +104,39 @@ class _Project:
             self.prices[model] = found
         return cost
 
-    def cost_all(self, models: list[tuple[str, EffectivePrice]]) -> None:
+    def cost_all(self, models: list[Member]) -> list[tuple[ModelCost, list[Member]]]:
         """cost_on() for every model of the set (each named once, none priced yet), with the lookups it repeats per
-        model hoisted out of a loop that may run over every offering."""
-        costs, prices, by_key, key_for = self.costs, self.prices, self.attempts, self.retry_keys.key_for
-        session, at = self.session, self.at
-        for model, found in models:
-            key = key_for(model)
-            attempts = by_key.get(key)
-            if attempts is None:
-                retries = self._take(self.assumptions.retries, key, "models", "retry factor")
-                attempts = by_key[key] = attempts_of(self.counts, retries)
-            costs[model] = ModelCost(attempts, shaped_session_costs(found, session, at))
-            prices[model] = found
+        model hoisted out of a loop that may run over every offering; the offerings grouped by their cost.
+
+        Resellers often charge the maker's price: a session is priced once per distinct price (price_key), and a
+        model's cost made once per distinct price and retry factors, then shared by every offering that has them.
+        """
+        key_for = self.retry_keys.key_for
+        # By price, then by retry key: one hash of a price per offering (a price's key is a tuple of Decimals, or of
+        # rules, hashed anew each time), the retry key's text hashing once.
+        by_price: dict[object, dict[str, list[Member]]] = {}
+        for item in models:
+            by_price.setdefault(price_key(item[1]), {}).setdefault(key_for(item[0]), []).append(item)
+        costs, prices = self.costs, self.prices
+        groups = []
+        for by_retry in by_price.values():
+            per_session = None
+            for retry_key, members in by_retry.items():
+                if per_session is None:
+                    per_session = shaped_session_costs(members[0][1], self.session, self.at)
+                cost = ModelCost(self._attempts_for(retry_key), per_session)
+                for model, found in members:
+                    costs[model] = cost
+                    prices[model] = found
+                groups.append((cost, members))
+        return groups
+
+    def _attempts_for(self, retry_key: str) -> Attempts:
+        attempts = self.attempts.get(retry_key)
+        if attempts is None:
+            retries = self._take(self.assumptions.retries, retry_key, "models", "retry factor")
+            attempts = self.attempts[retry_key] = attempts_of(self.counts, retries)
+        return attempts
 
     def priced(self, ref: str) -> tuple[str, ModelCost]:
         model = self.snapshot.resolve(ref, self.at)
@@ -172,18 +198,12 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
     # Checked on the set priced, so that `all_models` and `provider` count what they name.
     field = "models" if request.models is not None else "provider" if request.provider is not None else "all_models"
     check_models(len(models), limits, field)
-    project.cost_all(models)
-    # By expected cost, then by name: sorted by name first, then stably by cost, as comparing (cost, name) tuples
-    # cost a third more over thousands of models.
-    costs = sorted(((name, project.costs[name]) for name, _ in models), key=itemgetter(0))
-    costs.sort(key=lambda item: item[1].cost.expected)
-    # In rank's order already, so that ranking thousands of plans sorts only the strategies in among them; made as
-    # Plan() makes them, without its Python-level constructor.
-    plans = [tuple.__new__(Plan, (name, "model", cost.cost)) for name, cost in costs]
+    runs = runs_in_order(project.cost_all(models))
+    strategies: list[Plan] = []
     break_even: list[wire.BreakEvenOut] = []
     for index, strategy in enumerate(request.strategies):
         if isinstance(strategy, wire.HybridStrategy):
-            plans.append(_hybrid(project, strategy, index))
+            strategies.append(_hybrid(project, strategy, index))
             continue
         profile = project._take(assumptions.self_host, strategy.profile, f"strategies[{index}].profile",
                                 "self-host profile")
@@ -191,11 +211,13 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
             strategy.utilization, f"strategies.{index}.utilization")
         _, hosted = project.priced(profile.model)
         per_mtok = node_cost_per_mtok(profile.node, utilization)
-        plans.append(Plan(f"self-host:{strategy.profile}", "self-host",
-                          self_host_cost(project_tokens(hosted), per_mtok)))
+        strategies.append(Plan(f"self-host:{strategy.profile}", "self-host",
+                               self_host_cost(project_tokens(hosted), per_mtok)))
         break_even.append(out.break_even(strategy.profile, profile.node, utilization,
                                          [(name, project.costs[name]) for name, _ in models]))
-    ranked, base = rank(plans, _baseline(snapshot, request, plans, at))
+    plans = plans_in_order(runs, strategies)
+    base = _baseline(snapshot, request, plans, models, project.costs, strategies, at)
+    against = Baseline(None if base is None else base[1])
     body = wire.ProjectEstimateResult(
         at=at, currency="USD",
         project=wire.ProjectOut(size=request.project.size, tooling=request.project.tooling,
@@ -203,12 +225,53 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
                                 mix={name: out.text(share) for name, share in project.shape.mix.items()},
                                 context_multiplier=out.text(project.shape.context_multiplier),
                                 turn_prompt_tokens=list(project.prompts)),
-        models=[out.model(name, project.prices[name], cost, request.breakdown) for name, cost in costs],
-        plans=[out.plan(item) for item in ranked], baseline=None if base is None else base.name,
-        break_even=break_even, unpriced=unpriced,
+        models=_models_out(runs, out, request.breakdown), plans=_plans_out(plans, out, against),
+        baseline=None if base is None else base[0], break_even=break_even, unpriced=unpriced,
         assumptions=[trace for _, trace in sorted(project.used.items())],
     )
     return Priced(body, sorted({found.period.id for found in project.prices.values()}))
+
+
+# Over every offering, the answer's models and model plans are its largest part: each list is one msgspec.Raw (JSON
+# that encoding puts in as is), spliced from each offering's id, its price id and the JSON that every offering of its
+# cost shares (Formatter.model_tail and plan_tail), byte for byte what encoding the wire structs gives
+# (tests/estimates/test_project_digest.py). It stands where the list of structs would.
+_encode = msgspec.json.Encoder().encode
+
+
+def _models_out(runs: list[Run], out: Formatter, breakdown: bool) -> list[wire.ModelProjectOut]:
+    parts: list[bytes] = []
+    append = parts.append
+    for run in runs:
+        tail = out.model_tail(run.cost, breakdown)
+        for name, found in run.members:
+            append(b',{"model":%b,"price_id":%d' % (_encode(name), found.period.id))
+            append(tail)
+    return cast("list[wire.ModelProjectOut]", _array(parts))
+
+
+def _plans_out(plans: list[Run | Plan], out: Formatter, against: Baseline) -> list[wire.PlanOut]:
+    parts: list[bytes] = []
+    append = parts.append
+    for item in plans:
+        if isinstance(item, Run):
+            bounds = item.cost.cost
+            tail = out.plan_tail(bounds, against.ratios(bounds))
+            for name, _ in item.members:
+                append(b',{"plan":%b' % _encode(name))
+                append(tail)
+        else:
+            append(b"," + _encode(out.plan(tuple.__new__(Ranked, (item, *against.ratios(item.cost))))))
+    return cast("list[wire.PlanOut]", _array(parts))
+
+
+def _array(parts: list[bytes]) -> Raw:
+    """The JSON array of entries that each start with a comma, joined in one copy."""
+    if not parts:
+        return Raw(b"[]")
+    parts[0] = b"[" + parts[0][1:]
+    parts.append(b"]")
+    return Raw(b"".join(parts))
 
 
 def _hybrid(project: _Project, strategy: wire.HybridStrategy, index: int) -> Plan:
@@ -221,17 +284,22 @@ def _hybrid(project: _Project, strategy: wire.HybridStrategy, index: int) -> Pla
     return Plan(f"hybrid:{draft}+{review}", "hybrid", review_cost(drafted, reviewed, shares))
 
 
-def _baseline(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest, plans: list[Plan],
-              at: datetime) -> str | None:
-    """The plan the ratios are against: a plan's name, or a model of the set by any of its names."""
+def _baseline(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest, plans: list[Run | Plan],
+              models: list[Member], costs: dict[str, ModelCost], strategies: list[Plan],
+              at: datetime) -> tuple[str, Bounds] | None:
+    """The plan the ratios are against, by name and cost: a plan's name, or a model of the set by any of its names;
+    by default the cheapest plan."""
     if request.baseline is None:
-        return None
-    names = {plan.name for plan in plans}
-    baseline = request.baseline if request.baseline in names else snapshot.resolve(request.baseline, at)
-    if baseline not in names:
+        return first_plan(plans)
+    found = named_plan(request.baseline, models, costs, strategies)
+    name = request.baseline
+    if found is None:
+        name = snapshot.resolve(request.baseline, at)
+        found = named_plan(name, models, costs, strategies)
+    if found is None:
         raise invalid("baseline", f"the baseline '{request.baseline}' is none of the plans: name a model of the set "
                                   "or a plan's name")
-    return baseline
+    return name, found
 
 
 def _share(value: Decimal, field: str) -> Decimal:

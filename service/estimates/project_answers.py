@@ -1,31 +1,57 @@
 """The wire form of a project estimate's parts: costs as bounds, models with their breakdown, plans, break-even.
 
 A project over every offering formats tens of thousands of amounts. Sessions and tokens are the same for every model
-of one retry factor: one Formatter per answer keeps those parts by retry factor (by the identity of its ranges,
-which live as long as the request; hashing Decimals cost more than formatting them), and formats a bound whose
-three values are equal once.
+of one retry factor, and everything but a model's id and price id is the same for every offering of one cost (the
+offerings that share a price): one Formatter per answer keeps those parts, by the identity of what they were made
+from (kept alive beside them, so that an id is never reused during the answer; hashing Decimals cost more than
+formatting them), and formats a bound whose three values are equal once.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import NamedTuple
+
+import msgspec
 
 from service.estimates import project_schemas as wire
 from service.pricing.money import format_decimal
-from service.pricing.project import Bounds, ModelCost, Range, blended_per_mtok
+from service.pricing.project import Attempts, Bounds, ModelCost, Range, SessionCosts, blended_per_mtok
 from service.pricing.project_plans import NodeProfile, Ranked, break_even, node_cost_per_mtok, node_monthly_usd
-from service.pricing.timeline import EffectivePrice
+
+
+class _ByRetries(NamedTuple):
+    """What every model of one set of retry factors shows alike."""
+
+    attempts: Attempts  # the key's owner, kept alive
+    sessions: wire.BoundsOut
+    tokens: wire.TokensOut
+    counts: list[tuple[str, str, wire.RangeOut]]  # features, sessions and retry factor by complexity
+    json: bytes  # `,"sessions":…,"tokens":…`
+
+
+class _Kept(NamedTuple):
+    """A part of the answer, and what it was made from (kept alive, so that its id stays its own)."""
+
+    source: object
+    part: bytes
+
+
+class _SessionJson(NamedTuple):
+    session: SessionCosts
+    per_session: bytes
+    warnings: bytes
 
 
 class Formatter:
     def __init__(self) -> None:
-        # A model's plan has the very bounds of its cost: formatted once, by identity (the bounds are kept here, so
-        # that an id is never reused during the answer).
+        # A model's plan has the very bounds of its cost: formatted once, by identity.
         self._bounds: dict[int, tuple[Bounds, wire.BoundsOut]] = {}
-        self._by_retries: dict[tuple[int, ...], tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
-                                                                                             wire.RangeOut]]]] = {}
+        self._bounds_json: dict[int, _Kept] = {}
+        self._by_retries: dict[int, _ByRetries] = {}
         # Cache reads per session: the same on every flat price, so formatted once per distinct three.
         self._counts: dict[tuple[int, int, int], wire.BoundsOut] = {}
+        self._counts_json: dict[tuple[int, int, int], bytes] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -54,44 +80,89 @@ class Formatter:
     def range(self, span: Range) -> wire.RangeOut:
         return wire.RangeOut(low=self.text(span.low), high=self.text(span.high))
 
-    def _attempts(self, cost: ModelCost) -> tuple[wire.BoundsOut, wire.TokensOut, list[tuple[str, str,
-                                                                                           wire.RangeOut]]]:
+    def _by_retry(self, cost: ModelCost) -> _ByRetries:
         # Sessions and tokens depend on the retry factors alone: every session has the same tokens on every model.
-        key = (id(cost.attempts),)
-        found = self._by_retries.get(key)
+        found = self._by_retries.get(id(cost.attempts))
         if found is None:
             session = cost.per_session
-            found = self._by_retries[key] = (self.bounds(cost.sessions), wire.TokensOut(
-                input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
-                output=self.bounds(cost.sessions.times(Decimal(session.output_tokens)))),
+            sessions = self.bounds(cost.sessions)
+            tokens = wire.TokensOut(input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
+                                    output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
+            found = self._by_retries[id(cost.attempts)] = _ByRetries(
+                cost.attempts, sessions, tokens,
                 [(format_decimal(part.features), format_decimal(part.sessions), self.range(part.retry))
-                 for part in cost.attempts.parts])
+                 for part in cost.attempts.parts],
+                b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens)))
         return found
 
-    def model(self, model: str, found: EffectivePrice, cost: ModelCost, breakdown: bool) -> wire.ModelProjectOut:
-        session = cost.per_session
-        sessions, tokens, counts = self._attempts(cost)
-        return wire.ModelProjectOut(
-            model=model, price_id=found.period.id, cost=self.kept_bounds(cost.cost), sessions=sessions, tokens=tokens,
-            per_session=wire.SessionOut(cost=self.bounds(session.cost), input_tokens=session.input_tokens,
-                                        cached_input_tokens=self.counts(session.cached_input_tokens),
-                                        output_tokens=session.output_tokens, context_tier=session.context_tier),
-            by_complexity=[wire.ComplexityOut(
-                complexity=part.complexity, features=features, sessions=sessions_text,  # type: ignore[arg-type]
-                retry_factor=retry, cost=self.bounds(part.cost),
-            ) for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)]
-            if breakdown else [],
-            warnings=list(session.warnings),
-        )
+    # Over every offering, the models and model plans are most of the answer: each is spliced (project.py) from its
+    # id, its price id and the JSON that every offering of its cost shares, made here once per cost from the parts'
+    # own encodings and the fields' names in the structs' order (wire.ModelProjectOut, wire.PlanOut, wire.SessionOut,
+    # wire.BoundsOut). tests/estimates/test_project_digest.py holds the bytes to what encoding the structs gave, and
+    # reads every field back into the structs.
+
+    def model_tail(self, cost: ModelCost, breakdown: bool) -> bytes:
+        """A model's answer in JSON after its `model` and `price_id`: the same for every offering of one ModelCost
+        (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
+        of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them)."""
+        session = self._session_json(cost.per_session)
+        return b"".join((b',"cost":', self.bounds_json(cost.cost), self._by_retry(cost).json, b',"per_session":',
+                         session.per_session, b',"by_complexity":',
+                         _encode(self._breakdown(cost)) if breakdown else b"[]", b',"warnings":', session.warnings,
+                         b"}"))
+
+    def _session_json(self, session: SessionCosts) -> _SessionJson:
+        # Once per cost: a session shared by several retry factors is written again, the same.
+        tier = session.context_tier
+        return _new(_SessionJson, (session, _SESSION % (
+            self._bounds_bytes(session.cost), session.input_tokens, self._counts_bytes(session.cached_input_tokens),
+            session.output_tokens, b"null" if tier is None else b"%d" % tier), _encode(session.warnings)))
+
+    def _counts_bytes(self, values: tuple[int, int, int]) -> bytes:
+        found = self._counts_json.get(values)
+        if found is None:
+            found = self._counts_json[values] = _encode(self.counts(values))
+        return found
+
+    def _breakdown(self, cost: ModelCost) -> list[wire.ComplexityOut]:
+        counts = self._by_retry(cost).counts
+        return [wire.ComplexityOut(complexity=part.complexity, features=features,  # type: ignore[arg-type]
+                                   sessions=sessions_text, retry_factor=retry, cost=self.bounds(part.cost))
+                for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)]
+
+    def bounds_json(self, bounds: Bounds) -> bytes:
+        """kept_bounds() in JSON, remembered the same way."""
+        found = self._bounds_json.get(id(bounds))
+        if found is None:
+            found = self._bounds_json[id(bounds)] = _new(_Kept, (bounds, self._bounds_bytes(bounds)))
+        return found.part
+
+    def _bounds_bytes(self, bounds: Bounds) -> bytes:
+        # bounds() in JSON: money texts are digits, a point and a sign, which a JSON string holds as they are.
+        low, expected, high = bounds
+        if low == high:
+            text = format_decimal(low).encode()
+            return b"".join((b'{"low":"', text, b'","expected":"', text, b'","high":"', text, b'"}'))
+        return b"".join((b'{"low":"', format_decimal(low).encode(), b'","expected":"',
+                         format_decimal(expected).encode(), b'","high":"', format_decimal(high).encode(), b'"}'))
+
+    def plan_tail(self, cost: Bounds, ratios: tuple[Decimal | None, Decimal | None]) -> bytes:
+        """A model plan's answer in JSON after its `plan` (the model's id): the same for every offering of one cost,
+        whose ratios are the same. Made once per run, as model_tail."""
+        times, at_least = self._ratios(*ratios)
+        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', _encode(times),
+                         b',"at_least_times_baseline":', _encode(at_least), b"}"))
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
-        times = self._ratio(ranked.times_baseline)
-        # rank() gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
-        at_least = times if ranked.at_least_times_baseline is ranked.times_baseline else self._ratio(
-            ranked.at_least_times_baseline)
+        times, at_least = self._ratios(ranked.times_baseline, ranked.at_least_times_baseline)
         return wire.PlanOut(plan=plan.name, kind=plan.kind, cost=self.kept_bounds(plan.cost),  # type: ignore[arg-type]
                             times_baseline=times, at_least_times_baseline=at_least)
+
+    def _ratios(self, times: Decimal | None, at_least: Decimal | None) -> tuple[str | None, str | None]:
+        text = self._ratio(times)
+        # Baseline.ratios gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
+        return text, text if at_least is times else self._ratio(at_least)
 
     def _ratio(self, value: Decimal | None) -> str | None:
         return None if value is None else self.text(value)
@@ -100,13 +171,30 @@ class Formatter:
                    models: list[tuple[str, ModelCost]]) -> wire.BreakEvenOut:
         rows = []
         capacity = break_even(node, utilization, None).capacity
+        # The same for every offering of one session's cost (kept alive by `models`): worked out once each.
+        by_session: dict[int, wire.BreakEvenModelOut] = {}
         for model, cost in models:
-            api = blended_per_mtok(cost.per_session)
-            found = break_even(node, utilization, api)
-            rows.append(wire.BreakEvenModelOut(
-                model=model, api_per_mtok=None if api is None else self.text(api),
-                monthly_tokens=None if found.monthly_tokens is None else self.text(found.monthly_tokens)))
+            found = by_session.get(id(cost.per_session))
+            if found is None:
+                found = by_session[id(cost.per_session)] = self._break_even_row(node, utilization, cost.per_session)
+            rows.append(wire.BreakEvenModelOut(model=model, api_per_mtok=found.api_per_mtok,
+                                               monthly_tokens=found.monthly_tokens))
         return wire.BreakEvenOut(
             profile=profile, utilization=self.text(utilization), node_monthly_usd=self.text(node_monthly_usd(node)),
             cost_per_mtok_range=self.range(node_cost_per_mtok(node, utilization)),
             capacity_monthly_tokens=self.range(capacity), models=rows)
+
+    def _break_even_row(self, node: NodeProfile, utilization: Decimal,
+                        per_session: SessionCosts) -> wire.BreakEvenModelOut:
+        api = blended_per_mtok(per_session)
+        found = break_even(node, utilization, api)
+        return wire.BreakEvenModelOut(
+            model="", api_per_mtok=None if api is None else self.text(api),
+            monthly_tokens=None if found.monthly_tokens is None else self.text(found.monthly_tokens))
+
+
+_encode = msgspec.json.Encoder().encode
+# tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per distinct cost.
+_new = tuple.__new__
+# The JSON of wire.SessionOut, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
+_SESSION = b'{"cost":%b,"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'

@@ -56,7 +56,9 @@ def _instant(text: str) -> datetime:
 
 
 def _data(body: msgspec.Struct) -> Answer:
-    return msgspec.to_builtins(body)  # type: ignore[no-any-return]
+    # Through JSON, not to_builtins: a project answer holds parts already encoded (msgspec.Raw), which only the
+    # encoder writes out.
+    return msgspec.json.decode(msgspec.json.encode(body))  # type: ignore[no-any-return]
 
 
 def asked_estimate(snapshot: CatalogSnapshot, request: Any, answered: Answer, made: datetime,

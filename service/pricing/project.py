@@ -201,6 +201,19 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
                                warnings))
 
 
+def price_key(found: EffectivePrice) -> object:
+    """What a session's cost on this price depends on, as a key equal for every offering charged the same: a flat
+    price's three token rates (after promotions), or else the list price, its rules and the promotions' percentages
+    (tiers and windows are priced from those). Equal keys give equal costs; equal Decimals of another exponent (0.1,
+    0.10) cost the same amounts, which money formats alike."""
+    rules = found.period.rules
+    if rules.is_flat:
+        rates = found.effective
+        return (rates.input_per_mtok, rates.output_per_mtok, rates.cache_read_per_mtok)
+    percents = tuple(discount.percent_off for discount in found.discounts) if found.discounts else ()
+    return (found.period.prices, rules, percents)
+
+
 def _flat_session_costs(rates: TokenPrices, shape: SessionShape) -> SessionCosts:
     # The loop of shaped_session_costs over its one group, in fewer steps: most offerings have a flat price, and a
     # project over every offering prices thousands. The same products, so the same costs.

@@ -138,20 +138,39 @@ def rank(plans: Iterable[Plan], baseline: str | None = None) -> tuple[list[Ranke
     """Cheapest expected cost first (then by name); ratios against `baseline`, or the cheapest plan."""
     ordered = sorted(plans, key=lambda plan: (plan.cost.expected, plan.name))
     base = next((plan for plan in ordered if plan.name == baseline), ordered[0] if ordered else None)
-    expected = None if base is None or not base.cost.expected else base.cost.expected
-    high = None if base is None or not base.cost.high else base.cost.high
-    # A baseline known exactly (low = high) over a plan whose low is its expected cost: the two ratios are one.
-    exact_base = expected is not None and expected == high
+    against = Baseline(None if base is None else base.cost)
     ranked = []
     for plan in ordered:
-        times = None if expected is None else round_ratio(_div(plan.cost.expected, expected))
-        if exact_base and plan.cost.low == plan.cost.expected:
-            at_least = times
-        else:
-            at_least = None if high is None else round_ratio(_div(plan.cost.low, high))
         # tuple.__new__ skips the NamedTuple's Python-level constructor: a ranking may hold every offering's plan.
-        ranked.append(tuple.__new__(Ranked, (plan, times, at_least)))
+        ranked.append(tuple.__new__(Ranked, (plan, *against.ratios(plan.cost))))
     return ranked, base
+
+
+class Baseline:
+    """The ratios of plans' costs to one plan's: expected over its expected, and low over its high (the cautious
+    ratio); None where there is no baseline or its cost is zero.
+
+    Plans of one cost (offerings that share a price share their Bounds) get the very same ratios, divided once: kept
+    by the identity of the Bounds, which are kept here so that an id is never reused.
+    """
+
+    def __init__(self, base: Bounds | None) -> None:
+        self._expected = None if base is None or not base.expected else base.expected
+        self._high = None if base is None or not base.high else base.high
+        # A baseline known exactly (low = high) over a plan whose low is its expected cost: the two ratios are one.
+        self._exact = self._expected is not None and self._expected == self._high
+        self._found: dict[int, tuple[Bounds, Decimal | None, Decimal | None]] = {}
+
+    def ratios(self, cost: Bounds) -> tuple[Decimal | None, Decimal | None]:
+        found = self._found.get(id(cost))
+        if found is None:
+            times = None if self._expected is None else round_ratio(_div(cost.expected, self._expected))
+            if self._exact and cost.low == cost.expected:
+                at_least = times
+            else:
+                at_least = None if self._high is None else round_ratio(_div(cost.low, self._high))
+            found = self._found[id(cost)] = (cost, times, at_least)
+        return found[1], found[2]
 
 
 def check_shares(shares: Mapping[str, Decimal]) -> str | None:

@@ -19,8 +19,9 @@ from service.estimates import project_schemas as wire
 from service.estimates.project import estimate_project
 from service.estimates.project_assumptions import assumptions_in_force
 from service.pricing.prices import TokenPrices
-from service.pricing.rules import ContextTier, PriceRules
-from service.pricing.timeline import ModelTimeline, PricePeriod
+from service.pricing.rules import ContextTier, PriceRules, TimeWindow
+from service.pricing.timeline import Discount, ModelTimeline, PricePeriod
+from service.pricing.windows import DailyWindow
 from service.snapshot.assumption_history import AssumptionHistory, AssumptionRecord
 from service.snapshot.catalog_snapshot import CatalogSnapshot, ModelInfo
 
@@ -68,3 +69,58 @@ def test_an_answer_over_hundreds_of_offerings_keeps_its_bytes(tooling, size, bre
     body = msgspec.json.encode(estimate_project(SNAPSHOT, assumptions_in_force(SNAPSHOT.assumptions, AT), request,
                                                 AT).body)
     assert hashlib.sha256(body).hexdigest() == CASES[(tooling, size, breakdown)]
+    assert _as_the_structs_encode(body) == body
+
+
+def _shared_snapshot(count: int) -> CatalogSnapshot:
+    """Offerings that share their prices as resellers share a maker's: 40 distinct list prices over `count`
+    offerings, with shared context tiers, open and closed time windows, and promotions on some offerings only (the
+    same list price then differs after it), as a pricing per distinct price must keep apart."""
+    models, timelines = {}, {}
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    promotion = Discount(1, "launch", Decimal(25), start, datetime(2026, 6, 1, tzinfo=UTC))
+    ended = Discount(2, "ended", Decimal(50), start, datetime(2026, 2, 1, tzinfo=UTC))
+    open_now = TimeWindow("off-peak", DailyWindow("UTC", frozenset(range(7)), 16 * 60 + 30, 30), Decimal("0.5"))
+    closed_now = TimeWindow("lunch", DailyWindow("UTC", frozenset(range(7)), 12 * 60, 13 * 60), Decimal("0.75"))
+    for number in range(count):
+        kind = number % 40
+        name = NAMES[number % len(NAMES)]
+        model = f"p{number % 9}/{name}-{number:04d}" if number >= len(NAMES) else name
+        cached = Decimal(kind % 5) / 100 if kind % 2 else None
+        prices = TokenPrices(Decimal(kind + 1) / 10, Decimal(kind % 7 + 2) / 5, cached)
+        tiers = (ContextTier(60_000 if kind % 8 else 90_000,
+                             TokenPrices(prices.input_per_mtok * 2, prices.output_per_mtok * 2, cached)),)
+        windows = (open_now,) if kind % 10 == 1 else (closed_now,) if kind % 10 == 2 else ()
+        rules = PriceRules(tiers=tiers if kind % 3 == 0 else (), windows=windows)
+        discounts = [promotion] if number % 11 == 0 else [ended] if number % 13 == 0 else []
+        models[model] = ModelInfo(model, model.partition("/")[0] if "/" in model else "bench", model, None)
+        timelines[model] = ModelTimeline([PricePeriod(number + 1, start, None, prices, rules)], discounts)
+    return CatalogSnapshot(models=models, timelines=timelines, loaded_at=start, assumptions=SNAPSHOT.assumptions)
+
+
+SHARED = _shared_snapshot(400)
+# Taken from the answers of the code that priced every offering on its own (commit 607ce92).
+SHARED_CASES = {
+    ("chat", "medium", True): "740d6215c0dc1f5c07f4ad4e0de880a8519c3a2af84012cc3a387de86c671136",
+    ("ide-assistant", "large", False): "33f7da917469b9d8c423681e8f2887671fe3a96c14b0d93cb99aa34b515b87c6",
+    ("autonomous-agent", "medium", True): "77234a4a2f9b478d67da710f362e221ab4d1ca75169f052d93db96edb604e9cc",
+    ("autonomous-agent", "small", False): "172ad9b375ce513d0f2f2fbdb2e997e6cfd24a7e8bf76f874f276aa114a5c80f",
+}
+
+
+@pytest.mark.parametrize(("tooling", "size", "breakdown"), list(SHARED_CASES))
+def test_offerings_that_share_a_price_keep_their_bytes(tooling, size, breakdown):
+    request = msgspec.convert({
+        "project": {"size": size, "features": 29, "tooling": tooling}, "all_models": True, "breakdown": breakdown,
+        "strategies": [{"kind": "hybrid", "draft": "p3/deepseek-v4-flash-0012", "review": "claude-opus-4.7"},
+                       {"kind": "self-host", "profile": "a100-node"}]}, wire.ProjectEstimateRequest)
+    body = msgspec.json.encode(estimate_project(SHARED, assumptions_in_force(SHARED.assumptions, AT), request,
+                                                AT).body)
+    assert hashlib.sha256(body).hexdigest() == SHARED_CASES[(tooling, size, breakdown)]
+    assert _as_the_structs_encode(body) == body
+
+
+def _as_the_structs_encode(body: bytes) -> bytes:
+    """The answer read back into the wire structs (every field, none unknown) and encoded again: the models and
+    plans spliced from shared JSON must be exactly what the structs give, field for field."""
+    return msgspec.json.encode(msgspec.json.decode(body, type=wire.ProjectEstimateResult))
