@@ -62,14 +62,19 @@ CASES = {
 
 @pytest.mark.parametrize(("tooling", "size", "breakdown"), list(CASES))
 def test_an_answer_over_hundreds_of_offerings_keeps_its_bytes(tooling, size, breakdown):
-    request = msgspec.convert({
-        "project": {"size": size, "features": 37, "tooling": tooling}, "all_models": True, "breakdown": breakdown,
-        "strategies": [{"kind": "hybrid", "draft": "p4/deepseek-v4-flash", "review": "claude-opus-4.7"},
-                       {"kind": "self-host", "profile": "a100-node"}]}, wire.ProjectEstimateRequest)
-    body = msgspec.json.encode(estimate_project(SNAPSHOT, assumptions_in_force(SNAPSHOT.assumptions, AT), request,
-                                                AT).body)
+    body = _answer(SNAPSHOT, {"size": size, "features": 37, "tooling": tooling}, breakdown, "p4/deepseek-v4-flash")
     assert hashlib.sha256(body).hexdigest() == CASES[(tooling, size, breakdown)]
     assert _as_the_structs_encode(body) == body
+
+
+def _answer(snapshot: CatalogSnapshot, project: dict, breakdown: bool, draft: str) -> bytes:
+    """Every offering of `snapshot`, with a hybrid drafted on `draft` and the self-host profile, encoded."""
+    request = msgspec.convert({
+        "project": project, "all_models": True, "breakdown": breakdown,
+        "strategies": [{"kind": "hybrid", "draft": draft, "review": "claude-opus-4.7"},
+                       {"kind": "self-host", "profile": "a100-node"}]}, wire.ProjectEstimateRequest)
+    return msgspec.json.encode(
+        estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, AT), request, AT).body)
 
 
 def _shared_snapshot(count: int) -> CatalogSnapshot:
@@ -110,12 +115,8 @@ SHARED_CASES = {
 
 @pytest.mark.parametrize(("tooling", "size", "breakdown"), list(SHARED_CASES))
 def test_offerings_that_share_a_price_keep_their_bytes(tooling, size, breakdown):
-    request = msgspec.convert({
-        "project": {"size": size, "features": 29, "tooling": tooling}, "all_models": True, "breakdown": breakdown,
-        "strategies": [{"kind": "hybrid", "draft": "p3/deepseek-v4-flash-0012", "review": "claude-opus-4.7"},
-                       {"kind": "self-host", "profile": "a100-node"}]}, wire.ProjectEstimateRequest)
-    body = msgspec.json.encode(estimate_project(SHARED, assumptions_in_force(SHARED.assumptions, AT), request,
-                                                AT).body)
+    project = {"size": size, "features": 29, "tooling": tooling}
+    body = _answer(SHARED, project, breakdown, "p3/deepseek-v4-flash-0012")
     assert hashlib.sha256(body).hexdigest() == SHARED_CASES[(tooling, size, breakdown)]
     assert _as_the_structs_encode(body) == body
 
