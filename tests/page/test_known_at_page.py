@@ -3,44 +3,19 @@ request that prices or reads the history, and said on the page with the correcti
 
 from __future__ import annotations
 
-import asyncio
-
-import httpx
 from playwright.async_api import expect
 
-from tests.factories import committed_model_and_key
+from tests.page.test_corrected_history import corrected_model
 from tests.page.test_estimator_browser import cell, query_of
 
 REASON = "the March price was half"
-PRICE = {"valid_from": "2026-01-01T00:00:00Z", "input_per_mtok": "1", "output_per_mtok": "2", "source": "page test"}
-STRETCH = {"valid_from": "2026-03-01T00:00:00Z", "valid_to": "2026-04-01T00:00:00Z"}
 ONE_SESSION = "in=1000000&out=0&cache=0&retry=1&spm=1&at=2026-03-15"
-
-
-async def _priced_then_corrected(live_url: str, engine) -> tuple[str, str, int]:
-    """A committed model priced at $1 per 1M input tokens, then corrected to $0.5 in March: (model, the instant
-    its price was recorded, which the correction came after, the correction's id), once the server prices it so."""
-    model, keys = await committed_model_and_key(engine, "pageknown", "catalog:write", "catalog:correct")
-    async with httpx.AsyncClient(base_url=live_url) as api:
-        priced = await api.post(f"/v1/models/{model}/prices", json=PRICE, headers=keys)
-        assert priced.status_code == 201, priced.text
-        fixed = await api.post(f"/v1/models/{model}/corrections", headers=keys, json={
-            "reason": REASON, **STRETCH,
-            "prices": [{**STRETCH, "input_per_mtok": "0.5", "output_per_mtok": "2", "source": "page test"}]})
-        assert fixed.status_code == 201, fixed.text
-        probe = {"model": model, "input_tokens": 1_000_000, "output_tokens": 0, "at": "2026-03-15"}
-        for _ in range(200):
-            answer = await api.post("/v1/estimate", json=probe)
-            if answer.status_code == 200 and answer.json()["cost"]["total"] == "0.5":
-                return model, priced.json()["recorded_at"], fixed.json()["id"]
-            await asyncio.sleep(0.02)
-    raise AssertionError("the live server's snapshot never saw the correction")
 
 
 async def test_the_page_as_known_before_a_correction_shows_the_old_figure_and_without_it_the_new(
     page, committed_live_url, committed_engine, output_dir
 ):
-    model, before, correction = await _priced_then_corrected(committed_live_url, committed_engine)
+    model, before, correction = await corrected_model(committed_live_url, committed_engine, REASON)
     await page.goto(f"{committed_live_url}/?{ONE_SESSION}&baseline={model}")
     figure = cell(page, model, "per_session")
     await expect(figure).to_have_text("$0.5")  # today's knowledge: the corrected price
