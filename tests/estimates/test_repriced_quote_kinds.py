@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.catalog.assumption_seed import load_assumptions_if_empty
-from tests.estimates.test_repriced_quotes import THE_DAY, USAGE, _wait_for_total
+from tests.estimates.test_repriced_quotes import THE_DAY, USAGE, _launched
 from tests.factories import committed_model_and_key
 from tests.problems import assert_problem
 
@@ -25,21 +25,6 @@ DAY_BEFORE = "2026-05-03T12:00:00Z"
 PROJECT = {"project": {"size": "small", "features": 3, "tooling": "chat"}}
 SELF_HOST = {"gpu_hourly_usd": "2", "gpus": 1, "tokens_per_second": "100", "utilization": "0.5",
              "input_tokens": 1_000_000, "output_tokens": 0, "monthly_tokens": 1_000_000}
-
-
-async def _launched(client, engine, prefix: str, discount: bool = True) -> tuple[str, dict[str, str]]:
-    """A committed model priced 0.14 per 1M input tokens from April 24, 75 % off until May 5 (as the seed's V4-Flash),
-    once the snapshot prices it so."""
-    model, keys = await committed_model_and_key(engine, prefix, "catalog:write", "catalog:correct")
-    if discount:
-        promotion = {"name": "launch discount", "model": model, "percent_off": "75", "source": "seed",
-                     "valid_from": "2026-04-24T00:00:00Z", "valid_to": "2026-05-05T00:00:00Z"}
-        assert (await client.post("/v1/promotions", json=promotion, headers=keys)).status_code == 201
-    price = {"valid_from": "2026-04-24T00:00:00Z", "input_per_mtok": "0.14", "output_per_mtok": "0.28",
-             "source": "seed"}
-    assert (await client.post(f"/v1/models/{model}/prices", json=price, headers=keys)).status_code == 201
-    await _wait_for_total(client, {"model": model, **USAGE}, "0.035" if discount else "0.14")
-    return model, keys
 
 
 async def _quoted_then_corrected(client, engine, prefix: str, request) -> tuple[dict, dict, str]:

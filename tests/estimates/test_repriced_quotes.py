@@ -22,16 +22,24 @@ async def _wait_for_total(client, body: dict, total: str, within: float = 2.0) -
     raise AssertionError(f"the estimate did not come to {total} within {within} s")
 
 
-async def test_the_launch_discount_corrected_a_day_earlier_old_new_and_repriced(committed_client, committed_engine):
-    model, keys = await committed_model_and_key(committed_engine, "launch", "catalog:write", "catalog:correct")
-    # The seed's V4-Flash history: its launch discount first, then the price beneath it (both backfills).
-    discount = {"name": "launch discount", "model": model, "percent_off": "75", "valid_from": "2026-04-24T00:00:00Z",
-                "valid_to": "2026-05-05T00:00:00Z", "source": "seed"}
-    assert (await committed_client.post("/v1/promotions", json=discount, headers=keys)).status_code == 201
+async def _launched(client, engine, prefix: str, discount: bool = True) -> tuple[str, dict[str, str]]:
+    """A committed model priced 0.14 per 1M input tokens from April 24, 75 % off until May 5 (as the seed's V4-Flash),
+    once the snapshot prices it so."""
+    model, keys = await committed_model_and_key(engine, prefix, "catalog:write", "catalog:correct")
+    if discount:
+        promotion = {"name": "launch discount", "model": model, "percent_off": "75", "source": "seed",
+                     "valid_from": "2026-04-24T00:00:00Z", "valid_to": "2026-05-05T00:00:00Z"}
+        assert (await client.post("/v1/promotions", json=promotion, headers=keys)).status_code == 201
     price = {"valid_from": "2026-04-24T00:00:00Z", "input_per_mtok": "0.14", "output_per_mtok": "0.28",
              "source": "seed"}
-    assert (await committed_client.post(f"/v1/models/{model}/prices", json=price, headers=keys)).status_code == 201
-    await _wait_for_total(committed_client, {"model": model, **USAGE}, "0.035")
+    assert (await client.post(f"/v1/models/{model}/prices", json=price, headers=keys)).status_code == 201
+    await _wait_for_total(client, {"model": model, **USAGE}, "0.035" if discount else "0.14")
+    return model, keys
+
+
+async def test_the_launch_discount_corrected_a_day_earlier_old_new_and_repriced(committed_client, committed_engine):
+    # The seed's V4-Flash history: its launch discount first, then the price beneath it (both backfills).
+    model, keys = await _launched(committed_client, committed_engine, "launch")
     created = await committed_client.post("/v1/quotes", json={"kind": "estimate", "request": {"model": model, **USAGE}})
     assert created.status_code == 201, created.text
     quote = created.json()
