@@ -8,15 +8,17 @@ asserts nothing. The victim's time alone and under the flood is taken in BENCH_R
 flood paused, its batches in flight finished, then resumed), so that both see the same background load of a shared
 machine; each figure is over all the stretches of its kind.
 
-Side by side, one server each: BATCH_PROCESSES=0 ("thread": batches priced on a thread of the serving process) and
-BATCH_PROCESSES=1 ("process": big batches priced in a batch process, service/estimates/batch_process.py); and
+Side by side, one server each, measured in turns (each round takes every mode's alone and flooded stretches, so every
+mode sees the same background load): BATCH_PROCESSES=0 ("thread": batches priced on a thread of the serving
+process) and BATCH_PROCESSES=1 ("process": big batches priced in a batch process, service/estimates/batch_process.py);
 "elsewhere", the floor: the flood goes to a second server (BATCH_PROCESSES=1) on the same machine, so the victim's
-server sees none of it and only the shared cores slow the victim. For each, the flooding clients at their normal
-priority, then at `nice` 10: on this machine they share the server's cores, where real flooders would be on machines
-of their own; the first figure is the one the goal is judged on.
+server sees none of it and only the shared cores slow the victim; and with BENCH_BEFORE=COMMIT, "process@COMMIT":
+that commit's service package served the same way (git archive), to compare a change of the serving code. The
+flooding clients run at `nice` FLOOD_NICE (0: they share the server's cores as equals, where real flooders would be
+on machines of their own).
 
-`python -m bench.anonymous_flood` (BENCH_SECONDS=10 alone and 10 flooded, BENCH_ROUNDS=5, FLOOD_CLIENTS=4,
-BATCH_ITEMS=10000, BENCH_MODES=thread,process,elsewhere, FLOOD_NICE=0,10 by default)
+`python -m bench.anonymous_flood` (BENCH_SECONDS=10 alone and 10 flooded for each mode, BENCH_ROUNDS=5,
+FLOOD_CLIENTS=4, BATCH_ITEMS=10000, BENCH_MODES=thread,process,elsewhere, FLOOD_NICE=0 by default)
 """
 
 from __future__ import annotations
@@ -26,14 +28,18 @@ import json
 import multiprocessing
 import os
 import statistics
+import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event as EventType
+from pathlib import Path
 from typing import NamedTuple
 
 import httpx
 
-from bench.harness import app_env, free_port, seeded_database, served, uvicorn_command
+from bench.harness import ROOT, app_env, free_port, seeded_database, served, uvicorn_command
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -41,7 +47,8 @@ FLOOD_CLIENTS = int(os.environ.get("FLOOD_CLIENTS", "4"))
 BATCH_ITEMS = int(os.environ.get("BATCH_ITEMS", "10000"))
 MODES = {"thread": "0", "process": "1", "elsewhere": "1"}  # BATCH_PROCESSES of each
 ASKED_MODES = os.environ.get("BENCH_MODES", "thread,process,elsewhere").split(",")
-FLOOD_NICE = [int(nice) for nice in os.environ.get("FLOOD_NICE", "0,10").split(",")]
+BEFORE = os.environ.get("BENCH_BEFORE")
+FLOOD_NICE = int(os.environ.get("FLOOD_NICE", "0"))
 WHOLE = b'"succeeded":%d,"failed":0}' % BATCH_ITEMS
 ESTIMATE = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
 
@@ -94,57 +101,93 @@ def p99(times: list[float]) -> float:
     return statistics.quantiles(times, n=100)[98]
 
 
-def measured(port: int, flood_port: int, nice: int) -> tuple[list[float], int, list[float], int, int, int]:
-    """The victim's latencies and failures alone and under a flood of `flood_port`, in alternating stretches, and the
-    flood's batches answered whole (200) and otherwise."""
+class Mode(NamedTuple):
+    """One server under test: where the victim posts, where its flood goes, and the flood's processes."""
+
+    name: str
+    port: int
+    flood: Flood
+    flooders: list[multiprocessing.Process]
+
+
+def flooding(name: str, port: int, flood_port: int) -> Mode:
     value = multiprocessing.Value
     shared = Flood(multiprocessing.Event(), multiprocessing.Event(), value("i", 0), value("i", 0), value("i", 0))
-    flooders = [multiprocessing.Process(target=flood, args=(flood_port, shared, nice)) for _ in range(FLOOD_CLIENTS)]
+    flooders = [multiprocessing.Process(target=flood, args=(flood_port, shared, FLOOD_NICE))
+                for _ in range(FLOOD_CLIENTS)]
     for process in flooders:
         process.start()
-    alone: list[float] = []
-    under: list[float] = []
-    failed_alone = failed_under = 0
-    for _ in range(ROUNDS):
-        shared.go.clear()
-        while shared.busy.value:  # the batches in flight are answered before the victim is alone
-            time.sleep(0.01)
-        times, failed = victim(port, SECONDS / ROUNDS)
-        alone += times
-        failed_alone += failed
-        shared.go.set()
-        time.sleep(0.5)  # the flood is under way
-        times, failed = victim(port, SECONDS / ROUNDS)
-        under += times
-        failed_under += failed
-    shared.stop.set()
-    for process in flooders:
-        process.join()
-    return alone, failed_alone, under, failed_under, shared.answered.value, shared.refused.value
+    return Mode(name, port, shared, flooders)
+
+
+def stretches(mode: Mode, alone: list[float], under: list[float]) -> tuple[int, int]:
+    """One alone and one flooded stretch of the victim on `mode`; the victim's failures in each."""
+    while mode.flood.busy.value:  # the batches in flight are answered before the victim is alone
+        time.sleep(0.01)
+    times, failed_alone = victim(mode.port, SECONDS / ROUNDS)
+    alone += times
+    mode.flood.go.set()
+    time.sleep(0.5)  # the flood is under way
+    times, failed_under = victim(mode.port, SECONDS / ROUNDS)
+    under += times
+    mode.flood.go.clear()
+    return failed_alone, failed_under
+
+
+@contextlib.contextmanager
+def checkout(commit: str) -> Iterator[Path]:
+    """What `commit` serves with (its service package and its migrations, which /health/ready checks), in a
+    temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "archive", commit, "service", "alembic", "alembic.ini"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        yield Path(folder)
+
+
+def started(name: str, url: str, stack: contextlib.ExitStack) -> Mode:
+    """`name`'s server (and, for elsewhere, the server its flood goes to), ready, and its flooders, paused."""
+    code = ROOT
+    if name.startswith("process@"):
+        code = stack.enter_context(checkout(name.removeprefix("process@")))
+    port = free_port()
+    flood_port = free_port() if name == "elsewhere" else port
+    env = app_env(url, BATCH_PROCESSES=MODES[name.split("@")[0]], PYTHONPATH=str(code))
+    stack.enter_context(served(uvicorn_command(port), port, env, cwd=code))
+    if flood_port != port:
+        stack.enter_context(served(uvicorn_command(flood_port), flood_port, env, cwd=code))
+    victim(port, 2)  # warm up
+    return flooding(name, port, flood_port)
 
 
 def main() -> None:
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {FLOOD_CLIENTS} flooding clients, "
-          f"{BATCH_ITEMS}-item batches, {SECONDS:.0f} s alone and {SECONDS:.0f} s flooded in {ROUNDS} rounds each")
-    print("| batches | flooders' nice | victim alone: p99 (median) | under the flood: p99 (median) | ratio | "
-          "flood's batches answered: whole 200 (other) | load average |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    with seeded_database() as url:
-        for mode in ASKED_MODES:
-            port = free_port()
-            flood_port = free_port() if mode == "elsewhere" else port
-            env = app_env(url, BATCH_PROCESSES=MODES[mode])
-            with served(uvicorn_command(port), port, env), contextlib.ExitStack() as other:
-                if flood_port != port:
-                    other.enter_context(served(uvicorn_command(flood_port), flood_port, env))
-                victim(port, 2)  # warm up
-                for nice in FLOOD_NICE:
-                    alone, failed_alone, under, failed_under, answered, refused = measured(port, flood_port, nice)
-                    failures = f", victim not 200: {failed_alone} / {failed_under}" if failed_alone or failed_under \
-                        else ""
-                    print(f"| {mode} | {nice} | {p99(alone):.2f} ms ({statistics.median(alone):.2f}) | "
-                          f"{p99(under):.2f} ms ({statistics.median(under):.2f}) | {p99(under) / p99(alone):.1f}x | "
-                          f"{answered} ({refused}) | {os.getloadavg()[0]:.1f}{failures} |", flush=True)
+    names = ([f"process@{BEFORE}"] if BEFORE else []) + ASKED_MODES
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {FLOOD_CLIENTS} flooding clients at nice "
+          f"{FLOOD_NICE}, {BATCH_ITEMS}-item batches, {SECONDS:.0f} s alone and {SECONDS:.0f} s flooded for each mode "
+          f"in {ROUNDS} rounds, the modes taking turns")
+    with seeded_database() as url, contextlib.ExitStack() as stack:
+        modes = [started(name, url, stack) for name in names]
+        times: dict[str, tuple[list[float], list[float]]] = {mode.name: ([], []) for mode in modes}
+        failures = dict.fromkeys(names, (0, 0))
+        for _ in range(ROUNDS):
+            for mode in modes:
+                alone, under = times[mode.name]
+                failed = stretches(mode, alone, under)
+                failures[mode.name] = (failures[mode.name][0] + failed[0], failures[mode.name][1] + failed[1])
+        for mode in modes:
+            mode.flood.stop.set()
+            for process in mode.flooders:
+                process.join()
+        print("| batches | victim alone: p99 (median) | under the flood: p99 (median) | ratio | "
+              "flood's batches answered: whole 200 (other) | victim not 200 (alone / flooded) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for mode in modes:
+            alone, under = times[mode.name]
+            print(f"| {mode.name} | {p99(alone):.2f} ms ({statistics.median(alone):.2f}) | "
+                  f"{p99(under):.2f} ms ({statistics.median(under):.2f}) | {p99(under) / p99(alone):.1f}x | "
+                  f"{mode.flood.answered.value} ({mode.flood.refused.value}) | "
+                  f"{failures[mode.name][0]} / {failures[mode.name][1]} |")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -64,9 +64,9 @@ def uvicorn_command(port: int, app: str = "service.http.app:create_app_from_env"
 
 @contextlib.contextmanager
 def served(command: list[str], port: int, env: dict[str, str], ready_path: str = "/health/ready",
-           ready_timeout: float = 60) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `command` until the block ends, once `ready_path` answers 2xx on `port`."""
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+           ready_timeout: float = 60, cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` in `cwd` until the block ends, once `ready_path` answers 2xx on `port`."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stderr=None if os.environ.get("BENCH_SERVER_ERRORS") else subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + ready_timeout
         while True:

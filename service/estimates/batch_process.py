@@ -8,6 +8,9 @@ first whenever both want a core. The serving process only moves bytes: the body 
 back, and both are made by answers.answer_batch, the same function that prices a batch in process, so the answers
 are the same bytes (tests/estimates/test_batch_process.py).
 
+The answer's bytes come back in a file in shared memory rather than through the pool's pipe (service/estimates/spool.py
+says why), and the serving process sends them a piece at a time.
+
 The process keeps its own snapshot current as every uvicorn worker does (service.snapshot.keeper: a load at start,
 then LISTEN/NOTIFY), on a thread of its own. A batch carries the serving process's snapshot `seq`, and is priced
 only from a snapshot at least that new: the process waits up to FRESH_WAIT for its keeper to catch up, and
@@ -28,12 +31,14 @@ import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import NamedTuple
 
 from service.db.engine import make_engine, make_sessionmaker
-from service.estimates.answers import KNOWN_AT, Answer, AsOfBatch, answer_batch, answer_batch_off_loop
+from service.estimates.answers import KNOWN_AT, Answer, AsOfBatch, Header, answer_batch, answer_batch_off_loop
 from service.estimates.limits import WorkLimits
+from service.estimates.spool import PIECE, Spooled, SpooledBody, discard, make_spool, remove_spool, spooled
 from service.settings import Settings
 from service.snapshot.catalog_snapshot import CatalogSnapshot
 from service.snapshot.keeper import SnapshotKeeper
@@ -44,6 +49,22 @@ log = logging.getLogger("service.estimates")
 FRESH_WAIT = 1.0
 
 
+class SpooledAnswer(NamedTuple):
+    """An Answer whose body a batch process left in the spool: sent a piece at a time (fast_path.send_body)."""
+
+    status: int
+    headers: list[Header]
+    body: SpooledBody
+
+
+class _Handed(NamedTuple):
+    """What the batch process hands back for a big answer: all but its body, which is in the spool."""
+
+    status: int
+    headers: list[Header]
+    body: Spooled
+
+
 class BatchProcess:
     """The pool of batch processes of one serving process (BATCH_PROCESSES of them), from start to shutdown."""
 
@@ -51,6 +72,7 @@ class BatchProcess:
         self._settings = settings
         self.min_bytes = settings.batch_process_min_bytes
         self.answered = 0  # batches the processes answered (the rest fell back to the batch thread)
+        self.spool = make_spool()
         self._pool = self._started()
 
     def _started(self) -> ProcessPoolExecutor:
@@ -62,18 +84,24 @@ class BatchProcess:
             pool.submit(_loaded)  # start them now, so their snapshots load before the first batch
         return pool
 
-    async def answer(self, snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits) -> Answer | None:
+    async def answer(self, snapshot: CatalogSnapshot, body: bytes,
+                     limits: WorkLimits) -> Answer | SpooledAnswer | None:
         """The batch answered in a batch process from a snapshot at least as new as `snapshot`; None when it has
         none in time."""
+        future = self._pool.submit(_answer_there, body, snapshot.seq, limits, str(self.spool))
         try:
-            answer = await asyncio.get_running_loop().run_in_executor(
-                self._pool, _answer_there, body, snapshot.seq, limits)
+            answer = await asyncio.wrap_future(future)
         except BrokenProcessPool:  # a batch process died (killed, out of memory): start again, and answer here
             log.warning("a batch process died; starting the batch processes again")
             broken, self._pool = self._pool, self._started()
             broken.shutdown(wait=False, cancel_futures=True)
             return None
+        except asyncio.CancelledError:  # nobody waits for the answer any more: its file goes when it is made
+            future.add_done_callback(_discarded)
+            raise
         self.answered += answer is not None
+        if isinstance(answer, _Handed):
+            return SpooledAnswer(answer.status, answer.headers, SpooledBody(answer.body))
         return answer
 
     async def loaded(self) -> bool:
@@ -82,10 +110,16 @@ class BatchProcess:
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
+        remove_spool(self.spool)
+
+
+def _discarded(future: Future[Answer | _Handed | None]) -> None:
+    if not future.cancelled() and future.exception() is None and isinstance(handed := future.result(), _Handed):
+        discard(handed.body)
 
 
 async def answer_batch_anywhere(process: BatchProcess | None, snapshot: CatalogSnapshot, body: bytes,
-                                limits: WorkLimits) -> Answer | AsOfBatch:
+                                limits: WorkLimits) -> Answer | SpooledAnswer | AsOfBatch:
     """A batch's answer: from a batch process when there is one and the body is big, else on the batch thread."""
     if process is not None and len(body) >= process.min_bytes and KNOWN_AT not in body:
         answer = await process.answer(snapshot, body, limits)
@@ -150,7 +184,7 @@ def _loaded() -> bool:
     return _keeper is not None
 
 
-def _answer_there(body: bytes, seq: int, limits: WorkLimits) -> Answer | None:
+def _answer_there(body: bytes, seq: int, limits: WorkLimits, spool: str) -> Answer | _Handed | None:
     keeper = _keeper
     if keeper is None or keeper.current is None:
         return None
@@ -160,4 +194,9 @@ def _answer_there(body: bytes, seq: int, limits: WorkLimits) -> Answer | None:
             return None
         time.sleep(0.002)
     answer = answer_batch(keeper.current, body, limits)
-    return answer if isinstance(answer, Answer) else None
+    if not isinstance(answer, Answer):
+        return None
+    if len(answer.body) < PIECE:  # a problem, or a small batch: the pipe is as quick
+        return answer
+    handed = spooled(spool, answer.body)
+    return answer if handed is None else _Handed(answer.status, answer.headers, handed)

@@ -25,7 +25,7 @@ from service.estimates.answers import (
 )
 from service.estimates.as_of import answer_as_of, answer_batch_as_of
 from service.estimates.as_of_comparisons import compare_as_of, monthly_as_of, monthly_models_as_of
-from service.estimates.batch_process import answer_batch_anywhere
+from service.estimates.batch_process import SpooledAnswer, answer_batch_anywhere
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
 from service.estimates.limits import MAX_ITEMS, WorkLimits
@@ -150,6 +150,7 @@ async def _answered(request: Request, answering: Answering | None) -> Response[A
     """The answer of a POST whose body `answering` decodes and prices itself, problems included; None: a batch,
     answered off the event loop (service/estimates/batch_process.py)."""
     body, snapshot = await request.body(), current_snapshot(request)
+    answer: Answer | SpooledAnswer
     if answering is not None:
         answered = answering(snapshot, body)
         answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
@@ -161,8 +162,13 @@ async def _answered(request: Request, answering: Answering | None) -> Response[A
     return _as_response(answer)
 
 
-def _as_response(answer: Answer) -> Response[Any]:
+def _as_response(answer: Answer | SpooledAnswer) -> Response[Any]:
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in answer.headers}
+    if isinstance(answer, SpooledAnswer):  # kept whole for an Idempotency-Key's replay anyway
+        try:
+            return Response(answer.body.whole(), status_code=answer.status, headers=headers)
+        finally:
+            answer.body.close()
     return Response(answer.body, status_code=answer.status, headers=headers)
 
 
