@@ -17,8 +17,9 @@ that commit's service package served the same way (git archive), to compare a ch
 flooding clients run at `nice` FLOOD_NICE (0: they share the server's cores as equals, where real flooders would be
 on machines of their own).
 
-`python -m bench.anonymous_flood` (BENCH_SECONDS=10 alone and 10 flooded for each mode, BENCH_ROUNDS=5,
-FLOOD_CLIENTS=4, BATCH_ITEMS=10000, BENCH_MODES=thread,process,elsewhere, FLOOD_NICE=0 by default)
+`python -m bench.anonymous_flood` (BENCH_SECONDS=10 alone and 10 flooded for each mode and victim, BENCH_ROUNDS=5,
+FLOOD_CLIENTS=4, BATCH_ITEMS=10000, BENCH_MODES=thread,process,elsewhere, BENCH_VICTIMS=socket,httpx, FLOOD_NICE=0 by
+default)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -40,6 +42,7 @@ from typing import NamedTuple
 import httpx
 
 from bench.harness import ROOT, app_env, free_port, seeded_database, served, uvicorn_command
+from bench.open_loop import post_bytes
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -49,12 +52,39 @@ MODES = {"thread": "0", "process": "1", "elsewhere": "1"}  # BATCH_PROCESSES of 
 ASKED_MODES = os.environ.get("BENCH_MODES", "thread,process,elsewhere").split(",")
 BEFORE = os.environ.get("BENCH_BEFORE")
 FLOOD_NICE = int(os.environ.get("FLOOD_NICE", "0"))
+VICTIMS = os.environ.get("BENCH_VICTIMS", "socket,httpx").split(",")
 WHOLE = b'"succeeded":%d,"failed":0}' % BATCH_ITEMS
 ESTIMATE = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
 
 
-def victim(port: int, seconds: float) -> tuple[list[float], int]:
-    """Latencies (ms) of sequential estimates on one keep-alive connection, and how many were not 200."""
+def victim(port: int, seconds: float, kind: str = "socket") -> tuple[list[float], int]:
+    """Latencies (ms) of sequential estimates on one keep-alive connection, and how many were not 200. Two kinds of
+    victim: "socket", a bare socket, which measures the server (about 0.3 ms a request here); "httpx", a typical
+    Python client, which spends about 1 ms of its own CPU on each request and has a tail of its own (3-5 ms at p99
+    on this machine), so it measures what such a client sees."""
+    if kind == "httpx":
+        return _victim_httpx(port, seconds)
+    times, failed = [], 0
+    request = post_bytes("/v1/estimate", json.dumps(ESTIMATE).encode(), port)
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        answers = connection.makefile("rb")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            connection.sendall(request)
+            status = answers.readline()
+            length = 0
+            while (line := answers.readline()) not in (b"\r\n", b""):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            answers.read(length)
+            times.append((time.perf_counter() - started) * 1000)
+            failed += not status.startswith(b"HTTP/1.1 200")
+    return times, failed
+
+
+def _victim_httpx(port: int, seconds: float) -> tuple[list[float], int]:
     times, failed = [], 0
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         deadline = time.monotonic() + seconds
@@ -120,15 +150,15 @@ def flooding(name: str, port: int, flood_port: int) -> Mode:
     return Mode(name, port, shared, flooders)
 
 
-def stretches(mode: Mode, alone: list[float], under: list[float]) -> tuple[int, int]:
-    """One alone and one flooded stretch of the victim on `mode`; the victim's failures in each."""
+def stretches(mode: Mode, kind: str, alone: list[float], under: list[float]) -> tuple[int, int]:
+    """One alone and one flooded stretch of the `kind` of victim on `mode`; the victim's failures in each."""
     while mode.flood.busy.value:  # the batches in flight are answered before the victim is alone
         time.sleep(0.01)
-    times, failed_alone = victim(mode.port, SECONDS / ROUNDS)
+    times, failed_alone = victim(mode.port, SECONDS / ROUNDS, kind)
     alone += times
     mode.flood.go.set()
     time.sleep(0.5)  # the flood is under way
-    times, failed_under = victim(mode.port, SECONDS / ROUNDS)
+    times, failed_under = victim(mode.port, SECONDS / ROUNDS, kind)
     under += times
     mode.flood.go.clear()
     return failed_alone, failed_under
@@ -164,29 +194,31 @@ def main() -> None:
     names = ([f"process@{BEFORE}"] if BEFORE else []) + ASKED_MODES
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {FLOOD_CLIENTS} flooding clients at nice "
           f"{FLOOD_NICE}, {BATCH_ITEMS}-item batches, {SECONDS:.0f} s alone and {SECONDS:.0f} s flooded for each mode "
-          f"in {ROUNDS} rounds, the modes taking turns")
+          f"and victim in {ROUNDS} rounds, taking turns")
     with seeded_database() as url, contextlib.ExitStack() as stack:
         modes = [started(name, url, stack) for name in names]
-        times: dict[str, tuple[list[float], list[float]]] = {mode.name: ([], []) for mode in modes}
-        failures = dict.fromkeys(names, (0, 0))
+        runs = [(mode, kind) for mode in modes for kind in VICTIMS]
+        times: dict[tuple[str, str], tuple[list[float], list[float]]] = {
+            (mode.name, kind): ([], []) for mode, kind in runs}
+        failures = dict.fromkeys(times, (0, 0))
         for _ in range(ROUNDS):
-            for mode in modes:
-                alone, under = times[mode.name]
-                failed = stretches(mode, alone, under)
-                failures[mode.name] = (failures[mode.name][0] + failed[0], failures[mode.name][1] + failed[1])
+            for mode, kind in runs:
+                key = (mode.name, kind)
+                failed = stretches(mode, kind, *times[key])
+                failures[key] = (failures[key][0] + failed[0], failures[key][1] + failed[1])
         for mode in modes:
             mode.flood.stop.set()
             for process in mode.flooders:
                 process.join()
-        print("| batches | victim alone: p99 (median) | under the flood: p99 (median) | ratio | "
+        print("| batches | victim | alone: p99 (median) | under the flood: p99 (median) | ratio | "
               "flood's batches answered: whole 200 (other) | victim not 200 (alone / flooded) |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for mode in modes:
-            alone, under = times[mode.name]
-            print(f"| {mode.name} | {p99(alone):.2f} ms ({statistics.median(alone):.2f}) | "
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for mode, kind in runs:
+            alone, under = times[(mode.name, kind)]
+            failed_alone, failed_under = failures[(mode.name, kind)]
+            print(f"| {mode.name} | {kind} | {p99(alone):.2f} ms ({statistics.median(alone):.2f}) | "
                   f"{p99(under):.2f} ms ({statistics.median(under):.2f}) | {p99(under) / p99(alone):.1f}x | "
-                  f"{mode.flood.answered.value} ({mode.flood.refused.value}) | "
-                  f"{failures[mode.name][0]} / {failures[mode.name][1]} |")
+                  f"{mode.flood.answered.value} ({mode.flood.refused.value}) | {failed_alone} / {failed_under} |")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
