@@ -150,9 +150,9 @@ def flooding(name: str, port: int, flood_port: int) -> Mode:
     return Mode(name, port, shared, flooders)
 
 
-def stretches(mode: Mode, kind: str, alone: list[float], under: list[float]) -> tuple[int, int]:
+def stretches(mode: Mode, kind: str, alone: list[float], under: list[float], modes: list[Mode]) -> tuple[int, int]:
     """One alone and one flooded stretch of the `kind` of victim on `mode`; the victim's failures in each."""
-    while mode.flood.busy.value:  # the batches in flight are answered before the victim is alone
+    while any(other.flood.busy.value for other in modes):  # every flood's batches in flight are answered first
         time.sleep(0.01)
     times, failed_alone = victim(mode.port, SECONDS / ROUNDS, kind)
     alone += times
@@ -204,7 +204,7 @@ def main() -> None:
         for _ in range(ROUNDS):
             for mode, kind in runs:
                 key = (mode.name, kind)
-                failed = stretches(mode, kind, *times[key])
+                failed = stretches(mode, kind, *times[key], modes)
                 failures[key] = (failures[key][0] + failed[0], failures[key][1] + failed[1])
         for mode in modes:
             mode.flood.stop.set()
