@@ -52,6 +52,12 @@ MODES = {"thread": "0", "process": "1", "elsewhere": "1"}  # BATCH_PROCESSES of 
 ASKED_MODES = os.environ.get("BENCH_MODES", "thread,process,elsewhere").split(",")
 BEFORE = os.environ.get("BENCH_BEFORE")
 FLOOD_NICE = int(os.environ.get("FLOOD_NICE", "0"))
+# BENCH_SPLIT=1: the machine split in two, as a server and its clients would be: each server (its batch process
+# too) on core 0, the victim and the flooding clients on core 1 (the flooders at FLOOD_NICE, 19 in the split's
+# runs: on machines of their own they would not take the victim's CPU).
+SPLIT = os.environ.get("BENCH_SPLIT") == "1"
+SERVER_CORE = ["taskset", "-c", "0"] if SPLIT else []
+CLIENT_CORE = ["taskset", "-c", "1"] if SPLIT else []
 VICTIMS = os.environ.get("BENCH_VICTIMS", "socket,httpx").split(",")
 WHOLE = b'"succeeded":%d,"failed":0}' % BATCH_ITEMS
 ESTIMATE = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
@@ -183,9 +189,9 @@ def started(name: str, url: str, stack: contextlib.ExitStack) -> Mode:
     port = free_port()
     flood_port = free_port() if name == "elsewhere" else port
     env = app_env(url, BATCH_PROCESSES=MODES[name.split("@")[0]], PYTHONPATH=str(code))
-    stack.enter_context(served(uvicorn_command(port), port, env, cwd=code))
-    if flood_port != port:
-        stack.enter_context(served(uvicorn_command(flood_port), flood_port, env, cwd=code))
+    stack.enter_context(served(SERVER_CORE + uvicorn_command(port), port, env, cwd=code))
+    if flood_port != port:  # another server machine: in the split, the clients' core
+        stack.enter_context(served(CLIENT_CORE + uvicorn_command(flood_port), flood_port, env, cwd=code))
     victim(port, 2)  # warm up
     return flooding(name, port, flood_port)
 
@@ -194,8 +200,10 @@ def main() -> None:
     names = ([f"process@{BEFORE}"] if BEFORE else []) + ASKED_MODES
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {FLOOD_CLIENTS} flooding clients at nice "
           f"{FLOOD_NICE}, {BATCH_ITEMS}-item batches, {SECONDS:.0f} s alone and {SECONDS:.0f} s flooded for each mode "
-          f"and victim in {ROUNDS} rounds, taking turns")
+          f"and victim in {ROUNDS} rounds, taking turns" + ("; servers on core 0, clients on core 1" if SPLIT else ""))
     with seeded_database() as url, contextlib.ExitStack() as stack:
+        if SPLIT:
+            os.sched_setaffinity(0, {1})  # this process (the victim) and the flooders it starts
         modes = [started(name, url, stack) for name in names]
         runs = [(mode, kind) for mode in modes for kind in VICTIMS]
         times: dict[tuple[str, str], tuple[list[float], list[float]]] = {
