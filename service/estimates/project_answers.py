@@ -15,8 +15,16 @@ from typing import NamedTuple
 import msgspec
 
 from service.estimates import project_schemas as wire
-from service.pricing.money import format_decimal
-from service.pricing.project import Attempts, Bounds, ModelCost, Range, SessionCosts, blended_per_mtok
+from service.pricing.money import MONEY_CONTEXT, format_decimal
+from service.pricing.project import (
+    Attempts,
+    Bounds,
+    ComplexityAttempts,
+    ModelCost,
+    Range,
+    SessionCosts,
+    blended_per_mtok,
+)
 from service.pricing.project_plans import NodeProfile, Ranked, break_even, node_cost_per_mtok, node_monthly_usd
 
 
@@ -26,7 +34,8 @@ class _ByRetries(NamedTuple):
     attempts: Attempts  # the key's owner, kept alive
     sessions: wire.BoundsOut
     tokens: wire.TokensOut
-    counts: list[tuple[str, str, wire.RangeOut]]  # features, sessions and retry factor by complexity
+    # By complexity: its ComplexityOut in JSON up to its cost's bounds, and its attempts (sessions x retry factor).
+    parts: list[tuple[bytes, Bounds]]
     json: bytes  # `,"sessions":…,"tokens":…`
 
 
@@ -89,9 +98,8 @@ class Formatter:
             tokens = wire.TokensOut(input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
                                     output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
             found = self._by_retries[id(cost.attempts)] = _ByRetries(
-                cost.attempts, sessions, tokens,
-                [(format_decimal(part.features), format_decimal(part.sessions), self.range(part.retry))
-                 for part in cost.attempts.parts],
+                cost.attempts, sessions, tokens, [(self._complexity_head(part), part.attempts)
+                                                  for part in cost.attempts.parts],
                 b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens)))
         return found
 
@@ -108,7 +116,7 @@ class Formatter:
         session = self._session_json(cost.per_session)
         return b"".join((b',"cost":', self.bounds_json(cost.cost), self._by_retry(cost).json, b',"per_session":',
                          session.per_session, b',"by_complexity":',
-                         _encode(self._breakdown(cost)) if breakdown else b"[]", b',"warnings":', session.warnings,
+                         self._breakdown_json(cost) if breakdown else b"[]", b',"warnings":', session.warnings,
                          b"}"))
 
     def _session_json(self, session: SessionCosts) -> _SessionJson:
@@ -124,11 +132,31 @@ class Formatter:
             found = self._counts_json[values] = _encode(self.counts(values))
         return found
 
-    def _breakdown(self, cost: ModelCost) -> list[wire.ComplexityOut]:
-        counts = self._by_retry(cost).counts
-        return [wire.ComplexityOut(complexity=part.complexity, features=features,  # type: ignore[arg-type]
-                                   sessions=sessions_text, retry_factor=retry, cost=self.bounds(part.cost))
-                for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)]
+    def _complexity_head(self, part: ComplexityAttempts) -> bytes:
+        """A complexity's wire.ComplexityOut in JSON before its cost's bounds (its last field): the same for every
+        model of one set of retry factors."""
+        whole = _encode(wire.ComplexityOut(complexity=part.complexity,  # type: ignore[arg-type]
+                                           features=format_decimal(part.features),
+                                           sessions=format_decimal(part.sessions), retry_factor=self.range(part.retry),
+                                           cost=_NO_BOUNDS))
+        assert whole.endswith(_NO_BOUNDS_TAIL)
+        return whole[:-len(_NO_BOUNDS_TAIL)]
+
+    def _breakdown_json(self, cost: ModelCost) -> bytes:
+        """The JSON of `by_complexity`: each complexity's head and its cost, its attempts times the session's cost
+        (the products of ModelCost.by_complexity), formatted as _bounds_bytes does."""
+        low, expected, high = cost.per_session.cost
+        exact = low == high
+        parts = []
+        for head, attempts in self._by_retry(cost).parts:
+            if exact and attempts.low == attempts.high:  # the three products are one value
+                text = format_decimal(_mul(attempts.low, low)).encode()
+                parts.append(b"".join((head, b'{"low":"', text, b'","expected":"', text, b'","high":"', text,
+                                       b'"}}')))
+            else:
+                parts.append(b"".join((head, self._bounds_bytes(_new(Bounds, (
+                    _mul(attempts.low, low), _mul(attempts.expected, expected), _mul(attempts.high, high)))), b"}")))
+        return b"[%b]" % b",".join(parts)
 
     def bounds_json(self, bounds: Bounds) -> bytes:
         """kept_bounds() in JSON, remembered the same way."""
@@ -194,6 +222,10 @@ class Formatter:
 
 
 _encode = msgspec.json.Encoder().encode
+_mul = MONEY_CONTEXT.multiply
+# A cost's bounds as they end a ComplexityOut, to cut from its encoding.
+_NO_BOUNDS = wire.BoundsOut(low="", expected="", high="")
+_NO_BOUNDS_TAIL = b'{"low":"","expected":"","high":""}}'
 # tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per distinct cost.
 _new = tuple.__new__
 # The JSON of wire.SessionOut, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
