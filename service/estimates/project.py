@@ -257,7 +257,7 @@ def _plans_out(plans: list[Run | Plan], out: Formatter, against: Baseline) -> li
     for item in plans:
         if isinstance(item, Run):
             bounds = item.cost.cost
-            tail = out.plan_tail(bounds, against.ratios(bounds))
+            tail = out.plan_tail(bounds, against.divided(bounds))  # once per run: mostly once per cost
             for member in item.members:
                 append(member[4])
                 append(tail)

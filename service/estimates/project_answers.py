@@ -46,12 +46,6 @@ class _Kept(NamedTuple):
     part: bytes
 
 
-class _SessionJson(NamedTuple):
-    session: SessionCosts
-    per_session: bytes
-    warnings: bytes
-
-
 class Formatter:
     def __init__(self) -> None:
         # A model's plan has the very bounds of its cost: formatted once, by identity.
@@ -61,6 +55,8 @@ class Formatter:
         # Cache reads per session: the same on every flat price, so formatted once per distinct three.
         self._counts: dict[tuple[int, int, int], wire.BoundsOut] = {}
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
+        # A session's tokens and tier, in JSON (_session_rest).
+        self._sessions: dict[tuple[object, ...], bytes] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -113,18 +109,24 @@ class Formatter:
         """A model's answer in JSON after its `model` and `price_id`: the same for every offering of one ModelCost
         (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
         of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them)."""
-        session = self._session_json(cost.per_session)
-        return b"".join((b',"cost":', self.bounds_json(cost.cost), self._by_retry(cost).json, b',"per_session":',
-                         session.per_session, b',"by_complexity":',
-                         self._breakdown_json(cost) if breakdown else b"[]", b',"warnings":', session.warnings,
-                         b"}"))
+        session = cost.per_session
+        found = self._by_retries.get(id(cost.attempts))
+        warnings = session.warnings
+        return b"".join((b',"cost":', self.bounds_json(cost.cost), (found or self._by_retry(cost)).json,
+                         b',"per_session":{"cost":', self._bounds_bytes(session.cost), self._session_rest(session),
+                         b',"by_complexity":', self._breakdown_json(cost) if breakdown else b"[]", b',"warnings":',
+                         _encode(warnings) if warnings else b"[]", b"}"))
 
-    def _session_json(self, session: SessionCosts) -> _SessionJson:
-        # Once per cost: a session shared by several retry factors is written again, the same.
-        tier = session.context_tier
-        return _new(_SessionJson, (session, _SESSION % (
-            self._bounds_bytes(session.cost), session.input_tokens, self._counts_bytes(session.cached_input_tokens),
-            session.output_tokens, b"null" if tier is None else b"%d" % tier), _encode(session.warnings)))
+    def _session_rest(self, session: SessionCosts) -> bytes:
+        # A session's JSON after its cost: the same tokens for every model with no context tier, so made once each.
+        key = session[1:5]
+        found = self._sessions.get(key)
+        if found is None:
+            tier = session.context_tier
+            found = self._sessions[key] = _SESSION_REST % (
+                session.input_tokens, self._counts_bytes(session.cached_input_tokens), session.output_tokens,
+                b"null" if tier is None else b"%d" % tier)
+        return found
 
     def _counts_bytes(self, values: tuple[int, int, int]) -> bytes:
         found = self._counts_json.get(values)
@@ -228,5 +230,5 @@ _NO_BOUNDS = wire.BoundsOut(low="", expected="", high="")
 _NO_BOUNDS_TAIL = b'{"low":"","expected":"","high":""}}'
 # tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per distinct cost.
 _new = tuple.__new__
-# The JSON of wire.SessionOut, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
-_SESSION = b'{"cost":%b,"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'
+# The JSON of wire.SessionOut after its cost, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
+_SESSION_REST = b',"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'

@@ -7,7 +7,6 @@ per run, so that thousands of offerings are sorted by a few thousand distinct co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
@@ -26,22 +25,24 @@ class Run(NamedTuple):
     members: list[Member]
 
 
-def runs_in_order(groups: Iterable[tuple[ModelCost, list[Member]]]) -> list[Run]:
+def runs_in_order(groups: list[tuple[ModelCost, list[Member]]]) -> list[Run]:
     """The offerings by expected cost, then by name, as runs of one cost each."""
-    by_cost = sorted(groups, key=lambda group: group[0].cost.expected)
+    expected = [cost.cost.expected for cost, _ in groups]
+    order = sorted(range(len(groups)), key=expected.__getitem__)  # stable, as a sort of the groups themselves
     runs: list[Run] = []
-    index = 0
-    while index < len(by_cost):
-        cost, members = by_cost[index]
-        expected = cost.cost.expected
+    index, count = 0, len(order)
+    while index < count:
+        position = order[index]
+        value = expected[position]
         end = index + 1
-        while end < len(by_cost) and by_cost[end][0].cost.expected == expected:
+        while end < count and expected[order[end]] == value:
             end += 1
         if end == index + 1:
+            cost, members = groups[position]
             runs.append(_new(Run, (cost, sorted(members, key=itemgetter(0)) if len(members) > 1 else members)))
         else:  # several costs of one expected value: their offerings take turns by name
-            tagged = sorted(((member[0], member, group_cost) for group_cost, group in by_cost[index:end]
-                             for member in group), key=itemgetter(0))
+            tagged = sorted(((member[0], member, groups[at][0]) for at in order[index:end]
+                             for member in groups[at][1]), key=itemgetter(0))
             # ModelCost compares by identity: a run ends where the cost changes.
             runs += [Run(group_cost, [member for _, member, _ in items])
                      for group_cost, items in groupby(tagged, key=itemgetter(2))]
