@@ -152,7 +152,7 @@ def _model_set(snapshot: CatalogSnapshot, groups: Groups, request: wire.ProjectE
         return [groups.member(name, price_at(snapshot, name, at)) for name in names], []
     priced, unpriced = [], []
     provider, known, member = request.provider, groups.of, groups.member
-    for name, owner, timeline in offerings_of(snapshot).listed:
+    for name, owner, timeline in offerings_of(snapshot).listed():
         if provider is not None and owner != provider:
             continue
         found = timeline.price_at(at)

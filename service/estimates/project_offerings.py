@@ -74,12 +74,19 @@ class _PriceClasses:
 
 class SnapshotOfferings:
     def __init__(self, snapshot: CatalogSnapshot) -> None:
-        # Every offering with its provider and timeline, in the snapshot's order (the order of `unpriced`).
-        self.listed: list[tuple[str, str, ModelTimeline]] = [
-            (name, info.provider, snapshot.timelines[name]) for name, info in snapshot.models.items()]
+        self._snapshot = snapshot
+        self._listed: list[tuple[str, str, ModelTimeline]] | None = None
         self._prices = _PriceClasses()
         self._groups: dict[frozenset[str], Groups] = {}
         self._lock = threading.Lock()  # for what is added to the groups and the price classes
+
+    def listed(self) -> list[tuple[str, str, ModelTimeline]]:
+        """Every offering with its provider and timeline, in the snapshot's order (the order of `unpriced`). Made
+        when first asked for: a snapshot cut to the timelines that a repriced quote reads has only those."""
+        if self._listed is None:
+            timelines = self._snapshot.timelines
+            self._listed = [(name, info.provider, timelines[name]) for name, info in self._snapshot.models.items()]
+        return self._listed
 
     def groups(self, retry_keys: Collection[str]) -> Groups:
         keys = frozenset(retry_keys)
