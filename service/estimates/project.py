@@ -152,10 +152,13 @@ def _model_set(snapshot: CatalogSnapshot, groups: Groups, request: wire.ProjectE
         return [groups.member(name, price_at(snapshot, name, at)) for name in names], []
     priced, unpriced = [], []
     provider, known, member = request.provider, groups.of, groups.member
-    for name, owner, timeline in offerings_of(snapshot).listed():
+    if at.tzinfo is None or at.utcoffset() is None:  # as ModelTimeline.price_at says
+        raise ValueError(f"at must be timezone-aware, got {at.isoformat()}")
+    for name, owner, timeline, start, single in offerings_of(snapshot).listed():
         if provider is not None and owner != provider:
             continue
-        found = timeline.price_at(at)
+        # Most timelines have one stretch: its price from its start on, without a search.
+        found = timeline.price_at(at) if start is None else single if at >= start else None
         if found is None:
             unpriced.append(name)
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
+from datetime import datetime
 from typing import NamedTuple
 
 import msgspec
@@ -29,6 +30,21 @@ class Member(NamedTuple):
     group: int  # offerings of one group cost the same: one price class and one retry key (Groups.info)
     model_head: bytes  # `,{"model":…,"price_id":…` of its wire.ModelProjectOut, as project._models_out splices it
     plan_head: bytes  # `,{"plan":…` of its wire.PlanOut
+
+
+class Listed(NamedTuple):
+    """An offering of the snapshot, with what finds its price at an instant."""
+
+    name: str
+    provider: str
+    timeline: ModelTimeline
+    start: datetime | None  # a timeline of one stretch (ModelTimeline.single): its start, else None
+    price: EffectivePrice | None  # and its price, the price at every instant from `start` on
+
+
+def _listed(name: str, provider: str, timeline: ModelTimeline) -> Listed:
+    single = timeline.single
+    return Listed(name, provider, timeline, *(single or (None, None)))
 
 
 class Groups:
@@ -75,17 +91,18 @@ class _PriceClasses:
 class SnapshotOfferings:
     def __init__(self, snapshot: CatalogSnapshot) -> None:
         self._snapshot = snapshot
-        self._listed: list[tuple[str, str, ModelTimeline]] | None = None
+        self._listed: list[Listed] | None = None
         self._prices = _PriceClasses()
         self._groups: dict[frozenset[str], Groups] = {}
         self._lock = threading.Lock()  # for what is added to the groups and the price classes
 
-    def listed(self) -> list[tuple[str, str, ModelTimeline]]:
-        """Every offering with its provider and timeline, in the snapshot's order (the order of `unpriced`). Made
-        when first asked for: a snapshot cut to the timelines that a repriced quote reads has only those."""
+    def listed(self) -> list[Listed]:
+        """Every offering, in the snapshot's order (the order of `unpriced`). Made when first asked for: a snapshot
+        cut to the timelines that a repriced quote reads has only those."""
         if self._listed is None:
             timelines = self._snapshot.timelines
-            self._listed = [(name, info.provider, timelines[name]) for name, info in self._snapshot.models.items()]
+            self._listed = [_listed(name, info.provider, timelines[name])
+                            for name, info in self._snapshot.models.items()]
         return self._listed
 
     def groups(self, retry_keys: Collection[str]) -> Groups:
