@@ -15,7 +15,7 @@ from typing import NamedTuple
 import msgspec
 
 from service.estimates import project_schemas as wire
-from service.pricing.money import MONEY_CONTEXT, format_decimal
+from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals
 from service.pricing.project import (
     Attempts,
     Bounds,
@@ -36,6 +36,7 @@ class _ByRetries(NamedTuple):
     tokens: wire.TokensOut
     # By complexity: its ComplexityOut in JSON up to its cost's bounds, and its attempts (sessions x retry factor).
     parts: list[tuple[bytes, Bounds]]
+    breakdown: str  # the JSON of `by_complexity` with `%s` for each complexity's three costs
     json: bytes  # `,"sessions":…,"tokens":…`
 
 
@@ -93,9 +94,10 @@ class Formatter:
             sessions = self.bounds(cost.sessions)
             tokens = wire.TokensOut(input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
                                     output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
+            parts = [(self._complexity_head(part), part.attempts) for part in cost.attempts.parts]
+            breakdown = ",".join(head.decode().replace("%", "%%") + _BOUNDS_TEXTS + "}" for head, _ in parts)
             found = self._by_retries[id(cost.attempts)] = _ByRetries(
-                cost.attempts, sessions, tokens, [(self._complexity_head(part), part.attempts)
-                                                  for part in cost.attempts.parts],
+                cost.attempts, sessions, tokens, parts, f"[{breakdown}]",
                 b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens)))
         return found
 
@@ -148,10 +150,16 @@ class Formatter:
         """The JSON of `by_complexity`: each complexity's head and its cost, its attempts times the session's cost
         (the products of ModelCost.by_complexity), formatted as _bounds_bytes does."""
         low, expected, high = cost.per_session.cost
-        exact = low == high
+        by_retry = self._by_retry(cost)
+        if low != high:  # a range of session costs (cache shares as ranges): nine amounts, formatted in one call
+            products: list[Decimal] = []
+            for _, attempts in by_retry.parts:
+                products += (_mul(attempts.low, low), _mul(attempts.expected, expected), _mul(attempts.high, high))
+            # Where a complexity's three are equal, each formats as the first does: the texts are the same.
+            return (by_retry.breakdown % tuple(format_decimals(products))).encode()
         parts = []
-        for head, attempts in self._by_retry(cost).parts:
-            if exact and attempts.low == attempts.high:  # the three products are one value
+        for head, attempts in by_retry.parts:
+            if attempts.low == attempts.high:  # the three products are one value
                 text = format_decimal(_mul(attempts.low, low)).encode()
                 parts.append(b"".join((head, b'{"low":"', text, b'","expected":"', text, b'","high":"', text,
                                        b'"}}')))
@@ -225,6 +233,9 @@ class Formatter:
 
 _encode = msgspec.json.Encoder().encode
 _mul = MONEY_CONTEXT.multiply
+# wire.BoundsOut's JSON with `%s` for its three money texts (digits, a point and a sign, which a JSON string holds
+# as they are), its fields in the struct's order.
+_BOUNDS_TEXTS = '{"low":"%s","expected":"%s","high":"%s"}'
 # A cost's bounds as they end a ComplexityOut, to cut from its encoding.
 _NO_BOUNDS = wire.BoundsOut(low="", expected="", high="")
 _NO_BOUNDS_TAIL = b'{"low":"","expected":"","high":""}}'
