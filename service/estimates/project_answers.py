@@ -187,9 +187,13 @@ class Formatter:
     def plan_tail(self, cost: Bounds, ratios: tuple[Decimal | None, Decimal | None]) -> bytes:
         """A model plan's answer in JSON after its `plan` (the model's id): the same for every offering of one cost,
         whose ratios are the same. Made once per run, as model_tail."""
-        times, at_least = self._ratios(*ratios)
-        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', _encode(times),
-                         b',"at_least_times_baseline":', _encode(at_least), b"}"))
+        times, at_least = ratios
+        times_json = b"null" if times is None else b'"%b"' % format_decimal(times).encode()
+        # Baseline gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
+        at_least_json = times_json if at_least is times else b"null" if at_least is None else b'"%b"' % format_decimal(
+            at_least).encode()
+        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', times_json,
+                         b',"at_least_times_baseline":', at_least_json, b"}"))
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
