@@ -115,7 +115,7 @@ class _Project:
                 by_group[member[2]] = [member]
             else:
                 found.append(member)
-        info, costs = self.groups.info, self.group_costs
+        info, costs, attempts = self.groups.info, self.group_costs, self.attempts
         sessions: dict[int, SessionCosts] = {}  # by price class
         groups = []
         for group, members in by_group.items():
@@ -123,7 +123,7 @@ class _Project:
             per_session = sessions.get(price_class)
             if per_session is None:
                 per_session = sessions[price_class] = shaped_session_costs(members[0][1], self.session, self.at)
-            cost = costs[group] = ModelCost(self._attempts_for(retry_key), per_session)
+            cost = costs[group] = ModelCost(attempts.get(retry_key) or self._attempts_for(retry_key), per_session)
             groups.append((cost, members))
         return groups
 
@@ -231,7 +231,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         baseline=None if base is None else base[0], break_even=break_even, unpriced=unpriced,
         assumptions=[trace for _, trace in sorted(project.used.items())],
     )
-    price_ids = {member[1].period.id for member in models}
+    price_ids = {member[5] for member in models}
     price_ids.update(found.period.id for found in project.prices.values())
     return Priced(body, sorted(price_ids))
 

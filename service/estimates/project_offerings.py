@@ -30,6 +30,7 @@ class Member(NamedTuple):
     group: int  # offerings of one group cost the same: one price class and one retry key (Groups.info)
     model_head: bytes  # `,{"model":…,"price_id":…` of its wire.ModelProjectOut, as project._models_out splices it
     plan_head: bytes  # `,{"plan":…` of its wire.PlanOut
+    price_id: int  # found.period.id
 
 
 class Listed(NamedTuple):
@@ -69,8 +70,9 @@ class Groups:
                 self.info.append(key)
                 self._ids[key] = group
             encoded = _encode(name)
-            entry = self.of[name] = Member(name, found, group, b',{"model":%b,"price_id":%d' % (
-                encoded, found.period.id), b',{"plan":%b' % encoded)
+            price_id = found.period.id
+            entry = self.of[name] = Member(name, found, group, b',{"model":%b,"price_id":%d' % (encoded, price_id),
+                                           b',{"plan":%b' % encoded, price_id)
         return entry
 
 

@@ -249,16 +249,17 @@ def _share_costs(rates: TokenPrices, group: TurnGroup) -> tuple[Decimal, Decimal
     """_group_cost() of each of the three shares' counts: the same output and prompt tokens, split differently between
     cache reads and uncached input. So each is the cost with every prompt token uncached plus its reads times the
     difference of the two prices: the same exact sums, in fewer products."""
-    output, _, _ = group.counts[0]
+    (output, _, most), (_, _, middle), (_, _, least) = group.counts
     whole = _mul(rates.input_per_mtok, group.prompt)
     if output is not None:
         whole = _add(_mul(rates.output_per_mtok, output), whole)
+    whole = _mul(whole, _PER_TOKEN)
     if rates.cache_read_per_mtok is None:  # reads are charged at the input price: the three shares cost the same
-        cost = _mul(whole, _PER_TOKEN)
-        return cost, cost, cost
-    saved = _sub(rates.cache_read_per_mtok, rates.input_per_mtok)
-    most, middle, least = ((whole if read is None else _add(whole, _mul(saved, read))) for _, _, read in group.counts)
-    return _mul(most, _PER_TOKEN), _mul(middle, _PER_TOKEN), _mul(least, _PER_TOKEN)  # the high share first
+        return whole, whole, whole
+    saved = _mul(_sub(rates.cache_read_per_mtok, rates.input_per_mtok), _PER_TOKEN)
+    return (whole if most is None else _add(whole, _mul(saved, most)),  # the high share first
+            whole if middle is None else _add(whole, _mul(saved, middle)),
+            whole if least is None else _add(whole, _mul(saved, least)))
 
 
 def _read_warnings(charged: list[TokenPrices], groups: tuple[TurnGroup, ...], exact: bool) -> tuple[str, ...]:
