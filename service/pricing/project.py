@@ -49,10 +49,11 @@ class Bounds(NamedTuple):
 
     def __add__(self, other: tuple[object, ...]) -> Bounds:
         assert isinstance(other, Bounds)
-        return Bounds(_add(self.low, other.low), _add(self.expected, other.expected), _add(self.high, other.high))
+        return _new(Bounds, (_add(self.low, other.low), _add(self.expected, other.expected),
+                             _add(self.high, other.high)))
 
     def times(self, factor: Decimal) -> Bounds:
-        return Bounds(_mul(self.low, factor), _mul(self.expected, factor), _mul(self.high, factor))
+        return _new(Bounds, (_mul(self.low, factor), _mul(self.expected, factor), _mul(self.high, factor)))
 
 
 NO_COST = Bounds(_ZERO, _ZERO, _ZERO)
@@ -352,10 +353,10 @@ class ModelCost:
     def by_complexity(self) -> tuple[ComplexityCost, ...]:
         if self._by_complexity is None:
             low, expected, high = self.per_session.cost
-            self._by_complexity = tuple(ComplexityCost(
+            self._by_complexity = tuple(_new(ComplexityCost, (
                 part.complexity, part.features, part.sessions, part.retry,
-                Bounds(_mul(part.attempts.low, low), _mul(part.attempts.expected, expected),
-                       _mul(part.attempts.high, high))) for part in self.attempts.parts)
+                _new(Bounds, (_mul(part.attempts.low, low), _mul(part.attempts.expected, expected),
+                              _mul(part.attempts.high, high))))) for part in self.attempts.parts)
         return self._by_complexity
 
 
