@@ -1,10 +1,11 @@
 """Instructions per POST /v1/estimate/project's work, counted by valgrind: a figure that other processes cannot blur.
 
 Run: `python -m bench.project_instructions [--before COMMIT]` (needs valgrind). It prints figures; it asserts nothing.
-Two requests, as bench.project_estimate makes them in process (no HTTP, body encoded): every one of 10,000
-offerings of the synthetic catalog (chat, no breakdown), and six of its offerings with a hybrid (ide-assistant, with
-the breakdown, as the served six-model request). The child builds the snapshot, settles the collector as a served
-process does, answers one request, then counts only the next ones (`callgrind_control -i on` around them).
+The requests of CASES, as bench.project_estimate makes them in process (no HTTP, body encoded): every one of 10,000
+offerings of the synthetic catalog (chat and the autonomous agent, with and without the breakdown, and chat over a
+catalog where no price is shared), and six of its offerings with a hybrid (ide-assistant, with the breakdown, as
+the served six-model request). The child builds the snapshot, settles the collector as a served process does,
+answers one request, then counts only the next ones (`callgrind_control -i on` around them).
 With --before, COMMIT's code is counted too (`git archive`, with this checkout's bench).
 """
 
@@ -22,14 +23,22 @@ import msgspec
 
 from bench.project_estimate import AT, ROOT, _checkout, default_sharing, seed_assumptions, synthetic_snapshot
 
+_ALL = {"all_models": True, "strategies": [{"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]}
+# Each case: offerings in the synthetic catalog, requests counted, the request, and whether the catalog shares its
+# prices as the default catalog does (False: every price differs, BENCH_PRICES=alone in bench.project_estimate).
 CASES = {
     "10,000 offerings, chat, no breakdown": (10_000, 2, {
-        "project": {"size": "medium", "features": 40, "tooling": "chat"}, "all_models": True, "breakdown": False,
-        "strategies": [{"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]}),
+        "project": {"size": "medium", "features": 40, "tooling": "chat"}, "breakdown": False, **_ALL}, True),
+    "10,000 offerings, chat, breakdown": (10_000, 2, {
+        "project": {"size": "medium", "features": 40, "tooling": "chat"}, "breakdown": True, **_ALL}, True),
+    "10,000 offerings, autonomous-agent, breakdown": (10_000, 2, {
+        "project": {"size": "medium", "features": 40, "tooling": "autonomous-agent"}, "breakdown": True, **_ALL}, True),
+    "10,000 offerings, no price shared, chat, no breakdown": (10_000, 2, {
+        "project": {"size": "medium", "features": 40, "tooling": "chat"}, "breakdown": False, **_ALL}, False),
     "six offerings + hybrid, ide-assistant": (10_000, 200, {
         "project": {"size": "medium", "features": 40, "tooling": "ide-assistant"},
         "models": [f"bench-{number:05d}" for number in (1, 2, 3, 5, 6, 7)],
-        "strategies": [{"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]}),
+        "strategies": [{"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]}, True),
 }
 
 
@@ -37,8 +46,8 @@ def child(case: str) -> None:
     from service.estimates import project_schemas as wire
     from service.estimates.project import estimate_project
 
-    count, requests, body = CASES[case]
-    snapshot, assumptions = synthetic_snapshot(count, default_sharing()), seed_assumptions()
+    count, requests, body, shared = CASES[case]
+    snapshot, assumptions = synthetic_snapshot(count, default_sharing() if shared else None), seed_assumptions()
     request = msgspec.convert(body, wire.ProjectEstimateRequest)
     gc.set_threshold(10_000, 20, 20)  # as service/http/app.py's settle_memory
     msgspec.json.encode(estimate_project(snapshot, assumptions, request, AT).body)

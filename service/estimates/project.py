@@ -21,7 +21,8 @@ from service.estimates.compute import Priced, price_at
 from service.estimates.limits import DEFAULT_LIMITS, WorkLimits, check_models
 from service.estimates.project_answers import Formatter
 from service.estimates.project_assumptions import AssumptionSet, Used, assumptions_in_force
-from service.estimates.project_order import Member, Run, first_plan, named_plan, plans_in_order, runs_in_order
+from service.estimates.project_offerings import Groups, Member, offerings_of
+from service.estimates.project_order import Run, first_plan, named_plan, plans_in_order, runs_in_order
 from service.pricing.errors import InputError, InvalidAmount
 from service.pricing.money import parse_decimal
 from service.pricing.project import (
@@ -29,9 +30,9 @@ from service.pricing.project import (
     Bounds,
     ModelCost,
     ProjectShape,
+    SessionCosts,
     Tooling,
     attempts_of,
-    price_key,
     session_shape,
     sessions_by_complexity,
     shaped_session_costs,
@@ -41,7 +42,6 @@ from service.pricing.project_plans import (
     Baseline,
     Plan,
     Ranked,
-    RetryKeys,
     check_shares,
     node_cost_per_mtok,
     project_tokens,
@@ -78,11 +78,11 @@ class _Project:
         self.shape = ProjectShape(project.features, mix, size.context_multiplier)
         self.prompts = turn_prompts(tooling, size.context_multiplier)
         self.counts = sessions_by_complexity(self.shape, tooling)
-        self.costs: dict[str, ModelCost] = {}
-        self.retry_keys = RetryKeys(assumptions.retries)
+        self.groups: Groups = offerings_of(snapshot).groups(assumptions.retries)
+        self.group_costs: dict[int, ModelCost] = {}  # by Member.group: every offering of a group shares its cost
         self.session = session_shape(self.prompts, tooling.output_tokens_per_turn, tooling.cache_read_share)
         self.attempts: dict[str, Attempts] = {}  # by retry key: the same for every model of one key
-        self.prices: dict[str, EffectivePrice] = {}
+        self.prices: dict[str, EffectivePrice] = {}  # the strategies' models
 
     def _take(self, found: Mapping[str, Used[T]], key: str, field: str, what: str) -> T:
         used = found.get(key)
@@ -92,43 +92,39 @@ class _Project:
         self.used[used.trace.id] = used.trace
         return used.value
 
-    def cost_on(self, model: str, found: EffectivePrice) -> ModelCost:
-        cost = self.costs.get(model)
+    def cost_on(self, member: Member) -> ModelCost:
+        cost = self.group_costs.get(member.group)
         if cost is None:
-            key = self.retry_keys.key_for(model)
-            attempts = self.attempts.get(key)
-            if attempts is None:
-                retries = self._take(self.assumptions.retries, key, "models", "retry factor")
-                attempts = self.attempts[key] = attempts_of(self.counts, retries)
-            cost = self.costs[model] = ModelCost(attempts, shaped_session_costs(found, self.session, self.at))
-            self.prices[model] = found
+            retry_key = self.groups.info[member.group][1]
+            cost = self.group_costs[member.group] = ModelCost(
+                self._attempts_for(retry_key), shaped_session_costs(member.found, self.session, self.at))
         return cost
 
     def cost_all(self, models: list[Member]) -> list[tuple[ModelCost, list[Member]]]:
         """cost_on() for every model of the set (each named once, none priced yet), with the lookups it repeats per
         model hoisted out of a loop that may run over every offering; the offerings grouped by their cost.
 
-        Resellers often charge the maker's price: a session is priced once per distinct price (price_key), and a
-        model's cost made once per distinct price and retry factors, then shared by every offering that has them.
+        Resellers often charge the maker's price: a session is priced once per distinct price (its class, see
+        project_offerings), and a model's cost made once per distinct price and retry factors (its group), then
+        shared by every offering that has them.
         """
-        key_for = self.retry_keys.key_for
-        # By price, then by retry key: one hash of a price per offering (a price's key is a tuple of Decimals, or of
-        # rules, hashed anew each time), the retry key's text hashing once.
-        by_price: dict[object, dict[str, list[Member]]] = {}
-        for item in models:
-            by_price.setdefault(price_key(item[1]), {}).setdefault(key_for(item[0]), []).append(item)
-        costs, prices = self.costs, self.prices
+        by_group: dict[int, list[Member]] = {}
+        for member in models:
+            found = by_group.get(member[2])
+            if found is None:
+                by_group[member[2]] = [member]
+            else:
+                found.append(member)
+        info, costs, attempts = self.groups.info, self.group_costs, self.attempts
+        sessions: dict[int, SessionCosts] = {}  # by price class
         groups = []
-        for by_retry in by_price.values():
-            per_session = None
-            for retry_key, members in by_retry.items():
-                if per_session is None:
-                    per_session = shaped_session_costs(members[0][1], self.session, self.at)
-                cost = ModelCost(self._attempts_for(retry_key), per_session)
-                for model, found in members:
-                    costs[model] = cost
-                    prices[model] = found
-                groups.append((cost, members))
+        for group, members in by_group.items():
+            price_class, retry_key = info[group]
+            per_session = sessions.get(price_class)
+            if per_session is None:
+                per_session = sessions[price_class] = shaped_session_costs(members[0][1], self.session, self.at)
+            cost = costs[group] = ModelCost(attempts.get(retry_key) or self._attempts_for(retry_key), per_session)
+            groups.append((cost, members))
         return groups
 
     def _attempts_for(self, retry_key: str) -> Attempts:
@@ -140,11 +136,12 @@ class _Project:
 
     def priced(self, ref: str) -> tuple[str, ModelCost]:
         model = self.snapshot.resolve(ref, self.at)
-        return model, self.cost_on(model, self.prices.get(model) or price_at(self.snapshot, model, self.at))
+        found = self.prices[model] = price_at(self.snapshot, model, self.at)
+        return model, self.cost_on(self.groups.member(model, found))
 
 
-def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
-               at: datetime) -> tuple[list[tuple[str, EffectivePrice]], list[str]]:
+def _model_set(snapshot: CatalogSnapshot, groups: Groups, request: wire.ProjectEstimateRequest,
+               at: datetime) -> tuple[list[Member], list[str]]:
     chosen = sum((request.models is not None, request.provider is not None, request.all_models))
     if chosen != 1:
         raise invalid("models", "name the models by exactly one of `models`, `provider` or `all_models`")
@@ -152,16 +149,21 @@ def _model_set(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest,
         if not request.models:
             raise invalid("models", "the set of models is empty: name at least one")
         names = list(dict.fromkeys(snapshot.resolve(ref, at) for ref in request.models))
-        return [(name, price_at(snapshot, name, at)) for name in names], []
+        return [groups.member(name, price_at(snapshot, name, at)) for name in names], []
     priced, unpriced = [], []
-    for name, info in snapshot.models.items():
-        if request.provider is not None and info.provider != request.provider:
+    provider, known, member = request.provider, groups.of, groups.member
+    if at.tzinfo is None or at.utcoffset() is None:  # as ModelTimeline.price_at says
+        raise ValueError(f"at must be timezone-aware, got {at.isoformat()}")
+    for name, owner, timeline, start, single in offerings_of(snapshot).listed():
+        if provider is not None and owner != provider:
             continue
-        found = snapshot.timelines[name].price_at(at)
+        # Most timelines have one stretch: its price from its start on, without a search.
+        found = timeline.price_at(at) if start is None else single if at >= start else None
         if found is None:
             unpriced.append(name)
-        else:
-            priced.append((name, found))
+            continue
+        entry = known.get(name)
+        priced.append(entry if entry is not None and entry[1] is found else member(name, found))
     if not priced:
         field = "provider" if request.provider is not None else "all_models"
         raise invalid(field, f"no offering of this set has a price at {at.isoformat()}")
@@ -194,7 +196,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
                      at: datetime, limits: WorkLimits = DEFAULT_LIMITS) -> Priced[wire.ProjectEstimateResult]:
     project = _Project(snapshot, assumptions, request, at)
     out = Formatter()
-    models, unpriced = _model_set(snapshot, request, at)
+    models, unpriced = _model_set(snapshot, project.groups, request, at)
     # Checked on the set priced, so that `all_models` and `provider` count what they name.
     field = "models" if request.models is not None else "provider" if request.provider is not None else "all_models"
     check_models(len(models), limits, field)
@@ -214,9 +216,9 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         strategies.append(Plan(f"self-host:{strategy.profile}", "self-host",
                                self_host_cost(project_tokens(hosted), per_mtok)))
         break_even.append(out.break_even(strategy.profile, profile.node, utilization,
-                                         [(name, project.costs[name]) for name, _ in models]))
+                                         [(member[0], project.group_costs[member[2]]) for member in models]))
     plans = plans_in_order(runs, strategies)
-    base = _baseline(snapshot, request, plans, models, project.costs, strategies, at)
+    base = _baseline(snapshot, request, plans, models, project.group_costs, strategies, at)
     against = Baseline(None if base is None else base[1])
     body = wire.ProjectEstimateResult(
         at=at, currency="USD",
@@ -229,7 +231,9 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
         baseline=None if base is None else base[0], break_even=break_even, unpriced=unpriced,
         assumptions=[trace for _, trace in sorted(project.used.items())],
     )
-    return Priced(body, sorted({found.period.id for found in project.prices.values()}))
+    price_ids = {member[5] for member in models}
+    price_ids.update(found.period.id for found in project.prices.values())
+    return Priced(body, sorted(price_ids))
 
 
 # Over every offering, the answer's models and model plans are its largest part: each list is one msgspec.Raw (JSON
@@ -244,8 +248,8 @@ def _models_out(runs: list[Run], out: Formatter, breakdown: bool) -> list[wire.M
     append = parts.append
     for run in runs:
         tail = out.model_tail(run.cost, breakdown)
-        for name, found in run.members:
-            append(b',{"model":%b,"price_id":%d' % (_encode(name), found.period.id))
+        for member in run.members:
+            append(member[3])
             append(tail)
     return cast("list[wire.ModelProjectOut]", _array(parts))
 
@@ -256,9 +260,9 @@ def _plans_out(plans: list[Run | Plan], out: Formatter, against: Baseline) -> li
     for item in plans:
         if isinstance(item, Run):
             bounds = item.cost.cost
-            tail = out.plan_tail(bounds, against.ratios(bounds))
-            for name, _ in item.members:
-                append(b',{"plan":%b' % _encode(name))
+            tail = out.plan_tail(bounds, against.divided(bounds))  # once per run: mostly once per cost
+            for member in item.members:
+                append(member[4])
                 append(tail)
         else:
             append(b"," + _encode(out.plan(tuple.__new__(Ranked, (item, *against.ratios(item.cost))))))
@@ -285,7 +289,7 @@ def _hybrid(project: _Project, strategy: wire.HybridStrategy, index: int) -> Pla
 
 
 def _baseline(snapshot: CatalogSnapshot, request: wire.ProjectEstimateRequest, plans: list[Run | Plan],
-              models: list[Member], costs: dict[str, ModelCost], strategies: list[Plan],
+              models: list[Member], costs: dict[int, ModelCost], strategies: list[Plan],
               at: datetime) -> tuple[str, Bounds] | None:
     """The plan the ratios are against, by name and cost: a plan's name, or a model of the set by any of its names;
     by default the cheapest plan."""

@@ -15,8 +15,16 @@ from typing import NamedTuple
 import msgspec
 
 from service.estimates import project_schemas as wire
-from service.pricing.money import format_decimal
-from service.pricing.project import Attempts, Bounds, ModelCost, Range, SessionCosts, blended_per_mtok
+from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals
+from service.pricing.project import (
+    Attempts,
+    Bounds,
+    ComplexityAttempts,
+    ModelCost,
+    Range,
+    SessionCosts,
+    blended_per_mtok,
+)
 from service.pricing.project_plans import NodeProfile, Ranked, break_even, node_cost_per_mtok, node_monthly_usd
 
 
@@ -26,7 +34,9 @@ class _ByRetries(NamedTuple):
     attempts: Attempts  # the key's owner, kept alive
     sessions: wire.BoundsOut
     tokens: wire.TokensOut
-    counts: list[tuple[str, str, wire.RangeOut]]  # features, sessions and retry factor by complexity
+    # By complexity: its ComplexityOut in JSON up to its cost's bounds, and its attempts (sessions x retry factor).
+    parts: list[tuple[bytes, Bounds]]
+    breakdown: str  # the JSON of `by_complexity` with `%s` for each complexity's three costs
     json: bytes  # `,"sessions":…,"tokens":…`
 
 
@@ -35,12 +45,6 @@ class _Kept(NamedTuple):
 
     source: object
     part: bytes
-
-
-class _SessionJson(NamedTuple):
-    session: SessionCosts
-    per_session: bytes
-    warnings: bytes
 
 
 class Formatter:
@@ -52,6 +56,8 @@ class Formatter:
         # Cache reads per session: the same on every flat price, so formatted once per distinct three.
         self._counts: dict[tuple[int, int, int], wire.BoundsOut] = {}
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
+        # A session's tokens and tier, in JSON (_session_rest).
+        self._sessions: dict[tuple[object, ...], bytes] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -88,10 +94,10 @@ class Formatter:
             sessions = self.bounds(cost.sessions)
             tokens = wire.TokensOut(input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
                                     output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
+            parts = [(self._complexity_head(part), part.attempts) for part in cost.attempts.parts]
+            breakdown = ",".join(head.decode().replace("%", "%%") + _BOUNDS_TEXTS + "}" for head, _ in parts)
             found = self._by_retries[id(cost.attempts)] = _ByRetries(
-                cost.attempts, sessions, tokens,
-                [(format_decimal(part.features), format_decimal(part.sessions), self.range(part.retry))
-                 for part in cost.attempts.parts],
+                cost.attempts, sessions, tokens, parts, f"[{breakdown}]",
                 b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens)))
         return found
 
@@ -105,18 +111,24 @@ class Formatter:
         """A model's answer in JSON after its `model` and `price_id`: the same for every offering of one ModelCost
         (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
         of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them)."""
-        session = self._session_json(cost.per_session)
-        return b"".join((b',"cost":', self.bounds_json(cost.cost), self._by_retry(cost).json, b',"per_session":',
-                         session.per_session, b',"by_complexity":',
-                         _encode(self._breakdown(cost)) if breakdown else b"[]", b',"warnings":', session.warnings,
-                         b"}"))
+        session = cost.per_session
+        found = self._by_retries.get(id(cost.attempts))
+        warnings = session.warnings
+        return b"".join((b',"cost":', self.bounds_json(cost.cost), (found or self._by_retry(cost)).json,
+                         b',"per_session":{"cost":', self._bounds_bytes(session.cost), self._session_rest(session),
+                         b',"by_complexity":', self._breakdown_json(cost) if breakdown else b"[]", b',"warnings":',
+                         _encode(warnings) if warnings else b"[]", b"}"))
 
-    def _session_json(self, session: SessionCosts) -> _SessionJson:
-        # Once per cost: a session shared by several retry factors is written again, the same.
-        tier = session.context_tier
-        return _new(_SessionJson, (session, _SESSION % (
-            self._bounds_bytes(session.cost), session.input_tokens, self._counts_bytes(session.cached_input_tokens),
-            session.output_tokens, b"null" if tier is None else b"%d" % tier), _encode(session.warnings)))
+    def _session_rest(self, session: SessionCosts) -> bytes:
+        # A session's JSON after its cost: the same tokens for every model with no context tier, so made once each.
+        key = session[1:5]
+        found = self._sessions.get(key)
+        if found is None:
+            tier = session.context_tier
+            found = self._sessions[key] = _SESSION_REST % (
+                session.input_tokens, self._counts_bytes(session.cached_input_tokens), session.output_tokens,
+                b"null" if tier is None else b"%d" % tier)
+        return found
 
     def _counts_bytes(self, values: tuple[int, int, int]) -> bytes:
         found = self._counts_json.get(values)
@@ -124,11 +136,37 @@ class Formatter:
             found = self._counts_json[values] = _encode(self.counts(values))
         return found
 
-    def _breakdown(self, cost: ModelCost) -> list[wire.ComplexityOut]:
-        counts = self._by_retry(cost).counts
-        return [wire.ComplexityOut(complexity=part.complexity, features=features,  # type: ignore[arg-type]
-                                   sessions=sessions_text, retry_factor=retry, cost=self.bounds(part.cost))
-                for part, (features, sessions_text, retry) in zip(cost.by_complexity, counts, strict=True)]
+    def _complexity_head(self, part: ComplexityAttempts) -> bytes:
+        """A complexity's wire.ComplexityOut in JSON before its cost's bounds (its last field): the same for every
+        model of one set of retry factors."""
+        whole = _encode(wire.ComplexityOut(complexity=part.complexity,  # type: ignore[arg-type]
+                                           features=format_decimal(part.features),
+                                           sessions=format_decimal(part.sessions), retry_factor=self.range(part.retry),
+                                           cost=_NO_BOUNDS))
+        assert whole.endswith(_NO_BOUNDS_TAIL)
+        return whole[:-len(_NO_BOUNDS_TAIL)]
+
+    def _breakdown_json(self, cost: ModelCost) -> bytes:
+        """The JSON of `by_complexity`: each complexity's head and its cost, its attempts times the session's cost
+        (the products of ModelCost.by_complexity), formatted as _bounds_bytes does."""
+        low, expected, high = cost.per_session.cost
+        by_retry = self._by_retry(cost)
+        if low != high:  # a range of session costs (cache shares as ranges): nine amounts, formatted in one call
+            products: list[Decimal] = []
+            for _, attempts in by_retry.parts:
+                products += (_mul(attempts.low, low), _mul(attempts.expected, expected), _mul(attempts.high, high))
+            # Where a complexity's three are equal, each formats as the first does: the texts are the same.
+            return (by_retry.breakdown % tuple(format_decimals(products))).encode()
+        parts = []
+        for head, attempts in by_retry.parts:
+            if attempts.low == attempts.high:  # the three products are one value
+                text = format_decimal(_mul(attempts.low, low)).encode()
+                parts.append(b"".join((head, b'{"low":"', text, b'","expected":"', text, b'","high":"', text,
+                                       b'"}}')))
+            else:
+                parts.append(b"".join((head, self._bounds_bytes(_new(Bounds, (
+                    _mul(attempts.low, low), _mul(attempts.expected, expected), _mul(attempts.high, high)))), b"}")))
+        return b"[%b]" % b",".join(parts)
 
     def bounds_json(self, bounds: Bounds) -> bytes:
         """kept_bounds() in JSON, remembered the same way."""
@@ -149,9 +187,13 @@ class Formatter:
     def plan_tail(self, cost: Bounds, ratios: tuple[Decimal | None, Decimal | None]) -> bytes:
         """A model plan's answer in JSON after its `plan` (the model's id): the same for every offering of one cost,
         whose ratios are the same. Made once per run, as model_tail."""
-        times, at_least = self._ratios(*ratios)
-        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', _encode(times),
-                         b',"at_least_times_baseline":', _encode(at_least), b"}"))
+        times, at_least = ratios
+        times_json = b"null" if times is None else b'"%b"' % format_decimal(times).encode()
+        # Baseline gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
+        at_least_json = times_json if at_least is times else b"null" if at_least is None else b'"%b"' % format_decimal(
+            at_least).encode()
+        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', times_json,
+                         b',"at_least_times_baseline":', at_least_json, b"}"))
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan
@@ -194,7 +236,14 @@ class Formatter:
 
 
 _encode = msgspec.json.Encoder().encode
+_mul = MONEY_CONTEXT.multiply
+# wire.BoundsOut's JSON with `%s` for its three money texts (digits, a point and a sign, which a JSON string holds
+# as they are), its fields in the struct's order.
+_BOUNDS_TEXTS = '{"low":"%s","expected":"%s","high":"%s"}'
+# A cost's bounds as they end a ComplexityOut, to cut from its encoding.
+_NO_BOUNDS = wire.BoundsOut(low="", expected="", high="")
+_NO_BOUNDS_TAIL = b'{"low":"","expected":"","high":""}}'
 # tuple.__new__ skips a NamedTuple's Python-level constructor, on the paths run once per distinct cost.
 _new = tuple.__new__
-# The JSON of wire.SessionOut, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
-_SESSION = b'{"cost":%b,"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'
+# The JSON of wire.SessionOut after its cost, its fields in the struct's order (and wire.BoundsOut's in _bounds_bytes).
+_SESSION_REST = b',"input_tokens":%d,"cached_input_tokens":%b,"output_tokens":%d,"context_tier":%b}'

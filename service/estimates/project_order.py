@@ -7,16 +7,14 @@ per run, so that thousands of offerings are sorted by a few thousand distinct co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
+from service.estimates.project_offerings import Member
 from service.pricing.project import Bounds, ModelCost
 from service.pricing.project_plans import Plan
-from service.pricing.timeline import EffectivePrice
 
-Member = tuple[str, EffectivePrice]  # an offering of the set and its price at `at`
 _new = tuple.__new__  # skips a NamedTuple's Python-level constructor, once per distinct cost
 
 
@@ -27,24 +25,26 @@ class Run(NamedTuple):
     members: list[Member]
 
 
-def runs_in_order(groups: Iterable[tuple[ModelCost, list[Member]]]) -> list[Run]:
+def runs_in_order(groups: list[tuple[ModelCost, list[Member]]]) -> list[Run]:
     """The offerings by expected cost, then by name, as runs of one cost each."""
-    by_cost = sorted(groups, key=lambda group: group[0].cost.expected)
+    expected = [cost.cost.expected for cost, _ in groups]
+    order = sorted(range(len(groups)), key=expected.__getitem__)  # stable, as a sort of the groups themselves
     runs: list[Run] = []
-    index = 0
-    while index < len(by_cost):
-        cost, members = by_cost[index]
-        expected = cost.cost.expected
+    index, count = 0, len(order)
+    while index < count:
+        position = order[index]
+        value = expected[position]
         end = index + 1
-        while end < len(by_cost) and by_cost[end][0].cost.expected == expected:
+        while end < count and expected[order[end]] == value:
             end += 1
         if end == index + 1:
+            cost, members = groups[position]
             runs.append(_new(Run, (cost, sorted(members, key=itemgetter(0)) if len(members) > 1 else members)))
         else:  # several costs of one expected value: their offerings take turns by name
-            tagged = sorted(((name, found, group_cost) for group_cost, group in by_cost[index:end]
-                             for name, found in group), key=itemgetter(0))
+            tagged = sorted(((member[0], member, groups[at][0]) for at in order[index:end]
+                             for member in groups[at][1]), key=itemgetter(0))
             # ModelCost compares by identity: a run ends where the cost changes.
-            runs += [Run(group_cost, [(name, found) for name, found, _ in items])
+            runs += [Run(group_cost, [member for _, member, _ in items])
                      for group_cost, items in groupby(tagged, key=itemgetter(2))]
         index = end
     return runs
@@ -66,7 +66,8 @@ def plans_in_order(runs: list[Run], strategies: list[Plan]) -> list[Run | Plan]:
             items.append(run)
             continue
         start = 0  # a strategy of this very expected cost goes in among the run's offerings, by name
-        for position, (name, _) in enumerate(run.members):
+        for position, member in enumerate(run.members):
+            name = member[0]
             while (waiting < len(pending) and pending[waiting].cost.expected == expected
                    and pending[waiting].name < name):
                 if position > start:
@@ -87,10 +88,12 @@ def first_plan(items: list[Run | Plan]) -> tuple[str, Bounds] | None:
     return (item.members[0][0], item.cost.cost) if isinstance(item, Run) else (item.name, item.cost)
 
 
-def named_plan(name: str, models: list[Member], costs: dict[str, ModelCost], strategies: list[Plan]) -> Bounds | None:
-    """The cost of the plan of this name: a model of the set, else the first such strategy in rank's order."""
-    if any(model == name for model, _ in models):
-        return costs[name].cost
+def named_plan(name: str, models: list[Member], costs: dict[int, ModelCost], strategies: list[Plan]) -> Bounds | None:
+    """The cost of the plan of this name: a model of the set (its group's cost), else the first such strategy in
+    rank's order."""
+    member = next((member for member in models if member[0] == name), None)
+    if member is not None:
+        return costs[member[2]].cost
     found = [plan for plan in strategies if plan.name == name]
     return min(found, key=lambda plan: plan.cost.expected).cost if found else None
 

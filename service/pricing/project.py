@@ -20,6 +20,7 @@ from service.pricing.timeline import EffectivePrice
 COMPLEXITIES = ("simple", "moderate", "complex")
 _mul = MONEY_CONTEXT.multiply
 _add = MONEY_CONTEXT.add
+_sub = MONEY_CONTEXT.subtract
 _ZERO = Decimal(0)
 _HALF = Decimal("0.5")
 _MTOK = Decimal(1_000_000)
@@ -48,10 +49,11 @@ class Bounds(NamedTuple):
 
     def __add__(self, other: tuple[object, ...]) -> Bounds:
         assert isinstance(other, Bounds)
-        return Bounds(_add(self.low, other.low), _add(self.expected, other.expected), _add(self.high, other.high))
+        return _new(Bounds, (_add(self.low, other.low), _add(self.expected, other.expected),
+                             _add(self.high, other.high)))
 
     def times(self, factor: Decimal) -> Bounds:
-        return Bounds(_mul(self.low, factor), _mul(self.expected, factor), _mul(self.high, factor))
+        return _new(Bounds, (_mul(self.low, factor), _mul(self.expected, factor), _mul(self.high, factor)))
 
 
 NO_COST = Bounds(_ZERO, _ZERO, _ZERO)
@@ -123,6 +125,7 @@ class TurnGroup(NamedTuple):
     turns: int
     reads: tuple[int, int, int]  # cache reads at the high, expected and low share (three equal when it is exact)
     counts: tuple[Counts, ...]  # per share, high first; one when the share is exact
+    prompt: Decimal  # `tokens`, as a Decimal
 
 
 class SessionShape(NamedTuple):
@@ -152,7 +155,7 @@ def _turn_group(sample: int, tier: int | None, tokens: int, turns: int, output_p
     output = output_per_turn * turns
     counts = tuple((Decimal(output) if output else None, Decimal(tokens - read) if tokens > read else None,
                     Decimal(read) if read else None) for read in (reads[:1] if exact else reads))
-    return TurnGroup(sample, tier, tokens, turns, reads, counts)
+    return TurnGroup(sample, tier, tokens, turns, reads, counts, Decimal(tokens))
 
 
 def _read(tokens: int, share: Decimal) -> int:
@@ -185,8 +188,10 @@ def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetim
     warned = False
     for rates, group in zip(charged, groups, strict=True):
         # The cheapest case reads the most from cache.
-        costs = [_group_cost(rates, counts) for counts in group.counts]
-        cost_low, cost_mid, cost_high = (costs[0],) * 3 if exact else costs
+        if exact:
+            cost_low = cost_mid = cost_high = _group_cost(rates, group.counts[0])
+        else:
+            cost_low, cost_mid, cost_high = _share_costs(rates, group)
         most, middle, least = group.reads
         warned = warned or (rates.cache_read_per_mtok is None and (most or middle or least) > 0)
         if len(groups) == 1:  # the sums below of one group, without adding zeros
@@ -221,7 +226,7 @@ def _flat_session_costs(rates: TokenPrices, shape: SessionShape) -> SessionCosts
     if len(group.counts) == 1:
         low = expected = high = _group_cost(rates, group.counts[0])
     else:
-        low, expected, high = (_group_cost(rates, counts) for counts in group.counts)
+        low, expected, high = _share_costs(rates, group)
     warnings = (_read_warnings([rates], (group,), len(group.counts) == 1)
                 if rates.cache_read_per_mtok is None and any(group.reads) else ())
     return _new(SessionCosts, (_new(Bounds, (low, expected, high)), group.tokens, group.reads,
@@ -239,6 +244,23 @@ def _group_cost(rates: TokenPrices, counts: Counts) -> Decimal:
         read_price = rates.input_per_mtok if rates.cache_read_per_mtok is None else rates.cache_read_per_mtok
         total = _add(total, _mul(read_price, read))
     return _mul(total, _PER_TOKEN)
+
+
+def _share_costs(rates: TokenPrices, group: TurnGroup) -> tuple[Decimal, Decimal, Decimal]:
+    """_group_cost() of each of the three shares' counts: the same output and prompt tokens, split differently between
+    cache reads and uncached input. So each is the cost with every prompt token uncached plus its reads times the
+    difference of the two prices: the same exact sums, in fewer products."""
+    (output, _, most), (_, _, middle), (_, _, least) = group.counts
+    whole = _mul(rates.input_per_mtok, group.prompt)
+    if output is not None:
+        whole = _add(_mul(rates.output_per_mtok, output), whole)
+    whole = _mul(whole, _PER_TOKEN)
+    if rates.cache_read_per_mtok is None:  # reads are charged at the input price: the three shares cost the same
+        return whole, whole, whole
+    saved = _mul(_sub(rates.cache_read_per_mtok, rates.input_per_mtok), _PER_TOKEN)
+    return (whole if most is None else _add(whole, _mul(saved, most)),  # the high share first
+            whole if middle is None else _add(whole, _mul(saved, middle)),
+            whole if least is None else _add(whole, _mul(saved, least)))
 
 
 def _read_warnings(charged: list[TokenPrices], groups: tuple[TurnGroup, ...], exact: bool) -> tuple[str, ...]:
@@ -331,10 +353,10 @@ class ModelCost:
     def by_complexity(self) -> tuple[ComplexityCost, ...]:
         if self._by_complexity is None:
             low, expected, high = self.per_session.cost
-            self._by_complexity = tuple(ComplexityCost(
+            self._by_complexity = tuple(_new(ComplexityCost, (
                 part.complexity, part.features, part.sessions, part.retry,
-                Bounds(_mul(part.attempts.low, low), _mul(part.attempts.expected, expected),
-                       _mul(part.attempts.high, high))) for part in self.attempts.parts)
+                _new(Bounds, (_mul(part.attempts.low, low), _mul(part.attempts.expected, expected),
+                              _mul(part.attempts.high, high))))) for part in self.attempts.parts)
         return self._by_complexity
 
 

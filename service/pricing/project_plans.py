@@ -164,13 +164,15 @@ class Baseline:
     def ratios(self, cost: Bounds) -> tuple[Decimal | None, Decimal | None]:
         found = self._found.get(id(cost))
         if found is None:
-            times = None if self._expected is None else round_ratio(_div(cost.expected, self._expected))
-            if self._exact and cost.low == cost.expected:
-                at_least = times
-            else:
-                at_least = None if self._high is None else round_ratio(_div(cost.low, self._high))
-            found = self._found[id(cost)] = (cost, times, at_least)
+            found = self._found[id(cost)] = (cost, *self.divided(cost))
         return found[1], found[2]
+
+    def divided(self, cost: Bounds) -> tuple[Decimal | None, Decimal | None]:
+        """ratios() without keeping them: for a caller that asks once per cost."""
+        times = None if self._expected is None else round_ratio(_div(cost.expected, self._expected))
+        if self._exact and cost.low == cost.expected:
+            return times, times
+        return times, None if self._high is None else round_ratio(_div(cost.low, self._high))
 
 
 def check_shares(shares: Mapping[str, Decimal]) -> str | None:

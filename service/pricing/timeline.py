@@ -108,6 +108,12 @@ class ModelTimeline:
         index = bisect_right(self._starts, at) - 1
         return self._prices[index] if index >= 0 else None
 
+    @property
+    def single(self) -> tuple[datetime, EffectivePrice | None] | None:
+        """For a timeline whose price never changes once it starts (most of them), its start and price: price_at(at)
+        is that price from the start on and None before it. None for a timeline of several stretches or none."""
+        return (self._starts[0], self._prices[0]) if len(self._starts) == 1 else None
+
     def next_change(self, after: datetime) -> datetime | None:
         """The first instant after `after` at which the effective price changes, or None if it never does."""
         _check_aware("after", after)

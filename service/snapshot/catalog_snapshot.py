@@ -60,6 +60,9 @@ class CatalogSnapshot:
     alias_names: dict[str, frozenset[str]] = field(default_factory=dict)
     # The project assumptions' whole history (service/snapshot/assumption_history.py): kept current with the rest.
     assumptions: AssumptionHistory = field(default_factory=AssumptionHistory)
+    # What a reader works out once from this snapshot, since it never changes (service/estimates/project_offerings.py),
+    # by the reader's own key: not part of the snapshot's value, and a snapshot made by replace() starts without it.
+    derived: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.offerings and self.models:

@@ -125,3 +125,43 @@ def _as_the_structs_encode(body: bytes) -> bytes:
     """The answer read back into the wire structs (every field, none unknown) and encoded again: the models and
     plans spliced from shared JSON must be exactly what the structs give, field for field."""
     return msgspec.json.encode(msgspec.json.decode(body, type=wire.ProjectEstimateResult))
+
+
+def _late_snapshot(count: int) -> CatalogSnapshot:
+    """Offerings of one price each, every fifth priced only from after AT: those are unpriced at AT."""
+    models, timelines = {}, {}
+    for number in range(count):
+        model = "deepseek-v4-flash" if number == 1 else f"p{number % 3}/late-{number:03d}"  # the self-host's model
+        start = datetime(2026, 6, 1, tzinfo=UTC) if number % 5 == 0 else datetime(2026, 1, 1, tzinfo=UTC)
+        prices = TokenPrices(Decimal(number % 7 + 1) / 10, Decimal(number % 5 + 2) / 5, Decimal("0.01"))
+        models[model] = ModelInfo(model, f"p{number % 3}", model, None)
+        timelines[model] = ModelTimeline([PricePeriod(number + 1, start, None, prices, PriceRules())], [])
+    return CatalogSnapshot(models=models, timelines=timelines, loaded_at=AT, assumptions=SNAPSHOT.assumptions)
+
+
+LATE = _late_snapshot(60)
+HYBRID = {"kind": "hybrid", "draft": "gpt-5.5", "review": "claude-opus-4.7"}
+# Sets named other ways than all_models: a provider's offerings with a named baseline, an explicit list, and every
+# offering where some have no price yet. Taken from the code before issue 19's fourth round (commit f0232d4).
+SET_CASES = {
+    "provider": (SHARED, {"project": {"size": "medium", "features": 29, "tooling": "autonomous-agent"},
+                          "provider": "p3", "baseline": "p3/gpt-5.5-0021", "strategies": [HYBRID]},
+                 "468b1759dae6c8e6b76efa4b74cb8eafbdf49a82af4b8a4de8c50458a0882213"),
+    "models": (SNAPSHOT, {"project": {"size": "small", "features": 37, "tooling": "ide-assistant"},
+                          "models": ["gpt-5.5-0009", "claude-opus-4.7-0010", "bench-0011", "gpt-5.5", "gpt-5.5-0009"],
+                          "baseline": "claude-opus-4.7-0010", "strategies": [HYBRID]},
+                 "88fb61530fa89ff1b4e8e0700a7c410fb8f91eb316066f2ed8f1840ae6929bb7"),
+    "unpriced": (LATE, {"project": {"size": "large", "features": 12, "tooling": "chat"}, "all_models": True,
+                        "strategies": [{"kind": "self-host", "profile": "a100-node"}]},
+                 "105a8fbd41c3d25c5c4867a0009318752426dd0ce6f201802e19b4333246089d"),
+}
+
+
+@pytest.mark.parametrize("case", list(SET_CASES))
+def test_sets_named_by_provider_by_list_and_with_unpriced_offerings_keep_their_bytes(case):
+    snapshot, body, digest = SET_CASES[case]
+    request = msgspec.convert(body, wire.ProjectEstimateRequest)
+    answer = msgspec.json.encode(
+        estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, AT), request, AT).body)
+    assert hashlib.sha256(answer).hexdigest() == digest
+    assert _as_the_structs_encode(answer) == answer
