@@ -66,7 +66,7 @@ def uvicorn_command(port: int, app: str = "service.http.app:create_app_from_env"
 def served(command: list[str], port: int, env: dict[str, str], ready_path: str = "/health/ready",
            ready_timeout: float = 60, cwd: Path = ROOT) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` in `cwd` until the block ends, once `ready_path` answers 2xx on `port`."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stderr=None if os.environ.get("BENCH_SERVER_ERRORS") else subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + ready_timeout
         while True:

@@ -40,12 +40,12 @@ ITEMS = [
 ]
 
 
-def _settings(database_url: str) -> Settings:
+def batch_settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, load_seed=False, rate_limit_public=UNLIMITED,
                     batch_processes=1, batch_process_min_bytes=0)
 
 
-async def _until_loaded(process: BatchProcess) -> None:
+async def until_loaded(process: BatchProcess) -> None:
     for _ in range(600):
         if await process.loaded():
             return
@@ -59,9 +59,9 @@ def _children() -> set[int]:
 
 async def test_a_batch_priced_in_the_batch_process_is_the_same_bytes_as_in_process(database_url, snapshot_keeper):
     before = _children()
-    process = BatchProcess(_settings(database_url))
+    process = BatchProcess(batch_settings(database_url))
     try:
-        await _until_loaded(process)
+        await until_loaded(process)
         assert _children() - before, "the batch process runs as a child of this process"
         body = msgspec.json.encode({"items": ITEMS})
         there = await process.answer(snapshot_keeper.current, body, LIMITS)
@@ -82,9 +82,9 @@ async def test_the_batch_process_prices_from_a_catalog_no_older_than_the_serving
         committed_database_url, committed_engine, committed_keeper):
     # The suite's committed database, not the seeded one: the browser tests expect that to hold the six models only.
     engine, snapshot_keeper = committed_engine, committed_keeper
-    process = BatchProcess(_settings(committed_database_url))
+    process = BatchProcess(batch_settings(committed_database_url))
     try:
-        await _until_loaded(process)
+        await until_loaded(process)
         model_id = unique_slug("batch-process")
         async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             await make_model(session, model_id)
@@ -105,11 +105,11 @@ async def test_the_batch_process_prices_from_a_catalog_no_older_than_the_serving
 
 async def test_a_served_app_prices_big_batches_in_its_batch_process_and_stops_it_on_shutdown(database_url):
     before = _children()
-    app = create_app(_settings(database_url))
+    app = create_app(batch_settings(database_url))
     body = msgspec.json.encode({"items": ITEMS})
     async with AsyncTestClient(app) as client:
         process: BatchProcess = app.state.batch_process
-        await _until_loaded(process)
+        await until_loaded(process)
         response = await client.post("/v1/estimate/batch", content=body, headers={"content-type": "application/json"})
         assert response.status_code == 200
         assert response.content == answer_batch(app.state.snapshot_keeper.current, body).body
@@ -126,14 +126,14 @@ def test_apps_made_in_code_start_no_batch_process_and_served_apps_one():
 
 async def test_a_batch_process_that_dies_is_replaced_and_its_batch_priced_in_process(database_url, snapshot_keeper):
     before = _children()
-    process = BatchProcess(_settings(database_url))
+    process = BatchProcess(batch_settings(database_url))
     try:
-        await _until_loaded(process)
+        await until_loaded(process)
         (child,) = _children() - before
         os.kill(child, signal.SIGKILL)
         body = msgspec.json.encode({"items": ITEMS})
         assert await process.answer(snapshot_keeper.current, body, LIMITS) is None  # the caller prices it
-        await _until_loaded(process)  # a new one
+        await until_loaded(process)  # a new one
         there = await process.answer(snapshot_keeper.current, body, LIMITS)
         assert there == answer_batch(snapshot_keeper.current, body, LIMITS)
     finally:

@@ -17,7 +17,7 @@ from service.estimates.batch_process import BatchProcess, SpooledAnswer
 from service.estimates.limits import WorkLimits
 from service.estimates.spool import PIECE, make_spool, spooled
 from service.http.app import create_app
-from tests.estimates.test_batch_process import ITEMS, _settings, _until_loaded
+from tests.estimates.test_batch_process import ITEMS, batch_settings, until_loaded
 
 LIMITS = WorkLimits(batch_items=10_000)
 BIG = msgspec.json.encode({"items": ITEMS * 150})  # 1,500 items: an answer of about 700 KB, three pieces
@@ -25,9 +25,9 @@ BIG = msgspec.json.encode({"items": ITEMS * 150})  # 1,500 items: an answer of a
 
 async def test_a_big_answer_comes_back_through_the_spool_as_the_same_bytes_and_leaves_no_file(
         database_url, snapshot_keeper):
-    process = BatchProcess(_settings(database_url))
+    process = BatchProcess(batch_settings(database_url))
     try:
-        await _until_loaded(process)
+        await until_loaded(process)
         there = await process.answer(snapshot_keeper.current, BIG, LIMITS)
         here = answer_batch(snapshot_keeper.current, BIG, LIMITS)
         assert isinstance(there, SpooledAnswer) and len(here.body) > 2 * PIECE
@@ -45,9 +45,9 @@ async def test_a_big_answer_comes_back_through_the_spool_as_the_same_bytes_and_l
 
 
 async def test_a_batch_whose_request_is_cancelled_leaves_no_file(database_url, snapshot_keeper):
-    process = BatchProcess(_settings(database_url))
+    process = BatchProcess(batch_settings(database_url))
     try:
-        await _until_loaded(process)
+        await until_loaded(process)
         huge = msgspec.json.encode({"items": ITEMS * 1_000})  # 10,000 items: long enough to cancel midway
         waiting = asyncio.create_task(process.answer(snapshot_keeper.current, huge, LIMITS))
         await asyncio.sleep(0.05)
@@ -84,9 +84,9 @@ def test_a_spool_that_cannot_take_the_answer_sends_it_through_the_pipe(tmp_path)
 
 
 async def test_a_served_app_sends_a_spooled_answer_the_same_bytes_on_both_entries(database_url):
-    app = create_app(_settings(database_url))
+    app = create_app(batch_settings(database_url))
     async with AsyncTestClient(app) as client:
-        await _until_loaded(app.state.batch_process)
+        await until_loaded(app.state.batch_process)
         expected = answer_batch(app.state.snapshot_keeper.current, BIG).body
         headers = {"content-type": "application/json"}
         fast = await client.post("/v1/estimate/batch", content=BIG, headers=headers)
