@@ -3,10 +3,10 @@
 Why a process: a 10,000-item batch is 0.1-0.3 s of CPU. On a thread of the serving process it holds the
 interpreter lock against the event loop, and every other client's request waits for it at each step
 (bench.anonymous_flood: a victim's p99 went 3-12x up under a flood of batches). In a process of its own it shares
-no lock with the event loop, and at a lower priority (`BATCH_PROCESS_NICE`) the kernel runs the serving process
-first whenever both want a core. The serving process only moves bytes: the body goes in, the answer's bytes come
-back, and both are made by answers.answer_batch, the same function that prices a batch in process, so the answers
-are the same bytes (tests/estimates/test_batch_process.py).
+no lock with the event loop, and in the kernel's idle class (SCHED_IDLE, `BATCH_PROCESS_IDLE`; else at
+`BATCH_PROCESS_NICE`) the kernel runs the serving process first whenever both want a core. The serving process only
+moves bytes: the body goes in, the answer's bytes come back, and both are made by answers.answer_batch, the same
+function that prices a batch in process, so the answers are the same bytes (tests/estimates/test_batch_process.py).
 
 The answer's bytes come back in a file in shared memory rather than through the pool's pipe (service/estimates/spool.py
 says why), and the serving process sends them a piece at a time.
@@ -139,6 +139,9 @@ def _start_worker(settings: Settings) -> None:
     with contextlib.suppress(OSError, AttributeError):  # Linux: gone with the serving process, even after a SIGKILL
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     os.nice(settings.batch_process_nice)
+    if settings.batch_process_idle and hasattr(os, "SCHED_IDLE"):
+        with contextlib.suppress(OSError):  # refused (a sandbox's syscall filter): the nice above still holds
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     gc.set_threshold(10_000, 20, 20)  # as the serving process (service.http.app.settle_memory)
     started = threading.Event()
     thread = threading.Thread(target=asyncio.run, args=(_keep_current(settings, started),), name="snapshot-keeper",

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import msgspec
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,3 +140,23 @@ async def test_a_batch_process_that_dies_is_replaced_and_its_batch_priced_in_pro
     finally:
         await process.stop()
     assert not _children() - before
+
+
+async def test_the_batch_process_runs_in_the_idle_class_unless_turned_off(database_url):
+    for idle, policy in ((True, os.SCHED_IDLE), (False, os.SCHED_OTHER)):
+        before = _children()
+        process = BatchProcess(replace(batch_settings(database_url), batch_process_idle=idle))
+        try:
+            await until_loaded(process)
+            (child,) = _children() - before
+            assert os.sched_getscheduler(child) == policy
+            assert os.getpriority(os.PRIO_PROCESS, child) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+        finally:
+            await process.stop()
+
+
+def test_the_idle_class_is_a_setting_on_by_default():
+    assert Settings.from_env({}).batch_process_idle
+    assert not Settings.from_env({"BATCH_PROCESS_IDLE": "0"}).batch_process_idle
+    with pytest.raises(ValueError, match="BATCH_PROCESS_IDLE must be one of 1, 0"):
+        Settings.from_env({"BATCH_PROCESS_IDLE": "maybe"})
