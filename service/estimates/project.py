@@ -246,6 +246,7 @@ _encode = msgspec.json.Encoder().encode
 def _models_out(runs: list[Run], out: Formatter, breakdown: bool) -> list[wire.ModelProjectOut]:
     parts: list[bytes] = []
     append = parts.append
+    out.prepare_tails([run.cost for run in runs], breakdown)
     for run in runs:
         tail = out.model_tail(run.cost, breakdown)
         for member in run.members:

@@ -9,13 +9,13 @@ formatting them), and formats a bound whose three values are equal once.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import NamedTuple
 
 import msgspec
 
 from service.estimates import project_schemas as wire
-from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals
+from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals, format_many
 from service.pricing.project import (
     Attempts,
     Bounds,
@@ -58,6 +58,8 @@ class Formatter:
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
         # A session's tokens and tier, in JSON (_session_rest).
         self._sessions: dict[tuple[object, ...], bytes] = {}
+        # Model tails made ahead by prepare_tails, by the identity of their ModelCost.
+        self._tails: dict[int, _Kept] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -110,7 +112,11 @@ class Formatter:
     def model_tail(self, cost: ModelCost, breakdown: bool) -> bytes:
         """A model's answer in JSON after its `model` and `price_id`: the same for every offering of one ModelCost
         (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
-        of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them)."""
+        of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them), unless
+        prepare_tails made it."""
+        kept = self._tails.get(id(cost))
+        if kept is not None:
+            return kept.part
         session = cost.per_session
         found = self._by_retries.get(id(cost.attempts))
         warnings = session.warnings
@@ -118,6 +124,45 @@ class Formatter:
                          b',"per_session":{"cost":', self._bounds_bytes(session.cost), self._session_rest(session),
                          b',"by_complexity":', self._breakdown_json(cost) if breakdown else b"[]", b',"warnings":',
                          _encode(warnings) if warnings else b"[]", b"}"))
+
+    def prepare_tails(self, costs: list[ModelCost], breakdown: bool) -> None:
+        """model_tail() of each cost whose session costs are a range (the cache share as a range), with every amount
+        of them all formatted in one call (format_many): the cost's and the session's bounds, and the breakdown's
+        nine products (those of _breakdown_json). The same texts, so the same bytes; each cost's bounds are kept for
+        bounds_json (a model's plan shows them)."""
+        ranged: list[tuple[ModelCost, _ByRetries]] = []
+        values: list[Decimal] = []
+        extend = values.extend
+        by_retries, tails = self._by_retries, self._tails
+        # The products of _breakdown_json by the operators in MONEY_CONTEXT, which skip a context method's argument
+        # tuple and its parsing: the same exact products.
+        with localcontext(MONEY_CONTEXT):
+            for cost in costs:
+                session = cost.per_session.cost
+                low, expected, high = session
+                if low == high or id(cost) in tails:
+                    continue
+                by_retry = by_retries.get(id(cost.attempts)) or self._by_retry(cost)
+                ranged.append((cost, by_retry))
+                extend(cost.cost)
+                extend(session)
+                if breakdown:
+                    for _, attempts in by_retry.parts:
+                        extend((attempts.low * low, attempts.expected * expected, attempts.high * high))
+        texts = format_many(values)
+        step = 15 if breakdown else 6
+        for start, (cost, by_retry) in zip(range(0, len(texts), step), ranged, strict=True):
+            session = cost.per_session
+            cost_json = (_BOUNDS_TEXTS % tuple(texts[start:start + 3])).encode()
+            if id(cost.cost) not in self._bounds_json:
+                self._bounds_json[id(cost.cost)] = _new(_Kept, (cost.cost, cost_json))
+            warnings = session.warnings
+            tails[id(cost)] = _new(_Kept, (cost, b"".join((
+                b',"cost":', cost_json, by_retry.json, b',"per_session":{"cost":',
+                (_BOUNDS_TEXTS % tuple(texts[start + 3:start + 6])).encode(), self._session_rest(session),
+                b',"by_complexity":',
+                (by_retry.breakdown % tuple(texts[start + 6:start + 15])).encode() if breakdown else b"[]",
+                b',"warnings":', _encode(warnings) if warnings else b"[]", b"}"))))
 
     def _session_rest(self, session: SessionCosts) -> bytes:
         # A session's JSON after its cost: the same tokens for every model with no context tier, so made once each.
