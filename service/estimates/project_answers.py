@@ -114,9 +114,10 @@ class Formatter:
         (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
         of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them), unless
         prepare_tails made it."""
-        kept = self._tails.get(id(cost))
-        if kept is not None:
-            return kept.part
+        if self._tails:
+            kept = self._tails.get(id(cost))
+            if kept is not None:
+                return kept.part
         session = cost.per_session
         found = self._by_retries.get(id(cost.attempts))
         warnings = session.warnings
