@@ -38,6 +38,8 @@ class _ByRetries(NamedTuple):
     parts: list[tuple[bytes, Bounds]]
     breakdown: str  # the JSON of `by_complexity` with `%s` for each complexity's three costs
     json: bytes  # `,"sessions":…,"tokens":…`
+    pieces: tuple[str, ...]  # `breakdown` cut at its nine `%s` (prepare_tails puts the amounts between them)
+    text: str  # `json`, as text
 
 
 class _Kept(NamedTuple):
@@ -98,9 +100,12 @@ class Formatter:
                                     output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
             parts = [(self._complexity_head(part), part.attempts) for part in cost.attempts.parts]
             breakdown = ",".join(head.decode().replace("%", "%%") + _BOUNDS_TEXTS + "}" for head, _ in parts)
+            # The same JSON cut where the amounts go (encoded JSON holds no NUL character).
+            cut = ",".join(head.decode() + _BOUNDS_TEXTS.replace("%s", "\0") + "}" for head, _ in parts)
+            json = b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens))
             found = self._by_retries[id(cost.attempts)] = _ByRetries(
-                cost.attempts, sessions, tokens, parts, f"[{breakdown}]",
-                b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens)))
+                cost.attempts, sessions, tokens, parts, f"[{breakdown}]", json, tuple(f"[{cut}]".split("\0")),
+                json.decode())
         return found
 
     # Over every offering, the models and model plans are most of the answer: each is spliced (project.py) from its
@@ -151,19 +156,30 @@ class Formatter:
                     for _, attempts in by_retry.parts:
                         extend((attempts.low * low, attempts.expected * expected, attempts.high * high))
         texts = format_many(values)
-        step = 15 if breakdown else 6
-        for start, (cost, by_retry) in zip(range(0, len(texts), step), ranged, strict=True):
+        # Each tail as one f-string (its parts joined without parsing a template) and one encoding.
+        kept_bounds, start = self._bounds_json, 0
+        for cost, by_retry in ranged:
             session = cost.per_session
-            cost_json = (_BOUNDS_TEXTS % tuple(texts[start:start + 3])).encode()
-            if id(cost.cost) not in self._bounds_json:
-                self._bounds_json[id(cost.cost)] = _new(_Kept, (cost.cost, cost_json))
+            low, expected, high, session_low, session_expected, session_high = texts[start:start + 6]
+            if breakdown:
+                amounts = texts[start + 6:start + 15]
+                pieces = by_retry.pieces
+                by_complexity = "".join([pieces[0], amounts[0], pieces[1], amounts[1], pieces[2], amounts[2], pieces[3],
+                                         amounts[3], pieces[4], amounts[4], pieces[5], amounts[5], pieces[6],
+                                         amounts[6], pieces[7], amounts[7], pieces[8], amounts[8], pieces[9]])
+                start += 15
+            else:
+                by_complexity = "[]"
+                start += 6
+            cost_text = f'{{"low":"{low}","expected":"{expected}","high":"{high}"}}'
+            if id(cost.cost) not in kept_bounds:
+                kept_bounds[id(cost.cost)] = _new(_Kept, (cost.cost, cost_text.encode()))
             warnings = session.warnings
-            tails[id(cost)] = _new(_Kept, (cost, b"".join((
-                b',"cost":', cost_json, by_retry.json, b',"per_session":{"cost":',
-                (_BOUNDS_TEXTS % tuple(texts[start + 3:start + 6])).encode(), self._session_rest(session),
-                b',"by_complexity":',
-                (by_retry.breakdown % tuple(texts[start + 6:start + 15])).encode() if breakdown else b"[]",
-                b',"warnings":', _encode(warnings) if warnings else b"[]", b"}"))))
+            tails[id(cost)] = _new(_Kept, (cost, (
+                f',"cost":{cost_text}{by_retry.text},"per_session":{{"cost":{{"low":"{session_low}",'
+                f'"expected":"{session_expected}","high":"{session_high}"}}{self._session_rest(session).decode()},'
+                f'"by_complexity":{by_complexity},"warnings":{_encode(warnings).decode() if warnings else "[]"}}}'
+            ).encode()))
 
     def _session_rest(self, session: SessionCosts) -> bytes:
         # A session's JSON after its cost: the same tokens for every model with no context tier, so made once each.
