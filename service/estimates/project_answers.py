@@ -144,14 +144,14 @@ class Formatter:
         # tuple and its parsing: the same exact products.
         with localcontext(MONEY_CONTEXT):
             for cost in costs:
-                session = cost.per_session.cost
-                low, expected, high = session
+                per_session = cost.per_session.cost
+                low, expected, high = per_session
                 if low == high or id(cost) in tails:
                     continue
                 by_retry = by_retries.get(id(cost.attempts)) or self._by_retry(cost)
                 ranged.append((cost, by_retry))
                 extend(cost.cost)
-                extend(session)
+                extend(per_session)
                 if breakdown:
                     for _, attempts in by_retry.parts:
                         extend((attempts.low * low, attempts.expected * expected, attempts.high * high))
@@ -160,7 +160,7 @@ class Formatter:
         kept_bounds, start = self._bounds_json, 0
         for cost, by_retry in ranged:
             session = cost.per_session
-            low, expected, high, session_low, session_expected, session_high = texts[start:start + 6]
+            low_text, expected_text, high_text, session_low, session_expected, session_high = texts[start:start + 6]
             if breakdown:
                 amounts = texts[start + 6:start + 15]
                 pieces = by_retry.pieces
@@ -171,7 +171,7 @@ class Formatter:
             else:
                 by_complexity = "[]"
                 start += 6
-            cost_text = f'{{"low":"{low}","expected":"{expected}","high":"{high}"}}'
+            cost_text = f'{{"low":"{low_text}","expected":"{expected_text}","high":"{high_text}"}}'
             if id(cost.cost) not in kept_bounds:
                 kept_bounds[id(cost.cost)] = _new(_Kept, (cost.cost, cost_text.encode()))
             warnings = session.warnings
