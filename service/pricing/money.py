@@ -147,8 +147,9 @@ def format_decimals(values: Iterable[Decimal]) -> list[str]:
 
 
 # normalize() in it strips a value's trailing zeros without rounding, whatever its length; Decimal.normalize without
-# a context would round to the thread's 28 digits.
-_NORMALIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN).normalize
+# a context would round to the thread's 28 digits. No traps: a signalling NaN becomes "NaN", which format_decimal
+# then refuses as it refuses any NaN.
+_NORMALIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[]).normalize
 _NOT_PLAIN = re.compile(r"[^0-9.|]")
 
 
