@@ -30,6 +30,7 @@ from service.pricing.project import (
     Bounds,
     ModelCost,
     ProjectShape,
+    Range,
     SessionCosts,
     Tooling,
     attempts_of,
@@ -227,7 +228,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
                                 mix={name: out.text(share) for name, share in project.shape.mix.items()},
                                 context_multiplier=out.text(project.shape.context_multiplier),
                                 turn_prompt_tokens=list(project.prompts)),
-        models=_models_out(runs, out, request.breakdown), plans=_plans_out(plans, out, against),
+        models=_models_out(runs, out, request.breakdown, project.session.share), plans=_plans_out(plans, out, against),
         baseline=None if base is None else base[0], break_even=break_even, unpriced=unpriced,
         assumptions=[trace for _, trace in sorted(project.used.items())],
     )
@@ -243,9 +244,11 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
 _encode = msgspec.json.Encoder().encode
 
 
-def _models_out(runs: list[Run], out: Formatter, breakdown: bool) -> list[wire.ModelProjectOut]:
+def _models_out(runs: list[Run], out: Formatter, breakdown: bool, share: Range) -> list[wire.ModelProjectOut]:
     parts: list[bytes] = []
     append = parts.append
+    if share.low != share.high:  # else no session's cost is a range: nothing to prepare
+        out.prepare_tails([run.cost for run in runs], breakdown)
     for run in runs:
         tail = out.model_tail(run.cost, breakdown)
         for member in run.members:

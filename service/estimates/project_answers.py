@@ -9,13 +9,13 @@ formatting them), and formats a bound whose three values are equal once.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import NamedTuple
 
 import msgspec
 
 from service.estimates import project_schemas as wire
-from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals
+from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals, format_many
 from service.pricing.project import (
     Attempts,
     Bounds,
@@ -38,6 +38,8 @@ class _ByRetries(NamedTuple):
     parts: list[tuple[bytes, Bounds]]
     breakdown: str  # the JSON of `by_complexity` with `%s` for each complexity's three costs
     json: bytes  # `,"sessions":…,"tokens":…`
+    pieces: tuple[str, ...]  # `breakdown` cut at its nine `%s` (prepare_tails puts the amounts between them)
+    text: str  # `json`, as text
 
 
 class _Kept(NamedTuple):
@@ -58,6 +60,8 @@ class Formatter:
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
         # A session's tokens and tier, in JSON (_session_rest).
         self._sessions: dict[tuple[object, ...], bytes] = {}
+        # Model tails made ahead by prepare_tails, by the identity of their ModelCost.
+        self._tails: dict[int, _Kept] = {}
 
     def text(self, value: Decimal) -> str:
         return format_decimal(value)
@@ -96,9 +100,12 @@ class Formatter:
                                     output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
             parts = [(self._complexity_head(part), part.attempts) for part in cost.attempts.parts]
             breakdown = ",".join(head.decode().replace("%", "%%") + _BOUNDS_TEXTS + "}" for head, _ in parts)
+            # The same JSON cut where the amounts go (encoded JSON holds no NUL character).
+            cut = ",".join(head.decode() + _BOUNDS_TEXTS.replace("%s", "\0") + "}" for head, _ in parts)
+            json = b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens))
             found = self._by_retries[id(cost.attempts)] = _ByRetries(
-                cost.attempts, sessions, tokens, parts, f"[{breakdown}]",
-                b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens)))
+                cost.attempts, sessions, tokens, parts, f"[{breakdown}]", json, tuple(f"[{cut}]".split("\0")),
+                json.decode())
         return found
 
     # Over every offering, the models and model plans are most of the answer: each is spliced (project.py) from its
@@ -110,7 +117,12 @@ class Formatter:
     def model_tail(self, cost: ModelCost, breakdown: bool) -> bytes:
         """A model's answer in JSON after its `model` and `price_id`: the same for every offering of one ModelCost
         (project.cost_all shares it between offerings at one price with the same retry factors). Made once per run
-        of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them)."""
+        of such offerings (a cost's offerings are one run, unless a strategy or an equal cost splits them), unless
+        prepare_tails made it."""
+        if self._tails:
+            kept = self._tails.get(id(cost))
+            if kept is not None:
+                return kept.part
         session = cost.per_session
         found = self._by_retries.get(id(cost.attempts))
         warnings = session.warnings
@@ -118,6 +130,56 @@ class Formatter:
                          b',"per_session":{"cost":', self._bounds_bytes(session.cost), self._session_rest(session),
                          b',"by_complexity":', self._breakdown_json(cost) if breakdown else b"[]", b',"warnings":',
                          _encode(warnings) if warnings else b"[]", b"}"))
+
+    def prepare_tails(self, costs: list[ModelCost], breakdown: bool) -> None:
+        """model_tail() of each cost whose session costs are a range (the cache share as a range), with every amount
+        of them all formatted in one call (format_many): the cost's and the session's bounds, and the breakdown's
+        nine products (those of _breakdown_json). The same texts, so the same bytes; each cost's bounds are kept for
+        bounds_json (a model's plan shows them)."""
+        ranged: list[tuple[ModelCost, _ByRetries]] = []
+        values: list[Decimal] = []
+        extend = values.extend
+        by_retries, tails = self._by_retries, self._tails
+        # The products of _breakdown_json by the operators in MONEY_CONTEXT, which skip a context method's argument
+        # tuple and its parsing: the same exact products.
+        with localcontext(MONEY_CONTEXT):
+            for cost in costs:
+                per_session = cost.per_session.cost
+                low, expected, high = per_session
+                if low == high or id(cost) in tails:
+                    continue
+                by_retry = by_retries.get(id(cost.attempts)) or self._by_retry(cost)
+                ranged.append((cost, by_retry))
+                extend(cost.cost)
+                extend(per_session)
+                if breakdown:
+                    for _, attempts in by_retry.parts:
+                        extend((attempts.low * low, attempts.expected * expected, attempts.high * high))
+        texts = format_many(values)
+        # Each tail as one f-string (its parts joined without parsing a template) and one encoding.
+        kept_bounds, start = self._bounds_json, 0
+        for cost, by_retry in ranged:
+            session = cost.per_session
+            low_text, expected_text, high_text, session_low, session_expected, session_high = texts[start:start + 6]
+            if breakdown:
+                amounts = texts[start + 6:start + 15]
+                pieces = by_retry.pieces
+                by_complexity = "".join([pieces[0], amounts[0], pieces[1], amounts[1], pieces[2], amounts[2], pieces[3],
+                                         amounts[3], pieces[4], amounts[4], pieces[5], amounts[5], pieces[6],
+                                         amounts[6], pieces[7], amounts[7], pieces[8], amounts[8], pieces[9]])
+                start += 15
+            else:
+                by_complexity = "[]"
+                start += 6
+            cost_text = f'{{"low":"{low_text}","expected":"{expected_text}","high":"{high_text}"}}'
+            if id(cost.cost) not in kept_bounds:
+                kept_bounds[id(cost.cost)] = _new(_Kept, (cost.cost, cost_text.encode()))
+            warnings = session.warnings
+            tails[id(cost)] = _new(_Kept, (cost, (
+                f',"cost":{cost_text}{by_retry.text},"per_session":{{"cost":{{"low":"{session_low}",'
+                f'"expected":"{session_expected}","high":"{session_high}"}}{self._session_rest(session).decode()},'
+                f'"by_complexity":{by_complexity},"warnings":{_encode(warnings).decode() if warnings else "[]"}}}'
+            ).encode()))
 
     def _session_rest(self, session: SessionCosts) -> bytes:
         # A session's JSON after its cost: the same tokens for every model with no context tier, so made once each.

@@ -3,7 +3,7 @@
 import math
 import re
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
 from service.pricing.errors import InvalidAmount, path_of
@@ -143,6 +143,46 @@ def format_decimals(values: Iterable[Decimal]) -> list[str]:
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         texts.append("0" if text == "-0" else text)
+    return texts
+
+
+# normalize() in it strips a value's trailing zeros without rounding, whatever its length; Decimal.normalize without
+# a context would round to the thread's 28 digits. No traps: a signalling NaN becomes "NaN", which format_decimal
+# then refuses as it refuses any NaN.
+_NORMALIZE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[]).normalize
+_NOT_PLAIN = re.compile(r"[^0-9.|]")
+
+
+def format_many(values: Sequence[Decimal]) -> list[str]:
+    """format_decimal() of each value, in a few passes in C over all of them: str() of each normalized value (its
+    trailing zeros stripped), joined and split. A project over thousands of offerings formats about fifteen amounts
+    per distinct cost; formatted one by one, they were most of its time. The few texts that are not plain digits and a
+    point (an exponent: a whole number ending in zeros, 1E+2, or a very small amount; a sign) are formatted one by
+    one, as format_decimal does."""
+    if not values:
+        return []
+    joined = "|".join(map(str, map(_NORMALIZE, values)))
+    texts = joined.split("|")
+    # Single characters, each found in one fast scan: an exponent (a few whole numbers, 3E+1), or rarely a sign, NaN
+    # or Infinity, which a scan by the regular expression finds (slower, over every character).
+    exotic = "-" in joined or "N" in joined or "I" in joined
+    if exotic or "E" in joined:
+        position = index = 0  # the start of the text `index`
+        while True:
+            if exotic:
+                found = _NOT_PLAIN.search(joined, position)
+                at = -1 if found is None else found.start()
+            else:
+                at = joined.find("E", position)
+            if at < 0:
+                break
+            start = joined.rfind("|", 0, at) + 1
+            index += joined.count("|", position, start)
+            texts[index] = format_decimal(values[index])
+            position = joined.find("|", at) + 1
+            if position == 0:
+                break
+            index += 1
     return texts
 
 

@@ -14,6 +14,7 @@ from service.pricing.money import (
     canonical,
     format_decimal,
     format_decimals,
+    format_many,
     parse_decimal,
     round_cost,
     round_ratio,
@@ -166,6 +167,22 @@ def test_format_decimals_writes_each_value_as_format_decimal_does() -> None:
     for value in (Decimal("NaN"), Decimal("-Infinity"), Decimal("sNaN")):
         with pytest.raises(ValueError, match="not a finite number"):
             format_decimals([Decimal(1), value])
+
+
+def test_format_many_writes_each_value_as_format_decimal_does() -> None:
+    values = [Decimal(text) for text in ("1E+1", "2.8E-3", "-0.00", "-0", "0", "0E-12", "0E+5", "0.1400", "10.000",
+                                         "1.2E+3", "-1.50", "0.0000000001", "0.0431900000", "12", "-7.000", "100",
+                                         "1.05", "0.000", "30", "1" + "0" * 200 + ".50", "0." + "3" * 200 + "00")]
+    assert format_many([]) == []
+    assert format_many(values) == [format_decimal(value) for value in values]
+    plain = [value for value in values if value > 0 and "E" not in str(value.normalize(MONEY_CONTEXT))]
+    assert format_many(plain) == [format_decimal(value) for value in plain]
+    for start in range(len(values)):  # a text that is not plain at every place: first, between others and last
+        assert format_many(values[start:] + values[:start]) == [format_decimal(value)
+                                                                for value in values[start:] + values[:start]]
+    for value in (Decimal("NaN"), Decimal("-Infinity"), Decimal("sNaN")):
+        with pytest.raises(ValueError, match="not a finite number"):
+            format_many([Decimal(1), value])
 
 
 @pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("sNaN")])
