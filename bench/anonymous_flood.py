@@ -30,18 +30,14 @@ import multiprocessing
 import os
 import socket
 import statistics
-import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event as EventType
-from pathlib import Path
 from typing import NamedTuple
 
 import httpx
 
-from bench.harness import ROOT, app_env, free_port, seeded_database, served, uvicorn_command
+from bench.harness import ROOT, app_env, checkout, free_port, seeded_database, served, uvicorn_command
 from bench.open_loop import post_bytes
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -170,22 +166,11 @@ def stretches(mode: Mode, kind: str, alone: list[float], under: list[float], mod
     return failed_alone, failed_under
 
 
-@contextlib.contextmanager
-def checkout(commit: str) -> Iterator[Path]:
-    """What `commit` serves with (its service package and its migrations, which /health/ready checks), in a
-    temporary folder."""
-    with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(["git", "archive", commit, "service", "alembic", "alembic.ini"], cwd=ROOT,
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        yield Path(folder)
-
-
 def started(name: str, url: str, stack: contextlib.ExitStack) -> Mode:
     """`name`'s server (and, for elsewhere, the server its flood goes to), ready, and its flooders, paused."""
     code = ROOT
     if name.startswith("process@"):
-        code = stack.enter_context(checkout(name.removeprefix("process@")))
+        code = stack.enter_context(checkout(name.removeprefix("process@"), "service", "alembic", "alembic.ini"))
     port = free_port()
     flood_port = free_port() if name == "elsewhere" else port
     env = app_env(url, BATCH_PROCESSES=MODES[name.split("@")[0]], PYTHONPATH=str(code))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -60,6 +61,17 @@ def app_env(url: str, **extra: str) -> dict[str, str]:
 def uvicorn_command(port: int, app: str = "service.http.app:create_app_from_env", factory: bool = True) -> list[str]:
     return [sys.executable, "-m", "uvicorn", app, *(["--factory"] if factory else []), "--port", str(port),
             "--workers", "1", "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+
+
+@contextlib.contextmanager
+def checkout(commit: str, *paths: str) -> Iterator[Path]:
+    """`paths` as they are at `commit` (git archive), beside this checkout's bench, in a temporary folder: an older
+    commit's code measured by today's benchmark."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "archive", commit, *paths], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        shutil.copytree(ROOT / "bench", Path(folder) / "bench", ignore=shutil.ignore_patterns("__pycache__"))
+        yield Path(folder)
 
 
 @contextlib.contextmanager

@@ -19,21 +19,18 @@ in-process,served), BENCH_PRICES=alone for a catalog whose every price differs (
 """
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import json
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import cycle
@@ -41,7 +38,7 @@ from pathlib import Path
 
 import msgspec
 
-from bench.harness import ROOT, app_env, free_port, seeded_database, served, uvicorn_command
+from bench.harness import ROOT, app_env, checkout, free_port, seeded_database, served, uvicorn_command
 from bench.open_loop import fixed_rate, post_bytes
 from service.catalog.assumption_seed import assumption_document
 from service.catalog.default.document import PriceDoc, decode, packaged_bytes
@@ -147,21 +144,10 @@ def _measure_in(tree: Path, count: int, tooling: str, breakdown: bool, shared: b
     return json.loads(out.splitlines()[-1])
 
 
-@contextlib.contextmanager
-def _checkout(commit: str) -> Iterator[Path]:
-    """`commit`'s service package beside this checkout's bench, in a temporary folder."""
-    with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(["git", "archive", commit, "service"], cwd=ROOT, capture_output=True,
-                                 check=True).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        shutil.copytree(ROOT / "bench", Path(folder) / "bench", ignore=shutil.ignore_patterns("__pycache__"))
-        yield Path(folder)
-
-
 def side_by_side(before: str, shared: bool) -> None:
     """Every size and tooling measured on `before`'s code and on this checkout's, taking turns, each in a fresh
     process; and whether the two answered the same bytes."""
-    with _checkout(before) as old:
+    with checkout(before, "service") as old:
         for count in SIZES:
             for tooling in ("chat", "autonomous-agent"):
                 for breakdown in (False, True):

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import msgspec
 
-from bench.project_estimate import AT, ROOT, _checkout, default_sharing, seed_assumptions, synthetic_snapshot
+from bench.harness import checkout
+from bench.project_estimate import AT, ROOT, default_sharing, seed_assumptions, synthetic_snapshot
 
 _ALL = {"all_models": True, "strategies": [{"kind": "hybrid", "draft": "bench-00001", "review": "bench-00002"}]}
 # Each case: offerings in the synthetic catalog, requests counted, the request, and whether the catalog shares its
@@ -78,7 +79,7 @@ def main(argv: list[str]) -> None:
     print("instructions per project estimate (callgrind; estimate and encoding, no HTTP):")
     for case in CASES:
         if before:
-            with _checkout(before) as old:
+            with checkout(before, "service") as old:
                 then = instructions(old, case)
             now = instructions(ROOT, case)
             print(f"  {case}: {then / 1e6:8.2f} M ({before}) -> {now / 1e6:8.2f} M ({now / then - 1:+.0%})", flush=True)
