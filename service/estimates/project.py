@@ -31,9 +31,9 @@ from service.pricing.project import (
     ModelCost,
     ProjectShape,
     Range,
-    SessionCosts,
     Tooling,
     attempts_of,
+    price_sessions,
     session_shape,
     sessions_by_complexity,
     shaped_session_costs,
@@ -117,14 +117,21 @@ class _Project:
             else:
                 found.append(member)
         info, costs, attempts = self.groups.info, self.group_costs, self.attempts
-        sessions: dict[int, SessionCosts] = {}  # by price class
-        groups = []
+        # A session is priced once per price class, all of them in one call (price_sessions).
+        classes: dict[int, int] = {}  # price class -> its place in `prices`
+        prices: list[EffectivePrice] = []
+        keyed = []
         for group, members in by_group.items():
             price_class, retry_key = info[group]
-            per_session = sessions.get(price_class)
-            if per_session is None:
-                per_session = sessions[price_class] = shaped_session_costs(members[0][1], self.session, self.at)
-            cost = costs[group] = ModelCost(attempts.get(retry_key) or self._attempts_for(retry_key), per_session)
+            place = classes.get(price_class)
+            if place is None:
+                place = classes[price_class] = len(prices)
+                prices.append(members[0][1])
+            keyed.append((group, members, place, retry_key))
+        sessions = price_sessions(prices, self.session, self.at)
+        groups = []
+        for group, members, place, retry_key in keyed:
+            cost = costs[group] = ModelCost(attempts.get(retry_key) or self._attempts_for(retry_key), sessions[place])
             groups.append((cost, members))
         return groups
 
@@ -239,7 +246,7 @@ def estimate_project(snapshot: CatalogSnapshot, assumptions: AssumptionSet, requ
 
 # Over every offering, the answer's models and model plans are its largest part: each list is one msgspec.Raw (JSON
 # that encoding puts in as is), spliced from each offering's id, its price id and the JSON that every offering of its
-# cost shares (Formatter.model_tail and plan_tail), byte for byte what encoding the wire structs gives
+# cost shares (Formatter.model_tail and plan_tails), byte for byte what encoding the wire structs gives
 # (tests/estimates/test_project_digest.py). It stands where the list of structs would.
 _encode = msgspec.json.Encoder().encode
 
@@ -258,12 +265,15 @@ def _models_out(runs: list[Run], out: Formatter, breakdown: bool, share: Range) 
 
 
 def _plans_out(plans: list[Run | Plan], out: Formatter, against: Baseline) -> list[wire.PlanOut]:
+    runs = [item for item in plans if isinstance(item, Run)]
+    # Each run's ratios divided and its tail made once (mostly once per cost), all of them in one call each.
+    costs = [run.cost.cost for run in runs]
+    tails = iter(out.plan_tails(costs, against.divided_all(costs)))
     parts: list[bytes] = []
     append = parts.append
     for item in plans:
         if isinstance(item, Run):
-            bounds = item.cost.cost
-            tail = out.plan_tail(bounds, against.divided(bounds))  # once per run: mostly once per cost
+            tail = next(tails)
             for member in item.members:
                 append(member[4])
                 append(tail)

@@ -60,6 +60,8 @@ class Formatter:
         self._counts_json: dict[tuple[int, int, int], bytes] = {}
         # A session's tokens and tier, in JSON (_session_rest).
         self._sessions: dict[tuple[object, ...], bytes] = {}
+        self._session_texts: dict[tuple[object, ...], str] = {}
+        self._warnings: dict[tuple[str, ...], str] = {}
         # Model tails made ahead by prepare_tails, by the identity of their ModelCost.
         self._tails: dict[int, _Kept] = {}
 
@@ -158,6 +160,7 @@ class Formatter:
         texts = format_many(values)
         # Each tail as one f-string (its parts joined without parsing a template) and one encoding.
         kept_bounds, start = self._bounds_json, 0
+        session_texts, warnings_texts = self._session_rest_text, self._warnings_text
         for cost, by_retry in ranged:
             session = cost.per_session
             low_text, expected_text, high_text, session_low, session_expected, session_high = texts[start:start + 6]
@@ -174,11 +177,10 @@ class Formatter:
             cost_text = f'{{"low":"{low_text}","expected":"{expected_text}","high":"{high_text}"}}'
             if id(cost.cost) not in kept_bounds:
                 kept_bounds[id(cost.cost)] = _new(_Kept, (cost.cost, cost_text.encode()))
-            warnings = session.warnings
             tails[id(cost)] = _new(_Kept, (cost, (
                 f',"cost":{cost_text}{by_retry.text},"per_session":{{"cost":{{"low":"{session_low}",'
-                f'"expected":"{session_expected}","high":"{session_high}"}}{self._session_rest(session).decode()},'
-                f'"by_complexity":{by_complexity},"warnings":{_encode(warnings).decode() if warnings else "[]"}}}'
+                f'"expected":"{session_expected}","high":"{session_high}"}}{session_texts(session)},'
+                f'"by_complexity":{by_complexity},"warnings":{warnings_texts(session.warnings)}}}'
             ).encode()))
 
     def _session_rest(self, session: SessionCosts) -> bytes:
@@ -190,6 +192,22 @@ class Formatter:
             found = self._sessions[key] = _SESSION_REST % (
                 session.input_tokens, self._counts_bytes(session.cached_input_tokens), session.output_tokens,
                 b"null" if tier is None else b"%d" % tier)
+        return found
+
+    def _session_rest_text(self, session: SessionCosts) -> str:
+        key = session[1:5]
+        found = self._session_texts.get(key)
+        if found is None:
+            found = self._session_texts[key] = self._session_rest(session).decode()
+        return found
+
+    def _warnings_text(self, warnings: tuple[str, ...]) -> str:
+        # Tiered prices of one split share one tuple of warnings (service.pricing.project.TierSplit).
+        if not warnings:
+            return "[]"
+        found = self._warnings.get(warnings)
+        if found is None:
+            found = self._warnings[warnings] = _encode(warnings).decode()
         return found
 
     def _counts_bytes(self, values: tuple[int, int, int]) -> bytes:
@@ -246,16 +264,25 @@ class Formatter:
         return b"".join((b'{"low":"', format_decimal(low).encode(), b'","expected":"',
                          format_decimal(expected).encode(), b'","high":"', format_decimal(high).encode(), b'"}'))
 
-    def plan_tail(self, cost: Bounds, ratios: tuple[Decimal | None, Decimal | None]) -> bytes:
-        """A model plan's answer in JSON after its `plan` (the model's id): the same for every offering of one cost,
-        whose ratios are the same. Made once per run, as model_tail."""
-        times, at_least = ratios
-        times_json = b"null" if times is None else b'"%b"' % format_decimal(times).encode()
-        # Baseline gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
-        at_least_json = times_json if at_least is times else b"null" if at_least is None else b'"%b"' % format_decimal(
-            at_least).encode()
-        return b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":', times_json,
-                         b',"at_least_times_baseline":', at_least_json, b"}"))
+    def plan_tails(self, costs: list[Bounds], ratios: list[tuple[Decimal | None, Decimal | None]]) -> list[bytes]:
+        """Model plans' answers in JSON after their `plan` (the model's id), for plans of these costs with these
+        ratios: the same for every offering of one cost, whose ratios are the same, so made once per run (as
+        model_tail), with every ratio formatted in one call (format_many)."""
+        values: list[Decimal] = []
+        for times, at_least in ratios:
+            if times is not None:
+                values.append(times)
+            if at_least is not None and at_least is not times:
+                values.append(at_least)
+        texts = iter([b'"%b"' % text.encode() for text in format_many(values)])
+        tails = []
+        for cost, (times, at_least) in zip(costs, ratios, strict=True):
+            times_json = b"null" if times is None else next(texts)
+            # Baseline gives one Decimal for both ratios when they are equal (every plan's, when costs are exact).
+            at_least_json = b"null" if at_least is None else times_json if at_least is times else next(texts)
+            tails.append(b"".join((b',"kind":"model","cost":', self.bounds_json(cost), b',"times_baseline":',
+                                   times_json, b',"at_least_times_baseline":', at_least_json, b"}")))
+        return tails
 
     def plan(self, ranked: Ranked) -> wire.PlanOut:
         plan = ranked.plan

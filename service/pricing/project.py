@@ -7,20 +7,20 @@ price per token is rounded, by service.pricing.money.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import NamedTuple
 
 from service.pricing.charging import charged_at
 from service.pricing.money import MONEY_CONTEXT, round_cost
 from service.pricing.prices import TokenPrices
+from service.pricing.rules import PriceRules
 from service.pricing.timeline import EffectivePrice
 
 COMPLEXITIES = ("simple", "moderate", "complex")
 _mul = MONEY_CONTEXT.multiply
 _add = MONEY_CONTEXT.add
-_sub = MONEY_CONTEXT.subtract
 _ZERO = Decimal(0)
 _HALF = Decimal("0.5")
 _MTOK = Decimal(1_000_000)
@@ -128,21 +128,33 @@ class TurnGroup(NamedTuple):
     prompt: Decimal  # `tokens`, as a Decimal
 
 
+class TierSplit(NamedTuple):
+    """A session's turns grouped by the context tier each prompt falls in, under one set of tier thresholds: the same
+    for every price with those thresholds."""
+
+    groups: tuple[TurnGroup, ...]
+    top_tier: int | None  # the highest tier a turn reached, by its threshold
+    reads: tuple[int, int, int]  # the groups' cache reads added up, per share
+    warnings: dict[tuple[bool, ...], tuple[str, ...]]  # by which groups' rates lack a cache-read price
+
+
 class SessionShape(NamedTuple):
     """What every model's sessions share in one request: the turns' prompts, the output, the cache shares, and the
-    turns grouped as a flat price groups them. Made once per request, not per model; the groups under each set of
-    tier thresholds are kept in `by_thresholds` as they are first needed (most tiered offerings share a few)."""
+    turns grouped as a flat price groups them. Made once per request, not per model; the turns' split under each set
+    of tier thresholds is kept in `splits` as it is first needed (most tiered offerings share a few), and found from
+    a price's rules by their identity in `split_of` (the snapshot keeps the rules alive during the request)."""
 
     prompts: tuple[int, ...]
     output_per_turn: int
     share: Range
     flat: TurnGroup
-    by_thresholds: dict[tuple[int, ...], tuple[tuple[TurnGroup, ...], int | None]]
+    splits: dict[tuple[int, ...], TierSplit]
+    split_of: dict[int, TierSplit]
 
 
 def session_shape(prompts: tuple[int, ...], output_per_turn: int, share: Range) -> SessionShape:
     flat = _turn_group(prompts[0] if prompts else 0, None, sum(prompts), len(prompts), output_per_turn, share)
-    return SessionShape(prompts, output_per_turn, share, flat, {})
+    return SessionShape(prompts, output_per_turn, share, flat, {}, {})
 
 
 def _turn_group(sample: int, tier: int | None, tokens: int, turns: int, output_per_turn: int,
@@ -169,41 +181,84 @@ def session_costs(found: EffectivePrice, prompts: tuple[int, ...], output_per_tu
 
 
 def shaped_session_costs(found: EffectivePrice, shape: SessionShape, at: datetime) -> SessionCosts:
-    """Price one session's turns; each turn at the rates of its own prompt size (context tiers).
+    """Price one session's turns; each turn at the rates of its own prompt size (context tiers)."""
+    return price_sessions((found,), shape, at)[0]
 
-    Turns charged the same rates are priced together, so a session costs one pricing per tier, not per turn; a
-    flat price (most of them) is one group.
+
+def price_sessions(prices: Sequence[EffectivePrice], shape: SessionShape, at: datetime) -> list[SessionCosts]:
+    """One session's cost on each price; each turn at the rates of its own prompt size (context tiers).
+
+    A project over every offering prices thousands of sessions: this prices them in one pass, in MONEY_CONTEXT with
+    the operators (a context method parses its arguments on every call; every product and sum here is exact, see
+    MONEY_CONTEXT, so the costs are the same as priced one by one). Turns charged the same rates are priced together:
+    a flat price (most of them) is one group of turns, and a tiered price costs one pricing per tier, not per turn.
     """
+    flat = shape.flat
+    exact = len(flat.counts) == 1
+    output_tokens = flat.turns * shape.output_per_turn
+    results: list[SessionCosts] = []
+    append = results.append
+    with localcontext(MONEY_CONTEXT):
+        for found in prices:
+            rules = found.period.rules
+            if rules.tiers or rules.windows or rules.variants:
+                append(_tiered_session_costs(found, shape, at, exact))
+                continue
+            rates = found.effective
+            warnings = () if rates.cache_read_per_mtok is not None or not flat.reads[0] else \
+                _read_warnings((rates,), (flat,), exact)
+            append(_new(SessionCosts, (_new(Bounds, _costs(rates, flat, exact)), flat.tokens, flat.reads,
+                                       output_tokens, None, warnings)))
+    return results
+
+
+def _tiered_session_costs(found: EffectivePrice, shape: SessionShape, at: datetime, exact: bool) -> SessionCosts:
+    # In MONEY_CONTEXT (price_sessions).
     rules = found.period.rules
-    if rules.is_flat:
-        return _flat_session_costs(found.effective, shape)
-    groups, top_tier = _tier_groups(shape, tuple(tier.above_prompt_tokens for tier in rules.tiers))
+    split = shape.split_of.get(id(rules)) or _tier_split(shape, rules)
     # The rates of a tier at one instant are the same whatever the prompt inside it. Below every tier and with no
     # time window they are the effective price itself (the list price after the same discounts).
     charged = [found.effective if group.tier is None and not rules.windows else
-               charged_at(found, group.sample, None, at).rates for group in groups]
-    exact = len(shape.flat.counts) == 1
-    low = expected = high = _ZERO
-    read_low = read_expected = read_high = 0
-    warned = False
-    for rates, group in zip(charged, groups, strict=True):
-        # The cheapest case reads the most from cache.
-        if exact:
-            cost_low = cost_mid = cost_high = _group_cost(rates, group.counts[0])
-        else:
-            cost_low, cost_mid, cost_high = _share_costs(rates, group)
-        most, middle, least = group.reads
-        warned = warned or (rates.cache_read_per_mtok is None and (most or middle or least) > 0)
-        if len(groups) == 1:  # the sums below of one group, without adding zeros
-            low, expected, high = cost_low, cost_mid, cost_high
-            read_low, read_expected, read_high = most, middle, least
-            break
-        low, expected, high = _add(low, cost_low), _add(expected, cost_mid), _add(high, cost_high)
-        read_low, read_expected, read_high = read_low + most, read_expected + middle, read_high + least
-    warnings = _read_warnings(charged, groups, exact) if warned else ()
-    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), shape.flat.tokens,
-                               (read_low, read_expected, read_high), shape.flat.turns * shape.output_per_turn, top_tier,
-                               warnings))
+               charged_at(found, group.sample, None, at).rates for group in split.groups]
+    low, expected, high = _costs(charged[0], split.groups[0], exact)
+    for rates, group in zip(charged[1:], split.groups[1:], strict=True):
+        more_low, more_expected, more_high = _costs(rates, group, exact)
+        low, expected, high = low + more_low, expected + more_expected, high + more_high
+    # Warnings for cache reads charged at the input price depend only on which groups' rates lack a cache-read price.
+    unknown = tuple([rates.cache_read_per_mtok is None for rates in charged])
+    warnings = split.warnings.get(unknown)
+    if warnings is None:
+        warnings = split.warnings[unknown] = _read_warnings(charged, split.groups, exact) if any(unknown) else ()
+    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), shape.flat.tokens, split.reads,
+                               shape.flat.turns * shape.output_per_turn, split.top_tier, warnings))
+
+
+def _costs(rates: TokenPrices, group: TurnGroup, exact: bool) -> tuple[Decimal, Decimal, Decimal]:
+    """A group of turns' cost at the high, expected and low cache share (the cheapest case reads the most from
+    cache), in MONEY_CONTEXT. The three shares' counts hold the same output and prompt tokens, split differently
+    between cache reads and uncached input: each costs every prompt token uncached plus its reads times the
+    difference of the two prices. The same exact sums as service.pricing.estimate.session_cost, in a few products."""
+    input_price, read_price = rates.input_per_mtok, rates.cache_read_per_mtok
+    if exact:
+        output, unread, read = group.counts[0]
+        total = _ZERO if output is None else rates.output_per_mtok * output
+        if unread is not None:
+            total += input_price * unread
+        if read is not None:
+            total += (input_price if read_price is None else read_price) * read
+        total *= _PER_TOKEN
+        return total, total, total
+    (output, _, most), (_, _, middle), (_, _, least) = group.counts
+    whole = input_price * group.prompt
+    if output is not None:
+        whole = rates.output_per_mtok * output + whole
+    whole *= _PER_TOKEN
+    if read_price is None:  # reads are charged at the input price: the three shares cost the same
+        return whole, whole, whole
+    saved = (read_price - input_price) * _PER_TOKEN
+    return (whole if most is None else whole + saved * most,
+            whole if middle is None else whole + saved * middle,
+            whole if least is None else whole + saved * least)
 
 
 def price_key(found: EffectivePrice) -> object:
@@ -219,51 +274,7 @@ def price_key(found: EffectivePrice) -> object:
     return (found.period.prices, rules, percents)
 
 
-def _flat_session_costs(rates: TokenPrices, shape: SessionShape) -> SessionCosts:
-    # The loop of shaped_session_costs over its one group, in fewer steps: most offerings have a flat price, and a
-    # project over every offering prices thousands. The same products, so the same costs.
-    group = shape.flat
-    if len(group.counts) == 1:
-        low = expected = high = _group_cost(rates, group.counts[0])
-    else:
-        low, expected, high = _share_costs(rates, group)
-    warnings = (_read_warnings([rates], (group,), len(group.counts) == 1)
-                if rates.cache_read_per_mtok is None and any(group.reads) else ())
-    return _new(SessionCosts, (_new(Bounds, (low, expected, high)), group.tokens, group.reads,
-                               group.turns * shape.output_per_turn, None, warnings))
-
-
-def _group_cost(rates: TokenPrices, counts: Counts) -> Decimal:
-    # The same exact sum as service.pricing.estimate.session_cost (every product and sum here is exact, see
-    # MONEY_CONTEXT), in four products instead of a Usage, a SessionCost and three scalings per share.
-    output, unread, read = counts
-    total = _ZERO if output is None else _mul(rates.output_per_mtok, output)
-    if unread is not None:
-        total = _add(total, _mul(rates.input_per_mtok, unread))
-    if read is not None:
-        read_price = rates.input_per_mtok if rates.cache_read_per_mtok is None else rates.cache_read_per_mtok
-        total = _add(total, _mul(read_price, read))
-    return _mul(total, _PER_TOKEN)
-
-
-def _share_costs(rates: TokenPrices, group: TurnGroup) -> tuple[Decimal, Decimal, Decimal]:
-    """_group_cost() of each of the three shares' counts: the same output and prompt tokens, split differently between
-    cache reads and uncached input. So each is the cost with every prompt token uncached plus its reads times the
-    difference of the two prices: the same exact sums, in fewer products."""
-    (output, _, most), (_, _, middle), (_, _, least) = group.counts
-    whole = _mul(rates.input_per_mtok, group.prompt)
-    if output is not None:
-        whole = _add(_mul(rates.output_per_mtok, output), whole)
-    whole = _mul(whole, _PER_TOKEN)
-    if rates.cache_read_per_mtok is None:  # reads are charged at the input price: the three shares cost the same
-        return whole, whole, whole
-    saved = _mul(_sub(rates.cache_read_per_mtok, rates.input_per_mtok), _PER_TOKEN)
-    return (whole if most is None else _add(whole, _mul(saved, most)),  # the high share first
-            whole if middle is None else _add(whole, _mul(saved, middle)),
-            whole if least is None else _add(whole, _mul(saved, least)))
-
-
-def _read_warnings(charged: list[TokenPrices], groups: tuple[TurnGroup, ...], exact: bool) -> tuple[str, ...]:
+def _read_warnings(charged: Sequence[TokenPrices], groups: tuple[TurnGroup, ...], exact: bool) -> tuple[str, ...]:
     # The warnings session_cost gives for cache reads charged at the input price, in the order they were priced.
     warnings: list[str] = []
     for rates, group in zip(charged, groups, strict=True):
@@ -276,10 +287,11 @@ def _read_warnings(charged: list[TokenPrices], groups: tuple[TurnGroup, ...], ex
     return tuple(warnings)
 
 
-def _tier_groups(shape: SessionShape, thresholds: tuple[int, ...]) -> tuple[tuple[TurnGroup, ...], int | None]:
-    """The turns grouped by the tier each prompt falls in, and the top tier's threshold: the same for every offering
-    with the same thresholds, so kept in the shape."""
-    found = shape.by_thresholds.get(thresholds)
+def _tier_split(shape: SessionShape, rules: PriceRules) -> TierSplit:
+    """The turns split by the tier each prompt falls in, under `rules`' thresholds: made once per request for each set
+    of thresholds, and found once per rules object."""
+    thresholds = tuple(tier.above_prompt_tokens for tier in rules.tiers)
+    found = shape.splits.get(thresholds)
     if found is None:
         groups: dict[int | None, tuple[int, int, int]] = {}
         for prompt in shape.prompts:
@@ -288,9 +300,14 @@ def _tier_groups(shape: SessionShape, thresholds: tuple[int, ...]) -> tuple[tupl
             sample, tokens, turns = groups.get(key, (prompt, 0, 0))
             groups[key] = (sample, tokens + prompt, turns + 1)
         tiers = [key for key in groups if key is not None]
-        found = shape.by_thresholds[thresholds] = (
-            tuple(_turn_group(sample, tier, tokens, turns, shape.output_per_turn, shape.share)
-                  for tier, (sample, tokens, turns) in groups.items()), max(tiers) if tiers else None)
+        split = tuple(_turn_group(sample, tier, tokens, turns, shape.output_per_turn, shape.share)
+                      for tier, (sample, tokens, turns) in groups.items())
+        if not split:  # a session of no turns: one empty group, as a flat price has
+            split = (shape.flat,)
+        reads = (sum(group.reads[0] for group in split), sum(group.reads[1] for group in split),
+                 sum(group.reads[2] for group in split))
+        found = shape.splits[thresholds] = TierSplit(split, max(tiers) if tiers else None, reads, {})
+    shape.split_of[id(rules)] = found
     return found
 
 

@@ -165,3 +165,36 @@ def test_sets_named_by_provider_by_list_and_with_unpriced_offerings_keep_their_b
         estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, AT), request, AT).body)
     assert hashlib.sha256(answer).hexdigest() == digest
     assert _as_the_structs_encode(answer) == answer
+
+
+# Ratios to a baseline known exactly (a frontier model on chat: no retry range, no cache range), where a plan's two
+# ratios are often one value, and to one with a cache range. Taken from the code before issue 19's sixth round
+# (commit a05522d), which divided and formatted each plan's ratios one by one.
+SELF_HOST = {"kind": "self-host", "profile": "a100-node"}
+EXACT_BASELINE_CASES = {
+    "chat on every offering, against gpt-5.5": (SNAPSHOT, {
+        "project": {"size": "small", "features": 23, "tooling": "chat"}, "all_models": True, "breakdown": False,
+        "baseline": "gpt-5.5",
+        "strategies": [{"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "claude-opus-4.7"}, SELF_HOST]},
+        "677221bd73bf2596b10dd7fe41d6cf86b3b5e60052d89dc941312b9dfce136c8"),
+    "chat on shared prices, against claude-opus-4.7": (SHARED, {
+        "project": {"size": "small", "features": 23, "tooling": "chat"}, "all_models": True, "breakdown": True,
+        "baseline": "claude-opus-4.7",
+        "strategies": [{"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "claude-opus-4.7"}, SELF_HOST]},
+        "48ec10ea8ba6838feb6e5f53ed10502ce7c21aa1b5c2f233347256af0004940e"),
+    "ide-assistant, against gpt-5.5": (SNAPSHOT, {
+        "project": {"size": "small", "features": 23, "tooling": "ide-assistant"}, "all_models": True,
+        "breakdown": True, "baseline": "gpt-5.5",
+        "strategies": [{"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "claude-opus-4.7"}, SELF_HOST]},
+        "f2fb71717032df3cb1fe324af646e3e2b80f1fad0cdf25eb7bdeda9b875ba6cb"),
+}
+
+
+@pytest.mark.parametrize("case", list(EXACT_BASELINE_CASES))
+def test_ratios_to_a_baseline_known_exactly_keep_their_bytes(case):
+    snapshot, body, digest = EXACT_BASELINE_CASES[case]
+    request = msgspec.convert(body, wire.ProjectEstimateRequest)
+    answer = msgspec.json.encode(
+        estimate_project(snapshot, assumptions_in_force(snapshot.assumptions, AT), request, AT).body)
+    assert hashlib.sha256(answer).hexdigest() == digest
+    assert _as_the_structs_encode(answer) == answer
