@@ -15,10 +15,13 @@ in-process,served), BENCH_PRICES=alone for a catalog whose every price differs (
 - Served: one uvicorn worker each for ours (the article's six models with the V4-Flash-then-Opus hybrid; the route
   makes no query) and the bare endpoint (bench/bare_app.py), on an embedded, seeded PostgreSQL. First wrk -c32 (a
   closed loop: its p99 is mostly the queue of 32 requests it keeps) and -c1 for each, then an open loop
-  (bench/open_loop.py) at fixed rates of 25, 50 and 75 % of our -c32 throughput, the same rates for both.
+  (bench/open_loop.py) at fixed rates of 25, 50 and 75 % of our -c32 throughput, the same rates for both. With
+  --before, COMMIT's code is served too (`git archive`), measured the same way beside ours, and the two answers'
+  bytes are compared.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -36,6 +39,7 @@ from decimal import Decimal
 from itertools import cycle
 from pathlib import Path
 
+import httpx
 import msgspec
 
 from bench.harness import ROOT, app_env, checkout, free_port, seeded_database, served, uvicorn_command
@@ -159,37 +163,46 @@ def side_by_side(before: str, shared: bool) -> None:
                           f"ms, body {now['size'] / 1e6:.1f} MB, {same}", flush=True)
 
 
-def served_under_load(duration: str = "10s") -> None:
+def served_under_load(duration: str = "10s", before: str | None = None) -> None:
     """Ours (six models + the hybrid) and the bare endpoint, one uvicorn worker each: first each one's capacity under
     wrk -c32 (a closed loop: its p99 is mostly the queue of 32), then open-loop fixed rates at 25, 50 and 75 % of our
-    capacity, the same rates for both, taking turns."""
+    capacity, the same rates for all, taking turns. With `before`, that commit's code is served too, beside ours."""
     seconds = float(duration.rstrip("s"))
     body = msgspec.json.encode({"project": {"size": "medium", "features": 40, "tooling": "ide-assistant"},
                                 "models": SIX, "at": "2026-05-10", "strategies": [HYBRID]})
     bare_body = msgspec.json.encode({"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000})
-    with seeded_database() as url:
+    with seeded_database() as url, contextlib.ExitStack() as stack:
         ours, bare = free_port(), free_port()
         env = app_env(url)
-        with served(uvicorn_command(ours), ours, env), \
-                served(uvicorn_command(bare, "bench.bare_app:app", factory=False), bare, env):
-            targets = {"ours": (ours, "/v1/estimate/project", body), "bare": (bare, "/v1/estimate", bare_body)}
-            capacity = {}
+        targets = {"ours": (ours, "/v1/estimate/project", body), "bare": (bare, "/v1/estimate", bare_body)}
+        if before:
+            old, then = stack.enter_context(checkout(before, "service", "alembic", "alembic.ini")), free_port()
+            stack.enter_context(served(uvicorn_command(then), then, {**env, "PYTHONPATH": str(old)}, cwd=old))
+            targets = {f"ours@{before}": (then, "/v1/estimate/project", body), **targets}
+        stack.enter_context(served(uvicorn_command(ours), ours, env))
+        stack.enter_context(served(uvicorn_command(bare, "bench.bare_app:app", factory=False), bare, env))
+        if before:
+            answers = {name: httpx.post(f"http://127.0.0.1:{port}{path}", content=payload,
+                                        headers={"content-type": "application/json"}).content
+                       for name, (port, path, payload) in targets.items() if path == "/v1/estimate/project"}
+            print(f"  the two codes' answers: {'same bytes' if len(set(answers.values())) == 1 else 'BYTES DIFFER'}")
+        capacity = {}
+        for name, (port, path, payload) in targets.items():
+            rps, p99 = _wrk(port, path, payload, 32, duration)
+            _, p99_single = _wrk(port, path, payload, 1, "5s")
+            capacity[name] = rps
+            print(f"  {name}: wrk -c32 {rps:6.0f} req/s, p99 {p99:6.2f} ms; wrk -c1 p99 {p99_single:5.2f} ms",
+                  flush=True)
+        for share in LOAD_SHARES:
+            rate = round(capacity["ours"] * share)
             for name, (port, path, payload) in targets.items():
-                rps, p99 = _wrk(port, path, payload, 32, duration)
-                _, p99_single = _wrk(port, path, payload, 1, "5s")
-                capacity[name] = rps
-                print(f"  {name}: wrk -c32 {rps:6.0f} req/s, p99 {p99:6.2f} ms; wrk -c1 p99 {p99_single:5.2f} ms",
+                found = fixed_rate(port, post_bytes(path, payload, port), rate, seconds)
+                print(f"  {name}: {rate:5d} req/s fixed ({share:.0%} of ours, {rate / capacity[name]:.0%} of its "
+                      f"own): p50 {found.p50_ms:5.2f} ms, p99 {found.p99_ms:6.2f} ms from due; p50 "
+                      f"{found.p50_sent_ms:5.2f}, p99 {found.p99_sent_ms:6.2f} ms from sent; achieved "
+                      f"{found.achieved:6.0f}/s, send lag p99 {found.p99_lag_ms:4.2f} ms, "
+                      f"client CPU {found.client_cpu:.0%}, {found.connections} connections, {found.errors} errors",
                       flush=True)
-            for share in LOAD_SHARES:
-                rate = round(capacity["ours"] * share)
-                for name, (port, path, payload) in targets.items():
-                    found = fixed_rate(port, post_bytes(path, payload, port), rate, seconds)
-                    print(f"  {name}: {rate:5d} req/s fixed ({share:.0%} of ours, {rate / capacity[name]:.0%} of its "
-                          f"own): p50 {found.p50_ms:5.2f} ms, p99 {found.p99_ms:6.2f} ms from due; p50 "
-                          f"{found.p50_sent_ms:5.2f}, p99 {found.p99_sent_ms:6.2f} ms from sent; achieved "
-                          f"{found.achieved:6.0f}/s, send lag p99 {found.p99_lag_ms:4.2f} ms, "
-                          f"client CPU {found.client_cpu:.0%}, {found.connections} connections, {found.errors} errors",
-                          flush=True)
 
 
 def _wrk(port: int, path: str, body: bytes, connections: int, duration: str) -> tuple[float, float]:
@@ -224,8 +237,8 @@ def main(argv: list[str]) -> None:
         snapshot = synthetic_snapshot(count, sharing if shared else None)
         print(f"Synthetic catalog of {count} offerings: {distinct_prices(snapshot)} distinct prices")
     parts = os.environ.get("BENCH_PARTS", "in-process,served").split(",")
+    before = argv[argv.index("--before") + 1] if "--before" in argv else None
     if "in-process" in parts:
-        before = argv[argv.index("--before") + 1] if "--before" in argv else None
         print("In process, every offering, medium project of 40 features, one hybrid (median of 15, body encoded):")
         if before:
             print(f"  ({before}'s code -> this checkout's, taking turns, each in a fresh process)")
@@ -239,7 +252,7 @@ def main(argv: list[str]) -> None:
                               f"CPU {cpu:6.1f} ms, wall {wall:6.1f} ms, body {size / 1e6:.1f} MB", flush=True)
     if "served" in parts:
         print("Served, six models + the hybrid, against the bare endpoint (bench/bare_app.py), one worker each:")
-        served_under_load(os.environ.get("BENCH_DURATION", "10s"))
+        served_under_load(os.environ.get("BENCH_DURATION", "10s"), before)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""POST /v1/estimate and /v1/estimate/batch answered straight over ASGI, without Litestar's per-request machinery.
+"""POST /v1/estimate, its batch and /v1/estimate/project answered straight over ASGI, without Litestar's per-request
+machinery.
 
 Why by hand: frontends call this on every keystroke. Profiled under load, Litestar's per-request work for a route
 (kwargs extraction, the signature model, the Response object and its rendering) cost about a fifth of an
@@ -21,6 +22,7 @@ from service.estimates.answers import (
     AsOf,
     AsOfBatch,
     answer_estimate,
+    answer_project,
     body_too_large,
 )
 from service.estimates.as_of import answer_as_of, answer_batch_as_of
@@ -37,7 +39,12 @@ async def batch(scope: Scope, receive: Receive, send: Send) -> None:
     await _answer(scope, receive, send, None)  # off the event loop: see batch_process.py
 
 
-ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch}
+async def project(scope: Scope, receive: Receive, send: Send) -> None:
+    limits = scope["app"].state.work_limits
+    await _answer(scope, receive, send, lambda snapshot, body: answer_project(snapshot, body, limits))
+
+
+ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch, "/v1/estimate/project": project}
 
 
 async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None) -> None:

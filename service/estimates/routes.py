@@ -40,7 +40,7 @@ TokensQuery = Annotated[int, Parameter(ge=0, le=MAX_TOKENS)]
 ESTIMATE_PROBLEMS = (404, 422, 503)
 
 
-# These two POSTs read their body by hand (_answered), so they take no `data` for Litestar to document. Litestar
+# These two POSTs read their body by hand (answered_post), so they take no `data` for Litestar to document. Litestar
 # also documents a route's body from the `data` of a dependency in the route's scope: these are such dependencies,
 # which the routes never ask for, so they are never called, and the spec keeps the body's schema and components.
 async def _estimate_body(data: schemas.EstimateRequest) -> None:
@@ -58,7 +58,7 @@ class EstimateController(Controller):
     @idempotent_post("/", dependencies={"documented_body": Provide(_estimate_body)}, status_code=HTTP_200_OK,
                      responses=responses(400, *ESTIMATE_PROBLEMS), summary="Estimate a workload")
     async def estimate(self, request: Request) -> Response[schemas.EstimateResult]:
-        return await _answered(request, answer_estimate)
+        return await answered_post(request, answer_estimate)
 
     @get("/", responses={**responses(*ESTIMATE_PROBLEMS), **NOT_MODIFIED},
          summary="Estimate a workload (cacheable GET form)",
@@ -102,7 +102,7 @@ class EstimateController(Controller):
                      description="At most `ESTIMATE_MAX_BATCH_ITEMS` items (10,000 by default, the most it may be "
                                  "set to); more is a 413 `batch-too-large` that names the limit.")
     async def batch(self, request: Request) -> Response[schemas.BatchResult]:
-        return await _answered(request, None)
+        return await answered_post(request, None)
 
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
@@ -146,7 +146,7 @@ def _limits(request: Request) -> WorkLimits:
     return limits
 
 
-async def _answered(request: Request, answering: Answering | None) -> Response[Any]:
+async def answered_post(request: Request, answering: Answering | None) -> Response[Any]:
     """The answer of a POST whose body `answering` decodes and prices itself, problems included; None: a batch,
     answered off the event loop (service/estimates/batch_process.py)."""
     body, snapshot = await request.body(), current_snapshot(request)

@@ -46,7 +46,7 @@ def assert_same(fast: httpx.Response, route: httpx.Response) -> None:
 
 async def test_a_post_takes_the_fast_entry_and_one_with_an_idempotency_key_the_route(client, monkeypatch):
     calls: list[str] = []
-    real_fast, real_route = fast_path._answer, routes._answered
+    real_fast, real_route = fast_path._answer, routes.answered_post
 
     async def fast(*args):
         calls.append("fast")
@@ -57,7 +57,7 @@ async def test_a_post_takes_the_fast_entry_and_one_with_an_idempotency_key_the_r
         return await real_route(*args)
 
     monkeypatch.setattr(fast_path, "_answer", fast)
-    monkeypatch.setattr(routes, "_answered", route)
+    monkeypatch.setattr(routes, "answered_post", route)
     for path in (ESTIMATE, BATCH):
         await client.post(path, content=b"{", headers=HEADERS)
         await client.post(path, content=b"{", headers=via_route())
