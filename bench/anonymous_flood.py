@@ -20,6 +20,10 @@ on machines of their own).
 `python -m bench.anonymous_flood` (BENCH_SECONDS=10 alone and 10 flooded for each mode and victim, BENCH_ROUNDS=5,
 FLOOD_CLIENTS=4, BATCH_ITEMS=10000, BENCH_MODES=thread,process,elsewhere, BENCH_VICTIMS=socket,httpx, FLOOD_NICE=0 by
 default)
+
+BENCH_FLOOD=project: the flood is of project estimates over every offering (`all_models`, the autonomous agent with
+the breakdown) instead of batches, on the default catalog that `make run` serves (4,619 offerings) rather than the
+seed's six models (service/estimates/heavy_posts.py).
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ SERVER_CORE = ["taskset", "-c", "0"] if SPLIT else []
 CLIENT_CORE = ["taskset", "-c", "1"] if SPLIT else []
 VICTIMS = os.environ.get("BENCH_VICTIMS", "socket,httpx").split(",")
 WHOLE = b'"succeeded":%d,"failed":0}' % BATCH_ITEMS
+PROJECTS = os.environ.get("BENCH_FLOOD", "batch") == "project"
+PROJECT = {"project": {"size": "medium", "features": 40, "tooling": "autonomous-agent"}, "all_models": True,
+           "at": "2026-05-10", "strategies": [{"kind": "hybrid", "draft": "deepseek-v4-flash",
+                                               "review": "claude-opus-4.7"}]}
 ESTIMATE = {"model": "deepseek-v4-flash", "input_tokens": 50_000, "output_tokens": 20_000, "at": "2026-05-10"}
 
 
@@ -112,16 +120,17 @@ def flood(port: int, shared: Flood, nice: int) -> None:
     """One flooding client, in a process of its own: in the victim's process its threads would hold the victim's
     interpreter lock, and the victim's figures would count that too."""
     os.nice(nice)
-    body = json.dumps({"items": [ESTIMATE] * BATCH_ITEMS}).encode()
+    body = json.dumps(PROJECT if PROJECTS else {"items": [ESTIMATE] * BATCH_ITEMS}).encode()
+    path = "/v1/estimate/project" if PROJECTS else "/v1/estimate/batch"
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
         while not shared.stop.is_set():
             if not shared.go.wait(0.1):
                 continue
             with shared.busy.get_lock():
                 shared.busy.value += 1
-            response = client.post("/v1/estimate/batch", content=body, headers={"content-type": "application/json"})
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
             # Every item priced (the answer's tail, not a parse of its 9 MB: that would load the shared cores more).
-            whole = response.status_code == 200 and WHOLE in response.content[-200:]
+            whole = response.status_code == 200 and (PROJECTS or WHOLE in response.content[-200:])
             counter = shared.answered if whole else shared.refused
             with counter.get_lock():
                 counter.value += 1
@@ -183,10 +192,11 @@ def started(name: str, url: str, stack: contextlib.ExitStack) -> Mode:
 
 def main() -> None:
     names = ([f"process@{BEFORE}"] if BEFORE else []) + ASKED_MODES
+    flooded = "project estimates over every offering" if PROJECTS else f"{BATCH_ITEMS}-item batches"
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {FLOOD_CLIENTS} flooding clients at nice "
-          f"{FLOOD_NICE}, {BATCH_ITEMS}-item batches, {SECONDS:.0f} s alone and {SECONDS:.0f} s flooded for each mode "
+          f"{FLOOD_NICE}, {flooded}, {SECONDS:.0f} s alone and {SECONDS:.0f} s flooded for each mode "
           f"and victim in {ROUNDS} rounds, taking turns" + ("; servers on core 0, clients on core 1" if SPLIT else ""))
-    with seeded_database() as url, contextlib.ExitStack() as stack:
+    with seeded_database("default" if PROJECTS else "seed") as url, contextlib.ExitStack() as stack:
         if SPLIT:
             os.sched_setaffinity(0, {1})  # this process (the victim) and the flooders it starts
         modes = [started(name, url, stack) for name in names]

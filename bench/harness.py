@@ -27,11 +27,12 @@ UNLIMITED = "100000000/minute"
 
 
 @contextlib.contextmanager
-def seeded_database() -> Iterator[str]:
-    """A throwaway embedded PostgreSQL, migrated, with the seed catalog."""
+def seeded_database(catalog: str = "seed") -> Iterator[str]:
+    """A throwaway embedded PostgreSQL, migrated, with the seed catalog (the six seed models and the assumptions, as
+    before), or with `catalog="default"` the default catalog that `make run` serves."""
     with tempfile.TemporaryDirectory() as data_dir, embedded_database(Path(data_dir)) as url:
         migrations.upgrade(url)
-        asyncio.run(load_catalog(url, "seed"))  # the six seed models (and the assumptions), as before
+        asyncio.run(load_catalog(url, catalog))
         yield url
 
 

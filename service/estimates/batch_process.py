@@ -1,4 +1,5 @@
-"""Big batches priced in a process of their own, at a lower CPU priority, from that process's own catalog snapshot.
+"""Big batches priced in a process of their own, at a lower CPU priority, from that process's own catalog snapshot;
+and project estimates over many offerings (service/estimates/heavy_posts.py), for the same reason.
 
 Why a process: a 10,000-item batch is 0.1-0.3 s of CPU. On a thread of the serving process it holds the
 interpreter lock against the event loop, and every other client's request waits for it at each step
@@ -36,7 +37,15 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
 from service.db.engine import make_engine, make_sessionmaker
-from service.estimates.answers import KNOWN_AT, Answer, AsOfBatch, Header, answer_batch, answer_batch_off_loop
+from service.estimates.answers import (
+    KNOWN_AT,
+    Answer,
+    AsOfBatch,
+    Header,
+    answer_batch,
+    answer_batch_off_loop,
+    answer_project,
+)
 from service.estimates.limits import WorkLimits
 from service.estimates.spool import PIECE, Spooled, SpooledBody, discard, make_spool, remove_spool, spooled
 from service.settings import Settings
@@ -84,11 +93,11 @@ class BatchProcess:
             pool.submit(_loaded)  # start them now, so their snapshots load before the first batch
         return pool
 
-    async def answer(self, snapshot: CatalogSnapshot, body: bytes,
-                     limits: WorkLimits) -> Answer | SpooledAnswer | None:
-        """The batch answered in a batch process from a snapshot at least as new as `snapshot`; None when it has
-        none in time."""
-        future = self._pool.submit(_answer_there, body, snapshot.seq, limits, str(self.spool))
+    async def answer(self, snapshot: CatalogSnapshot, body: bytes, limits: WorkLimits,
+                     project: bool = False) -> Answer | SpooledAnswer | None:
+        """The batch (or with `project`, the project estimate) answered in a batch process from a snapshot at least
+        as new as `snapshot`; None when it has none in time."""
+        future = self._pool.submit(_answer_there, body, snapshot.seq, limits, str(self.spool), project)
         try:
             answer = await asyncio.wrap_future(future)
         except BrokenProcessPool:  # a batch process died (killed, out of memory): start again, and answer here
@@ -187,7 +196,8 @@ def _loaded() -> bool:
     return _keeper is not None
 
 
-def _answer_there(body: bytes, seq: int, limits: WorkLimits, spool: str) -> Answer | _Handed | None:
+def _answer_there(body: bytes, seq: int, limits: WorkLimits, spool: str,
+                  project: bool = False) -> Answer | _Handed | None:
     keeper = _keeper
     if keeper is None or keeper.current is None:
         return None
@@ -196,7 +206,7 @@ def _answer_there(body: bytes, seq: int, limits: WorkLimits, spool: str) -> Answ
         if time.monotonic() > deadline:
             return None
         time.sleep(0.002)
-    answer = answer_batch(keeper.current, body, limits)
+    answer = answer_project(keeper.current, body, limits) if project else answer_batch(keeper.current, body, limits)
     if not isinstance(answer, Answer):
         return None
     if len(answer.body) < PIECE:  # a problem, or a small batch: the pipe is as quick

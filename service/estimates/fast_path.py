@@ -16,17 +16,10 @@ from __future__ import annotations
 from litestar.types import Receive, Scope, Send
 
 from service.api.decoding import body_limit
-from service.estimates.answers import (
-    Answer,
-    Answering,
-    AsOf,
-    AsOfBatch,
-    answer_estimate,
-    answer_project,
-    body_too_large,
-)
-from service.estimates.as_of import answer_as_of, answer_batch_as_of
-from service.estimates.batch_process import SpooledAnswer, answer_batch_anywhere
+from service.estimates.answers import Answer, Answering, AsOf, answer_estimate, body_too_large
+from service.estimates.as_of import answer_as_of
+from service.estimates.batch_process import SpooledAnswer
+from service.estimates.heavy_posts import HeavyAnswering, answer_batch_post, answer_project_post
 from service.estimates.spool import PIECE, SpooledBody
 from service.snapshot.keeper import SnapshotKeeper
 
@@ -36,19 +29,17 @@ async def estimate(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def batch(scope: Scope, receive: Receive, send: Send) -> None:
-    await _answer(scope, receive, send, None)  # off the event loop: see batch_process.py
+    await _answer(scope, receive, send, None, answer_batch_post)  # off the event loop: see heavy_posts.py
 
 
 async def project(scope: Scope, receive: Receive, send: Send) -> None:
-    limits = scope["app"].state.work_limits
-    await _answer(scope, receive, send, lambda snapshot, body: answer_project(snapshot, body, limits))
+    await _answer(scope, receive, send, None, answer_project_post)  # many offerings: off the loop (heavy_posts.py)
 
 
 ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch, "/v1/estimate/project": project}
-
-
-async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None) -> None:
-    """`answering` answers the body; None: a batch, answered off the event loop."""
+async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None,
+                  heavy: HeavyAnswering | None = None) -> None:
+    """`answering` answers the body on the loop; without it, `heavy` answers it, off the loop where it is big."""
     answer: Answer | SpooledAnswer
     try:
         body = await _read(receive, body_limit(scope))
@@ -65,13 +56,9 @@ async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answeri
             # Only an estimate asked with known_at reads the database; every other answer is already made.
             answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
                 scope["app"].state.sessionmaker, keeper.current, answered)  # type: ignore[arg-type]
-        else:  # a batch: the limits are looked up here only, off the single estimate's path
-            state = scope["app"].state
-            limits = state.work_limits
-            batch = await answer_batch_anywhere(
-                state.get("batch_process"), keeper.current, body, limits)  # type: ignore[arg-type]
-            answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
-                scope["app"].state.sessionmaker, keeper.current, batch, limits)  # type: ignore[arg-type]
+        else:
+            assert heavy is not None
+            answer = await heavy(scope["app"].state, keeper.current, body)  # type: ignore[arg-type]
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send_body(send, answer.body)
 

@@ -9,12 +9,13 @@ from litestar.status_codes import HTTP_200_OK
 from service.api.operations import idempotent_post
 from service.api.problems import responses
 from service.estimates import project_schemas as wire
-from service.estimates.answers import answer_project
+from service.estimates.heavy_posts import answer_project_post
 from service.estimates.routes import answered_post
 
 
-# The route reads its body by hand (answered_post), as POST /v1/estimate does (service/estimates/routes.py): this
-# never-called dependency documents the body in the spec.
+# The route reads its body by hand (answered_post), as POST /v1/estimate does (service/estimates/routes.py), and
+# prices a project over many offerings off the event loop (heavy_posts.py); this never-called dependency documents
+# the body in the spec.
 async def _project_body(data: wire.ProjectEstimateRequest) -> None:
     """Documents POST /v1/estimate/project's body; never called."""
 
@@ -33,5 +34,4 @@ class ProjectEstimateController(Controller):
                                  "offerings (10,000 by default; more is a 413 that names the limit). See "
                                  "docs/estimating-projects.md.")
     async def estimate_project(self, request: Request) -> Response[wire.ProjectEstimateResult]:
-        limits = request.app.state.work_limits
-        return await answered_post(request, lambda snapshot, body: answer_project(snapshot, body, limits))
+        return await answered_post(request, None, answer_project_post)

@@ -20,14 +20,14 @@ from service.estimates.answers import (
     Answer,
     Answering,
     AsOf,
-    AsOfBatch,
     answer_estimate,
 )
-from service.estimates.as_of import answer_as_of, answer_batch_as_of
+from service.estimates.as_of import answer_as_of
 from service.estimates.as_of_comparisons import compare_as_of, monthly_as_of, monthly_models_as_of
-from service.estimates.batch_process import SpooledAnswer, answer_batch_anywhere
+from service.estimates.batch_process import SpooledAnswer
 from service.estimates.comparison import compare_models
 from service.estimates.compute import estimate_one
+from service.estimates.heavy_posts import HeavyAnswering, answer_batch_post
 from service.estimates.limits import MAX_ITEMS, WorkLimits
 from service.estimates.monthly import monthly_estimate
 from service.estimates.monthly_models import monthly_for_models
@@ -102,7 +102,7 @@ class EstimateController(Controller):
                      description="At most `ESTIMATE_MAX_BATCH_ITEMS` items (10,000 by default, the most it may be "
                                  "set to); more is a 413 `batch-too-large` that names the limit.")
     async def batch(self, request: Request) -> Response[schemas.BatchResult]:
-        return await answered_post(request, None)
+        return await answered_post(request, None, answer_batch_post)
 
     @idempotent_post("/compare", status_code=HTTP_200_OK, responses=responses(400, *ESTIMATE_PROBLEMS),
           summary="One usage on several models, with ratios against a baseline, cheapest first")
@@ -146,9 +146,10 @@ def _limits(request: Request) -> WorkLimits:
     return limits
 
 
-async def answered_post(request: Request, answering: Answering | None) -> Response[Any]:
-    """The answer of a POST whose body `answering` decodes and prices itself, problems included; None: a batch,
-    answered off the event loop (service/estimates/batch_process.py)."""
+async def answered_post(request: Request, answering: Answering | None,
+                        heavy: HeavyAnswering | None = None) -> Response[Any]:
+    """The answer of a POST whose body `answering` decodes and prices itself on the loop, problems included; without
+    it, `heavy` answers it, off the loop where it is big (service/estimates/heavy_posts.py)."""
     body, snapshot = await request.body(), current_snapshot(request)
     answer: Answer | SpooledAnswer
     if answering is not None:
@@ -156,9 +157,8 @@ async def answered_post(request: Request, answering: Answering | None) -> Respon
         answer = answered if not isinstance(answered, AsOf) else await answer_as_of(
             request.app.state.sessionmaker, snapshot, answered)
     else:
-        batch = await answer_batch_anywhere(request.app.state.get("batch_process"), snapshot, body, _limits(request))
-        answer = batch if not isinstance(batch, AsOfBatch) else await answer_batch_as_of(
-            request.app.state.sessionmaker, snapshot, batch, _limits(request))
+        assert heavy is not None
+        answer = await heavy(request.app.state, snapshot, body)
     return _as_response(answer)
 
 

@@ -15,7 +15,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.estimates.answers import answer_batch
+from service.estimates.answers import answer_batch, answer_project
 from service.estimates.batch_process import BatchProcess
 from service.estimates.limits import WorkLimits
 from service.http.app import create_app
@@ -116,7 +116,44 @@ async def test_a_served_app_prices_big_batches_in_its_batch_process_and_stops_it
         assert response.content == answer_batch(app.state.snapshot_keeper.current, body).body
         assert process.answered == 1
         assert _children() - before
+        # A project over every offering too; one over the article's six models stays in the serving process.
+        for project, answered in ((ALL_MODELS_PROJECT, 2), (SIX_MODELS_PROJECT, 2)):
+            body = msgspec.json.encode(project)
+            response = await client.post("/v1/estimate/project", content=body,
+                                         headers={"content-type": "application/json"})
+            assert response.status_code == 200, response.text
+            assert response.content == answer_project(app.state.snapshot_keeper.current, body).body
+            assert process.answered == answered
     assert not _children() - before, "the app's shutdown stops its batch process"
+
+
+SIX_MODELS_PROJECT = {
+    "project": {"size": "medium", "features": 40, "tooling": "autonomous-agent"}, "at": "2026-05-10",
+    "models": ["deepseek-v4-flash", "deepseek-v4-pro", "gpt-4.1", "claude-sonnet-4.6", "claude-opus-4.7", "gpt-5.5"],
+    "strategies": [{"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "claude-opus-4.7"},
+                   {"kind": "self-host", "profile": "a100-node"}]}
+ALL_MODELS_PROJECT = {**{key: value for key, value in SIX_MODELS_PROJECT.items() if key != "models"},
+                      "all_models": True}
+
+
+async def test_a_project_priced_in_the_batch_process_is_the_same_bytes_as_in_process(database_url, snapshot_keeper):
+    process = BatchProcess(batch_settings(database_url))
+    try:
+        await until_loaded(process)
+        snapshot = snapshot_keeper.current
+        for project in (ALL_MODELS_PROJECT, {**ALL_MODELS_PROJECT, "project": {"size": "huge", "features": 1,
+                                                                               "tooling": "chat"}}):
+            body = msgspec.json.encode(project)
+            there = await process.answer(snapshot, body, LIMITS, project=True)
+            assert there is not None and there == answer_project(snapshot, body, LIMITS)
+            assert there.status == (200 if project is ALL_MODELS_PROJECT else 422)
+        # More offerings than the limit: the 413 that names it.
+        body = msgspec.json.encode(ALL_MODELS_PROJECT)
+        few = WorkLimits(models=2)
+        there = await process.answer(snapshot, body, few, project=True)
+        assert there is not None and there == answer_project(snapshot, body, few) and there.status == 413
+    finally:
+        await process.stop()
 
 
 def test_apps_made_in_code_start_no_batch_process_and_served_apps_one():

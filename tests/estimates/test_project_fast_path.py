@@ -4,6 +4,7 @@ every answer, good or bad, has the same status, headers and bytes by either way,
 from __future__ import annotations
 
 import json
+import threading
 
 import msgspec
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.api.decoding import convert_strict, decode_json
-from service.estimates import answers, fast_path, project_schemas, routes
+from service.estimates import answers, fast_path, heavy_posts, project_schemas, routes
 from service.pricing.errors import InputError
 from tests.estimates.test_fast_path import HEADERS, answer_of, assert_same, json_values, via_route
 from tests.problems import assert_problem
@@ -170,3 +171,36 @@ async def test_while_the_snapshot_is_stale_both_ways_say_so(client, snapshot_kee
         fast, route = await both(client, raw)
         assert fast.headers["x-catalog-snapshot"].startswith("stale")
         assert_same(fast, route)
+
+
+ALL = {key: value for key, value in GOOD.items() if key != "models"} | {"all_models": True}
+
+
+@pytest.mark.parametrize(("body", "many"), [
+    (GOOD, False), ({**GOOD, "models": ["gpt-5.5"] * 64}, False), ({**GOOD, "models": ["gpt-5.5"] * 65}, True),
+    (ALL, True), ({**ALL, "all_models": False}, False), ({**GOOD, "provider": "deepseek"}, True),
+    ({**GOOD, "provider": None}, False), ({**GOOD, "models": "gpt-5.5"}, False), ({**ALL, "all_models": "yes"}, False),
+])
+def test_a_project_names_many_offerings_with_all_models_a_provider_or_more_than_64_models(body, many):
+    # A body that does not decode is answered on the loop too: its problem is quick to make.
+    assert heavy_posts._names_many(encoded(body)) is many
+
+
+async def test_a_project_over_many_offerings_is_priced_off_the_event_loop_and_one_over_a_few_on_it(
+        client, monkeypatch):
+    threads: list[str] = []
+    real = heavy_posts.answer_project
+
+    def recording(*args):
+        threads.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(heavy_posts, "answer_project", recording)
+    here = threading.current_thread().name  # the test's event loop runs the app
+    for body, elsewhere in ((ALL, True), (GOOD, False), ({**ALL, "project": {}}, True)):
+        threads.clear()
+        fast, route = await both(client, encoded(body))
+        assert_same(fast, route)
+        assert len(threads) == 2 and all((name != here) is elsewhere for name in threads), threads
+        if elsewhere:  # the app has no batch process (apps made in code start none): the batch thread
+            assert all(name.startswith("estimate-batch") for name in threads)
