@@ -23,8 +23,9 @@ from service.snapshot.catalog_snapshot import CatalogSnapshot
 
 # An answer that may be made off the event loop, from the app's state, the snapshot and the body.
 HeavyAnswering = Callable[[Any, CatalogSnapshot, bytes], Awaitable[Answer | SpooledAnswer]]
-# A project over more named models than this is priced off the loop. Six models and a hybrid answer in about 0.2 ms;
-# 64 in about 1 ms, about what the hop to the batch thread and back costs the loop.
+# A project over more named models than this is priced off the loop. Six models and a hybrid take about 0.2 ms of
+# CPU, 64 about 0.5 ms (the autonomous agent with the breakdown): little more than a hop to the batch thread and back
+# costs, and on that thread the interpreter lock is still shared with the loop.
 INLINE_MODELS = 64
 
 
