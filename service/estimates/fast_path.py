@@ -37,6 +37,8 @@ async def project(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 ROUTES = {"/v1/estimate": estimate, "/v1/estimate/batch": batch, "/v1/estimate/project": project}
+
+
 async def _answer(scope: Scope, receive: Receive, send: Send, answering: Answering | None,
                   heavy: HeavyAnswering | None = None) -> None:
     """`answering` answers the body on the loop; without it, `heavy` answers it, off the loop where it is big."""
