@@ -18,6 +18,8 @@ in-process,served), BENCH_PRICES=alone for a catalog whose every price differs (
   (bench/open_loop.py) at fixed rates of 25, 50 and 75 % of our -c32 throughput, the same rates for both. With
   --before, COMMIT's code is served too (`git archive`), measured the same way beside ours, and the two answers'
   bytes are compared.
+- BENCH_PARTS=served-all: an `all_models` project over the default catalog, served, one request at a time from an
+  httpx client, end to end: in the batch process and on the batch thread (and COMMIT's code with --before).
 """
 from __future__ import annotations
 
@@ -205,6 +207,39 @@ def served_under_load(duration: str = "10s", before: str | None = None) -> None:
                       flush=True)
 
 
+def served_every_offering(before: str | None = None, requests: int = 30) -> None:
+    """An `all_models` project (the autonomous agent with the breakdown, priced now) over the default catalog that
+    `make run` serves, end to end from an httpx client, one request at a time: in the batch process
+    (BATCH_PROCESSES=1, as served) and on the batch thread (0), and with `before` that commit's code, taking turns."""
+    body = msgspec.json.encode({"project": {"size": "medium", "features": 40, "tooling": "autonomous-agent"},
+                                "all_models": True, "strategies": [HYBRID]})
+    with seeded_database("default") as url, contextlib.ExitStack() as stack:
+        targets = {}
+        runs = [("batch process", "1", ROOT), ("batch thread", "0", ROOT)]
+        if before:
+            runs.insert(0, (before, "1", stack.enter_context(checkout(before, "service", "alembic", "alembic.ini"))))
+        for name, processes, code in runs:
+            port = free_port()
+            env = app_env(url, BATCH_PROCESSES=processes, PYTHONPATH=str(code))
+            stack.enter_context(served(uvicorn_command(port), port, env, cwd=code))
+            targets[name] = port
+        time.sleep(3)  # the batch processes load their snapshots
+        times: dict[str, list[float]] = {name: [] for name in targets}
+        sizes: dict[str, tuple[int, int]] = {}
+        for _ in range(requests + 3):
+            for name, port in targets.items():
+                started = time.perf_counter()
+                response = httpx.post(f"http://127.0.0.1:{port}/v1/estimate/project", content=body,
+                                      headers={"content-type": "application/json"}, timeout=60)
+                times[name].append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                sizes[name] = (len(response.content), len(response.json()["models"]))
+        for name, found in times.items():
+            found = found[3:]
+            print(f"  {name}: median {statistics.median(found):.1f} ms, p90 {statistics.quantiles(found, n=10)[8]:.1f} "
+                  f"ms, {sizes[name][1]} offerings, body {sizes[name][0] / 1e6:.1f} MB", flush=True)
+
+
 def _wrk(port: int, path: str, body: bytes, connections: int, duration: str) -> tuple[float, float]:
     """Requests per second and p99 latency in ms."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
@@ -250,6 +285,9 @@ def main(argv: list[str]) -> None:
                         wall, cpu, size, _ = in_process(count, tooling, breakdown=breakdown, shared=shared)
                         print(f"  {count:6d} offerings, {tooling:17s}, breakdown {str(breakdown).lower():5s}: "
                               f"CPU {cpu:6.1f} ms, wall {wall:6.1f} ms, body {size / 1e6:.1f} MB", flush=True)
+    if "served-all" in parts:
+        print("Served, every offering of the default catalog, one request at a time, end to end:")
+        served_every_offering(before)
     if "served" in parts:
         print("Served, six models + the hybrid, against the bare endpoint (bench/bare_app.py), one worker each:")
         served_under_load(os.environ.get("BENCH_DURATION", "10s"), before)
