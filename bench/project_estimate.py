@@ -61,6 +61,10 @@ AT = datetime(2026, 5, 10, tzinfo=UTC)
 SIX = ["deepseek-v4-flash", "deepseek-v4-pro", "gpt-4.1", "claude-sonnet-4.6", "claude-opus-4.7", "gpt-5.5"]
 HYBRID = {"kind": "hybrid", "draft": "deepseek-v4-flash", "review": "claude-opus-4.7"}
 LOAD_SHARES = (0.25, 0.5, 0.75)
+# BENCH_SPLIT=1 (served): the machine split in two, as a server and its clients would be: the servers on core 0, the
+# load generators on core 1, so that the tail under load is the server's own and not the client's turn on the core.
+SPLIT = os.environ.get("BENCH_SPLIT") == "1"
+SERVER_CORE = ["taskset", "-c", "0"] if SPLIT else []
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,3000,10000").split(",")]
 
 
@@ -179,10 +183,13 @@ def served_under_load(duration: str = "10s", before: str | None = None) -> None:
         targets = {"ours": (ours, "/v1/estimate/project", body), "bare": (bare, "/v1/estimate", bare_body)}
         if before:
             old, then = stack.enter_context(checkout(before, "service", "alembic", "alembic.ini")), free_port()
-            stack.enter_context(served(uvicorn_command(then), then, {**env, "PYTHONPATH": str(old)}, cwd=old))
+            stack.enter_context(served(SERVER_CORE + uvicorn_command(then), then, {**env, "PYTHONPATH": str(old)},
+                                       cwd=old))
             targets = {f"ours@{before}": (then, "/v1/estimate/project", body), **targets}
-        stack.enter_context(served(uvicorn_command(ours), ours, env))
-        stack.enter_context(served(uvicorn_command(bare, "bench.bare_app:app", factory=False), bare, env))
+        stack.enter_context(served(SERVER_CORE + uvicorn_command(ours), ours, env))
+        stack.enter_context(served(SERVER_CORE + uvicorn_command(bare, "bench.bare_app:app", factory=False), bare, env))
+        if SPLIT:
+            os.sched_setaffinity(0, {1})  # the load generators (wrk and the open loop run from here) on the other
         if before:
             answers = {name: httpx.post(f"http://127.0.0.1:{port}{path}", content=payload,
                                         headers={"content-type": "application/json"}).content
