@@ -20,6 +20,7 @@ from service.api.problems import ProblemError, invalid, not_found
 from service.catalog.history import write_time
 from service.db.models import QuoteRow
 from service.estimates import schemas
+from service.estimates.answers import off_loop
 from service.estimates.batch import estimate_batch
 from service.estimates.comparison import compare_models
 from service.estimates.compute import Priced, estimate_one, refuse_known_at
@@ -102,7 +103,12 @@ async def create_quote(session: AsyncSession, snapshot: CatalogSnapshot, body: A
                        retention: timedelta | None, limits: WorkLimits) -> bytes:
     """Store the quote; with a `retention` (an anonymous caller) it expires that long after it is made."""
     kind, request = read_quote_request(body)
-    result, price_ids = _compute(snapshot, request, limits)
+    if isinstance(request, schemas.BatchRequest | ProjectEstimateRequest):
+        # Up to 10,000 items or offerings, tens of milliseconds of CPU: on the batch thread, as on their own
+        # endpoints (service/estimates/heavy_posts.py), so that the event loop serves other requests meanwhile.
+        result, price_ids = await off_loop(_compute, snapshot, request, limits)
+    else:
+        result, price_ids = _compute(snapshot, request, limits)
     quote_id = "q_" + secrets.token_urlsafe(16)
     request_doc = msgspec.to_builtins(request)
     known_at = await write_time(session)

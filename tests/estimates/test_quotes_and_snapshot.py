@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
 
 from service.db.engine import make_sessionmaker
+from service.estimates import quotes
 from service.snapshot.keeper import SnapshotKeeper
 from tests.factories import committed_model_and_key
 from tests.problems import assert_problem
@@ -94,6 +96,25 @@ async def test_every_kind_of_estimate_can_be_quoted_nested_or_flat(client, form)
         results[kind] = quote["result"]
     assert results["estimate"]["cost"]["total"] == "0.26"  # GPT-4.1: 50K x 2 + 20K x 8 per 1M
     assert results["project"]["models"][0]["cost"]["expected"] == "0.0126"  # the article's session
+
+
+async def test_batches_and_projects_are_quoted_off_the_event_loop_and_the_rest_on_it(client, monkeypatch):
+    # A quote of 10,000 items or offerings is tens of milliseconds of CPU: on the batch thread, as on its endpoint.
+    threads: dict[str, str] = {}
+    real = quotes._compute
+
+    def recording(snapshot, request, limits):
+        threads[type(request).__name__] = threading.current_thread().name
+        return real(snapshot, request, limits)
+
+    monkeypatch.setattr(quotes, "_compute", recording)
+    for kind in ("estimate", "batch", "project", "monthly"):
+        response = await client.post("/v1/quotes", json={"kind": kind, "request": QUOTABLE[kind]})
+        assert response.status_code == 201, response.text
+    here = threading.current_thread().name  # the test's event loop runs the app
+    assert threads["EstimateRequest"] == threads["MonthlyRequest"] == here
+    assert threads["BatchRequest"].startswith("estimate-batch") and threads["ProjectEstimateRequest"].startswith(
+        "estimate-batch")
 
 
 @pytest.mark.parametrize(("body", "pointer"), [
