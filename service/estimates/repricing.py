@@ -17,6 +17,7 @@ from service.api.structs import Money, Schema
 from service.catalog.price_queries import load_timelines
 from service.catalog.schemas import CorrectionRef
 from service.db.models import CorrectionRow, QuoteRow
+from service.estimates.answers import off_loop
 from service.estimates.limits import WorkLimits
 from service.estimates.quotes import REQUEST_TYPES, Kind, quote_row
 from service.estimates.repricing_kinds import ASKED, Stretch, Total, stretches_of, totals_of
@@ -56,7 +57,9 @@ async def reprice(session: AsyncSession, snapshot: CatalogSnapshot, quote_id: st
     # The same request at the same instants; the history of the models it prices read now, from the database.
     asked = ASKED[quote.kind](snapshot, request, answered, quote.created_at, limits)
     _, timelines = await load_timelines(session, asked.model_ids)
-    now = asked.price(dataclasses.replace(snapshot, timelines=timelines))
+    catalog = dataclasses.replace(snapshot, timelines=timelines)
+    # A batch's or a project's pricing is big again: on the batch thread, as when the quote was made (create_quote).
+    now = await off_loop(asked.price, catalog) if quote.kind in ("batch", "project") else asked.price(catalog)
     totals = _paired(totals_of(quote.kind, answered), totals_of(quote.kind, now))
     one = totals[0] if quote.kind in _ONE_TOTAL else _NO_TOTAL
     stretches = [*stretches_of(quote.kind, answered, asked.request), *stretches_of(quote.kind, now, asked.request)]

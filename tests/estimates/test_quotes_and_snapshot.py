@@ -9,7 +9,7 @@ import time
 import pytest
 
 from service.db.engine import make_sessionmaker
-from service.estimates import quotes
+from service.estimates import quotes, repricing_kinds
 from service.snapshot.keeper import SnapshotKeeper
 from tests.factories import committed_model_and_key
 from tests.problems import assert_problem
@@ -115,6 +115,26 @@ async def test_batches_and_projects_are_quoted_off_the_event_loop_and_the_rest_o
     assert threads["EstimateRequest"] == threads["MonthlyRequest"] == here
     assert threads["BatchRequest"].startswith("estimate-batch") and threads["ProjectEstimateRequest"].startswith(
         "estimate-batch")
+
+
+async def test_batches_and_projects_are_repriced_off_the_event_loop_and_estimates_on_it(client, monkeypatch):
+    threads: dict[str, str] = {}
+    for name in ("estimate_one", "estimate_batch", "project_estimate"):
+        real = getattr(repricing_kinds, name)
+
+        def recording(*args, _name=name, _real=real, **kwargs):
+            threads[_name] = threading.current_thread().name
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(repricing_kinds, name, recording)
+    for kind in ("estimate", "batch", "project"):
+        created = await client.post("/v1/quotes", json={"kind": kind, "request": QUOTABLE[kind]})
+        assert created.status_code == 201, created.text
+        repriced = await client.get(f"/v1/quotes/{created.json()['id']}/repriced")
+        assert repriced.status_code == 200, repriced.text
+    assert threads["estimate_one"] == threading.current_thread().name  # the test's event loop runs the app
+    assert threads["estimate_batch"].startswith("estimate-batch")
+    assert threads["project_estimate"].startswith("estimate-batch")
 
 
 @pytest.mark.parametrize(("body", "pointer"), [
