@@ -44,7 +44,9 @@ def assert_same(fast: httpx.Response, route: httpx.Response) -> None:
     assert answer_of(fast) == answer_of(route)
 
 
-async def test_a_post_takes_the_fast_entry_and_one_with_an_idempotency_key_the_route(client, monkeypatch):
+def entries_taken(monkeypatch: pytest.MonkeyPatch, *route_modules: str) -> list[str]:
+    """"fast" or "route" for each POST answered from now on, in order; `route_modules` also call the route's
+    function (imported by name)."""
     calls: list[str] = []
     real_fast, real_route = fast_path._answer, routes.answered_post
 
@@ -57,7 +59,13 @@ async def test_a_post_takes_the_fast_entry_and_one_with_an_idempotency_key_the_r
         return await real_route(*args)
 
     monkeypatch.setattr(fast_path, "_answer", fast)
-    monkeypatch.setattr(routes, "answered_post", route)
+    for module in ("service.estimates.routes", *route_modules):
+        monkeypatch.setattr(f"{module}.answered_post", route)
+    return calls
+
+
+async def test_a_post_takes_the_fast_entry_and_one_with_an_idempotency_key_the_route(client, monkeypatch):
+    calls = entries_taken(monkeypatch)
     for path in (ESTIMATE, BATCH):
         await client.post(path, content=b"{", headers=HEADERS)
         await client.post(path, content=b"{", headers=via_route())
@@ -97,20 +105,25 @@ raw_bodies = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(raw=raw_bodies)
-def test_the_typed_decoder_takes_a_body_exactly_when_the_strict_path_does(raw):
+def assert_typed_takes_what_strict_takes(decoder: msgspec.json.Decoder, strict_type: type, raw: bytes) -> None:
+    """The fast entry's typed decoder and the strict path (service.api.decoding) take or refuse `raw` alike."""
     try:
-        answers._ESTIMATE.decode(raw)
+        decoder.decode(raw)
         typed = True
     except (msgspec.DecodeError, RecursionError):
         typed = False
     try:
-        convert_strict(decode_json(raw), schemas.EstimateRequest)
+        convert_strict(decode_json(raw), strict_type)
         strict = True
     except InputError:
         strict = False
     assert typed == strict
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=raw_bodies)
+def test_the_typed_decoder_takes_a_body_exactly_when_the_strict_path_does(raw):
+    assert_typed_takes_what_strict_takes(answers._ESTIMATE, schemas.EstimateRequest, raw)
 
 
 def without_now(response: httpx.Response) -> object:

@@ -6,15 +6,20 @@ from __future__ import annotations
 import json
 import threading
 
-import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.api.decoding import convert_strict, decode_json
-from service.estimates import answers, fast_path, heavy_posts, project_schemas, routes
-from service.pricing.errors import InputError
-from tests.estimates.test_fast_path import HEADERS, answer_of, assert_same, json_values, via_route
+from service.estimates import answers, heavy_posts, project_schemas
+from tests.estimates.test_fast_path import (
+    HEADERS,
+    answer_of,
+    assert_same,
+    assert_typed_takes_what_strict_takes,
+    entries_taken,
+    json_values,
+    via_route,
+)
 from tests.problems import assert_problem
 
 PROJECT = "/v1/estimate/project"
@@ -82,17 +87,7 @@ raw_bodies = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(raw=raw_bodies)
 def test_the_typed_decoder_takes_a_project_body_exactly_when_the_strict_path_does(raw):
-    try:
-        answers._PROJECT.decode(raw)
-        typed = True
-    except (msgspec.DecodeError, RecursionError):
-        typed = False
-    try:
-        convert_strict(decode_json(raw), project_schemas.ProjectEstimateRequest)
-        strict = True
-    except InputError:
-        strict = False
-    assert typed == strict
+    assert_typed_takes_what_strict_takes(answers._PROJECT, project_schemas.ProjectEstimateRequest, raw)
 
 
 async def both(client, raw: bytes):
@@ -117,21 +112,7 @@ async def test_a_valid_project_body_is_priced_alike_both_ways(client, body):
 
 
 async def test_a_project_post_takes_the_fast_entry_and_one_with_an_idempotency_key_the_route(client, monkeypatch):
-    calls: list[str] = []
-    real_fast, real_route = fast_path._answer, routes.answered_post
-
-    async def fast(*args):
-        calls.append("fast")
-        await real_fast(*args)
-
-    async def route(*args):
-        calls.append("route")
-        return await real_route(*args)
-
-    monkeypatch.setattr(fast_path, "_answer", fast)
-    monkeypatch.setattr(routes, "answered_post", route)
-    # The controller imported the route's function by name: it is patched where it is called.
-    monkeypatch.setattr("service.estimates.project_routes.answered_post", route)
+    calls = entries_taken(monkeypatch, "service.estimates.project_routes")
     fast_answer, route_answer = await both(client, encoded(GOOD))
     assert calls == ["fast", "route"]
     assert fast_answer.status_code == 200
