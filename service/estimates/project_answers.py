@@ -15,7 +15,7 @@ from typing import NamedTuple
 import msgspec
 
 from service.estimates import project_schemas as wire
-from service.pricing.money import MONEY_CONTEXT, format_decimal, format_decimals, format_many
+from service.pricing.money import MONEY_CONTEXT, format_decimal, format_many
 from service.pricing.project import (
     Attempts,
     Bounds,
@@ -36,9 +36,8 @@ class _ByRetries(NamedTuple):
     tokens: wire.TokensOut
     # By complexity: its ComplexityOut in JSON up to its cost's bounds, and its attempts (sessions x retry factor).
     parts: list[tuple[bytes, Bounds]]
-    breakdown: str  # the JSON of `by_complexity` with `%s` for each complexity's three costs
     json: bytes  # `,"sessions":…,"tokens":…`
-    pieces: tuple[str, ...]  # `breakdown` cut at its nine `%s` (prepare_tails puts the amounts between them)
+    pieces: tuple[str, ...]  # the JSON of `by_complexity` cut where its nine amounts go (prepare_tails puts them in)
     text: str  # `json`, as text
 
 
@@ -101,13 +100,11 @@ class Formatter:
             tokens = wire.TokensOut(input=self.bounds(cost.sessions.times(Decimal(session.input_tokens))),
                                     output=self.bounds(cost.sessions.times(Decimal(session.output_tokens))))
             parts = [(self._complexity_head(part), part.attempts) for part in cost.attempts.parts]
-            breakdown = ",".join(head.decode().replace("%", "%%") + _BOUNDS_TEXTS + "}" for head, _ in parts)
-            # The same JSON cut where the amounts go (encoded JSON holds no NUL character).
-            cut = ",".join(head.decode() + _BOUNDS_TEXTS.replace("%s", "\0") + "}" for head, _ in parts)
+            # The JSON of `by_complexity` cut where the amounts go (encoded JSON holds no NUL character).
+            cut = ",".join(head.decode() + _BOUNDS_CUT + "}" for head, _ in parts)
             json = b',"sessions":%b,"tokens":%b' % (_encode(sessions), _encode(tokens))
             found = self._by_retries[id(cost.attempts)] = _ByRetries(
-                cost.attempts, sessions, tokens, parts, f"[{breakdown}]", json, tuple(f"[{cut}]".split("\0")),
-                json.decode())
+                cost.attempts, sessions, tokens, parts, json, tuple(f"[{cut}]".split("\0")), json.decode())
         return found
 
     # Over every offering, the models and model plans are most of the answer: each is spliced (project.py) from its
@@ -230,16 +227,10 @@ class Formatter:
         """The JSON of `by_complexity`: each complexity's head and its cost, its attempts times the session's cost
         (the products of ModelCost.by_complexity), formatted as _bounds_bytes does."""
         low, expected, high = cost.per_session.cost
-        by_retry = self._by_retry(cost)
-        if low != high:  # a range of session costs (cache shares as ranges): nine amounts, formatted in one call
-            products: list[Decimal] = []
-            for _, attempts in by_retry.parts:
-                products += (_mul(attempts.low, low), _mul(attempts.expected, expected), _mul(attempts.high, high))
-            # Where a complexity's three are equal, each formats as the first does: the texts are the same.
-            return (by_retry.breakdown % tuple(format_decimals(products))).encode()
+        exact = low == high  # else the session's costs are a range: prepare_tails has made most such tails
         parts = []
-        for head, attempts in by_retry.parts:
-            if attempts.low == attempts.high:  # the three products are one value
+        for head, attempts in self._by_retry(cost).parts:
+            if exact and attempts.low == attempts.high:  # the three products are one value
                 text = format_decimal(_mul(attempts.low, low)).encode()
                 parts.append(b"".join((head, b'{"low":"', text, b'","expected":"', text, b'","high":"', text,
                                        b'"}}')))
@@ -326,9 +317,9 @@ class Formatter:
 
 _encode = msgspec.json.Encoder().encode
 _mul = MONEY_CONTEXT.multiply
-# wire.BoundsOut's JSON with `%s` for its three money texts (digits, a point and a sign, which a JSON string holds
-# as they are), its fields in the struct's order.
-_BOUNDS_TEXTS = '{"low":"%s","expected":"%s","high":"%s"}'
+# wire.BoundsOut's JSON with a NUL where each of its three money texts goes (digits, a point and a sign, which a JSON
+# string holds as they are), its fields in the struct's order.
+_BOUNDS_CUT = '{"low":"\0","expected":"\0","high":"\0"}'
 # A cost's bounds as they end a ComplexityOut, to cut from its encoding.
 _NO_BOUNDS = wire.BoundsOut(low="", expected="", high="")
 _NO_BOUNDS_TAIL = b'{"low":"","expected":"","high":""}}'

@@ -2,7 +2,7 @@
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
@@ -130,20 +130,6 @@ def format_decimal(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
-
-
-def format_decimals(values: Iterable[Decimal]) -> list[str]:
-    """format_decimal() of each value, in one call: a project's breakdown formats nine amounts per cost."""
-    texts = []
-    for value in values:
-        text = str(value)
-        if "E" in text or "N" in text or "I" in text:  # an exponent, NaN or Infinity: as format_decimal does
-            texts.append(format_decimal(value))
-            continue
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        texts.append("0" if text == "-0" else text)
-    return texts
 
 
 # normalize() in it strips a value's trailing zeros without rounding, whatever its length; Decimal.normalize without

@@ -164,16 +164,13 @@ class Baseline:
     def ratios(self, cost: Bounds) -> tuple[Decimal | None, Decimal | None]:
         found = self._found.get(id(cost))
         if found is None:
-            found = self._found[id(cost)] = (cost, *self.divided(cost))
+            found = self._found[id(cost)] = (cost, *self.divided_all((cost,))[0])
         return found[1], found[2]
 
-    def divided(self, cost: Bounds) -> tuple[Decimal | None, Decimal | None]:
-        """ratios() without keeping them: for a caller that asks once per cost."""
-        return self.divided_all((cost,))[0]
-
     def divided_all(self, costs: Sequence[Bounds]) -> list[tuple[Decimal | None, Decimal | None]]:
-        """divided() of each cost, in one pass in MONEY_CONTEXT with the operators (the same quotients as its
-        divide(), each then rounded once): a project over every offering divides thousands of costs."""
+        """ratios() of each cost without keeping them (for a caller that asks once per cost), in one pass in
+        MONEY_CONTEXT with the operators, each quotient then rounded once: a project over every offering divides
+        thousands of costs."""
         expected, high, exact = self._expected, self._high, self._exact
         results: list[tuple[Decimal | None, Decimal | None]] = []
         append = results.append

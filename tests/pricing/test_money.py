@@ -13,7 +13,6 @@ from service.pricing.money import (
     apportion,
     canonical,
     format_decimal,
-    format_decimals,
     format_many,
     parse_decimal,
     round_cost,
@@ -158,15 +157,6 @@ def test_parse_decimal_refuses_overlong_strings_before_parsing_them() -> None:
 )
 def test_format_decimal_writes_plain_notation_without_trailing_zeros(value: Decimal, text: str) -> None:
     assert format_decimal(value) == text
-
-
-def test_format_decimals_writes_each_value_as_format_decimal_does() -> None:
-    values = [Decimal(text) for text in ("1E+1", "2.8E-3", "-0.00", "-0", "0", "0E-12", "0E+5", "0.1400", "10.000",
-                                         "1.2E+3", "-1.50", "0.0000000001", "0.0431900000", "12", "-7.000")]
-    assert format_decimals(values) == [format_decimal(value) for value in values]
-    for value in (Decimal("NaN"), Decimal("-Infinity"), Decimal("sNaN")):
-        with pytest.raises(ValueError, match="not a finite number"):
-            format_decimals([Decimal(1), value])
 
 
 def test_format_many_writes_each_value_as_format_decimal_does() -> None:
